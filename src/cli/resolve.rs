@@ -1,0 +1,163 @@
+//! Arguments -> the configuration the pipeline runs with: model files found, thread
+//! budget decided, cache directory chosen. Nothing here reads survey data.
+
+use std::path::{Path, PathBuf};
+
+use super::args::{Device, InputArgs, NpsArgs, RunArgs};
+use crate::ingest::ReadOptions;
+use crate::schema::dates::Period;
+use crate::schema::MappingOverrides;
+use crate::{Error, Result};
+
+/// How to print: quiet and progress policy shared by every command.
+#[derive(Debug, Clone, Copy)]
+pub struct Printer {
+    pub quiet: bool,
+    pub progress: bool,
+}
+
+impl Printer {
+    /// A line for the user on stderr (detection, reconciliation), unless --quiet.
+    pub fn note(&self, line: impl AsRef<str>) {
+        if !self.quiet {
+            eprintln!("{}", line.as_ref());
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct InputConfig {
+    pub inputs: Vec<PathBuf>,
+    pub overrides: MappingOverrides,
+    pub period: Period,
+    pub read: ReadOptions,
+    pub strict: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NpsConfig {
+    pub input: InputConfig,
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub input: InputConfig,
+    pub out: PathBuf,
+    /// Encoder directory (model.onnx, tokenizer.json, config.json).
+    pub model_dir: PathBuf,
+    /// libonnxruntime shared library.
+    pub ort_library: PathBuf,
+    /// Embedding cache root; None with --no-cache.
+    pub cache_dir: Option<PathBuf>,
+    pub threads: usize,
+    pub batch_tokens: usize,
+    pub write_embeddings: bool,
+    pub device: Device,
+}
+
+pub fn input_config(a: &InputArgs) -> InputConfig {
+    InputConfig {
+        inputs: a.inputs.clone(),
+        overrides: MappingOverrides {
+            score: a.score_col.clone(),
+            comment: a.comment_col.clone(),
+            id: a.id_col.clone(),
+            date: a.date_col.clone(),
+            segments: a.segment_cols.clone(),
+        },
+        period: a.period,
+        read: ReadOptions { sheet: a.sheet.clone() },
+        strict: a.strict,
+    }
+}
+
+pub fn nps_config(a: &NpsArgs) -> NpsConfig {
+    NpsConfig { input: input_config(&a.input), out: a.out.clone() }
+}
+
+pub fn run_config(a: &RunArgs) -> Result<RunConfig> {
+    let model_dir = find_model_dir(&a.model)?;
+    let ort_library = find_ort_library(&model_dir)?;
+    let threads = a.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    if a.batch_tokens < 16 {
+        return Err(Error::Usage(format!("--batch-tokens {} is too small: use at least 16 (default 8192)", a.batch_tokens)));
+    }
+    let cache_dir = if a.no_cache { None } else { Some(a.cache_dir.clone().unwrap_or_else(default_cache_dir)) };
+    Ok(RunConfig {
+        input: input_config(&a.input),
+        out: a.out.clone(),
+        model_dir,
+        ort_library,
+        cache_dir,
+        threads,
+        batch_tokens: a.batch_tokens,
+        write_embeddings: a.write_embeddings,
+        device: a.device,
+    })
+}
+
+/// `~/.cache/verbatim` (or `$XDG_CACHE_HOME/verbatim`).
+pub fn default_cache_dir() -> PathBuf {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("verbatim")
+}
+
+/// A relative model path is looked up in the working directory, then beside the
+/// executable and its parents (so `target/release/verbatim` finds the repository's models/).
+pub fn find_model_dir(given: &Path) -> Result<PathBuf> {
+    if given.is_dir() {
+        return Ok(given.to_path_buf());
+    }
+    if given.is_relative() {
+        if let Ok(exe) = std::env::current_exe() {
+            for anc in exe.ancestors().skip(1) {
+                let p = anc.join(given);
+                if p.is_dir() {
+                    return Ok(p);
+                }
+            }
+        }
+    }
+    Err(Error::Usage(format!(
+        "model directory {} not found. Run the setup command (scripts/setup.sh) to install the default \
+         model, or pass --model DIR with a Hugging Face encoder directory holding model.onnx and tokenizer.json",
+        given.display()
+    )))
+}
+
+/// ORT_DYLIB_PATH wins; else `onnxruntime/libonnxruntime.so*` in the models directory
+/// (the model directory's parent), else beside the executable's models/.
+pub fn find_ort_library(model_dir: &Path) -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH") {
+        return Ok(PathBuf::from(p));
+    }
+    let mut dirs: Vec<PathBuf> = model_dir.parent().map(|p| p.join("onnxruntime")).into_iter().collect();
+    if let Ok(exe) = std::env::current_exe() {
+        dirs.extend(exe.ancestors().skip(1).map(|a| a.join("models").join("onnxruntime")));
+    }
+    for d in dirs {
+        if let Ok(rd) = std::fs::read_dir(&d) {
+            let mut libs: Vec<PathBuf> = rd
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                        n.starts_with("libonnxruntime.so") || n == "libonnxruntime.dylib" || n == "onnxruntime.dll"
+                    })
+                })
+                .collect();
+            libs.sort();
+            if let Some(l) = libs.pop() {
+                return Ok(l);
+            }
+        }
+    }
+    Err(Error::Usage(
+        "the ONNX Runtime library was not found in models/onnxruntime/. Run the setup command \
+         (scripts/setup.sh), or set ORT_DYLIB_PATH to libonnxruntime.so"
+            .into(),
+    ))
+}

@@ -1,0 +1,56 @@
+//! The encode stage: one encoder pass per unique clause, with the embedding cache in
+//! front of the model.
+
+pub mod cache;
+
+use crate::infer::{BackendError, EncodeStats, Encoder};
+
+/// What the encode stage did.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct EncodeReport {
+    pub unique_texts: usize,
+    pub from_cache: usize,
+    pub encoded: usize,
+    pub corrupt_cache_records: usize,
+    pub stats: EncodeStats,
+    pub seconds: f64,
+}
+
+/// Embeddings of `texts` (in order): cached ones from `cache`, the rest from the model.
+/// New vectors are added to the cache.
+pub fn embed(
+    texts: &[String],
+    encoder: &mut Encoder,
+    mut cache: Option<&mut cache::Cache>,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<(Vec<Vec<f32>>, EncodeReport), BackendError> {
+    let start = std::time::Instant::now();
+    let keys: Vec<[u8; 32]> = texts.iter().map(|t| cache::text_hash(t)).collect();
+    let mut out: Vec<Option<Vec<f32>>> =
+        keys.iter().map(|k| cache.as_ref().and_then(|c| c.get(k).cloned())).collect();
+    let missing: Vec<usize> = (0..texts.len()).filter(|&i| out[i].is_none()).collect();
+    let from_cache = texts.len() - missing.len();
+    let todo: Vec<String> = missing.iter().map(|&i| texts[i].clone()).collect();
+    progress(from_cache, texts.len());
+    let (vectors, stats) = encoder.encode(&todo, &mut |done| progress(from_cache + done, texts.len()))?;
+    let mut new_entries = Vec::with_capacity(vectors.len());
+    for (&i, v) in missing.iter().zip(vectors) {
+        new_entries.push((keys[i], v.clone()));
+        out[i] = Some(v);
+    }
+    let corrupt = cache.as_ref().map_or(0, |c| c.corrupt);
+    if let Some(c) = cache.as_mut() {
+        if let Err(e) = c.append(new_entries) {
+            tracing::warn!("could not write the embedding cache: {e} (the run goes on)");
+        }
+    }
+    let report = EncodeReport {
+        unique_texts: texts.len(),
+        from_cache,
+        encoded: missing.len(),
+        corrupt_cache_records: corrupt,
+        stats,
+        seconds: start.elapsed().as_secs_f64(),
+    };
+    Ok((out.into_iter().map(|v| v.expect("every text has a vector")).collect(), report))
+}

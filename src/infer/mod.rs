@@ -1,0 +1,153 @@
+//! The inference seam: texts in, sentence embeddings out.
+//!
+//! This module imports nothing from the rest of the crate (as text-embeddings-inference's
+//! `backends/core`), so it could become its own crate unchanged. [`Encoder`] tokenises in
+//! parallel, sorts by length, batches by a token budget, runs a [`Backend`] on one owner
+//! thread, mean-pools with the attention mask, L2-normalises and restores the caller's
+//! order. Each text's embedding depends only on the text: not on its batch, the batch
+//! size or the thread count.
+
+pub mod batcher;
+pub mod mock;
+pub mod ort;
+pub mod tokenize;
+
+use std::path::PathBuf;
+
+pub use batcher::plan_batches;
+pub use tokenize::TextTokenizer;
+
+/// Failures of the model layer. Loading failures stop a run; they name the file and the fix.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BackendError {
+    #[error("model file not found: {path}. {help}")]
+    WeightsNotFound { path: PathBuf, help: String },
+    #[error("cannot start the inference backend: {0}")]
+    Start(String),
+    #[error("inference failed: {0}")]
+    Inference(String),
+    #[error("tokenizer {path}: {message}")]
+    Tokenizer { path: PathBuf, message: String },
+}
+
+/// A padded batch: `ids` and `mask` are `batch x seq`, row-major.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub ids: Vec<i64>,
+    pub mask: Vec<i64>,
+    pub batch: usize,
+    pub seq: usize,
+}
+
+/// A transformer encoder that returns the last hidden states of a padded batch.
+pub trait Backend: Send {
+    /// Short name for logs and run.json ("onnxruntime-cpu", "mock").
+    fn name(&self) -> String;
+    /// Width of one hidden state.
+    fn hidden_size(&self) -> usize;
+    /// Last hidden states, `batch x seq x hidden`, row-major.
+    fn forward(&mut self, batch: &Batch) -> Result<Vec<f32>, BackendError>;
+}
+
+/// What an encoding pass did, for logs, run.json and benchmarks.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct EncodeStats {
+    pub texts: usize,
+    pub tokens: usize,
+    pub padded_tokens: usize,
+    pub batches: usize,
+    pub truncated: usize,
+}
+
+/// Tokeniser + backend + batching policy.
+pub struct Encoder {
+    pub tokenizer: TextTokenizer,
+    pub backend: Box<dyn Backend>,
+    /// Upper bound on `batch x longest` tokens in one batch.
+    pub batch_tokens: usize,
+    /// Text prepended to every input (e5 expects "query: ").
+    pub prefix: String,
+}
+
+impl Encoder {
+    /// Embed `texts`; the result is in the order of `texts`. `progress` is called with the
+    /// number of texts finished after each batch.
+    pub fn encode(
+        &mut self,
+        texts: &[String],
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<(Vec<Vec<f32>>, EncodeStats), BackendError> {
+        let prefixed: Vec<String> = texts.iter().map(|t| format!("{}{}", self.prefix, t)).collect();
+        let tokens = self.tokenizer.encode_all(&prefixed)?;
+        let lengths: Vec<usize> = tokens.iter().map(|t| t.ids.len()).collect();
+        let batches = plan_batches(&lengths, self.batch_tokens);
+        let hidden = self.backend.hidden_size();
+        let mut out = vec![Vec::new(); texts.len()];
+        let mut stats = EncodeStats {
+            texts: texts.len(),
+            tokens: lengths.iter().sum(),
+            truncated: tokens.iter().filter(|t| t.truncated).count(),
+            ..Default::default()
+        };
+        let mut done = 0;
+        for members in &batches {
+            let seq = members.iter().map(|&i| lengths[i]).max().unwrap_or(0);
+            let b = members.len();
+            let mut ids = vec![self.tokenizer.pad_id as i64; b * seq];
+            let mut mask = vec![0i64; b * seq];
+            for (row, &i) in members.iter().enumerate() {
+                for (j, &t) in tokens[i].ids.iter().enumerate() {
+                    ids[row * seq + j] = t as i64;
+                    mask[row * seq + j] = 1;
+                }
+            }
+            let batch = Batch { ids, mask, batch: b, seq };
+            let states = self.backend.forward(&batch)?;
+            if states.len() != b * seq * hidden {
+                return Err(BackendError::Inference(format!(
+                    "the model returned {} values for a {b} x {seq} x {hidden} batch",
+                    states.len()
+                )));
+            }
+            for (row, &i) in members.iter().enumerate() {
+                out[i] = mean_pool_normalize(&states[row * seq * hidden..(row + 1) * seq * hidden], lengths[i], hidden);
+            }
+            stats.batches += 1;
+            stats.padded_tokens += b * seq;
+            done += b;
+            progress(done);
+        }
+        Ok((out, stats))
+    }
+}
+
+/// Mean of the first `len` hidden states (the attended tokens of a right-padded row), then
+/// L2 normalisation. Accumulates in f64 in token order, so the result does not depend on
+/// how much padding follows.
+pub fn mean_pool_normalize(states: &[f32], len: usize, hidden: usize) -> Vec<f32> {
+    let mut acc = vec![0f64; hidden];
+    for t in 0..len {
+        for (a, &v) in acc.iter_mut().zip(&states[t * hidden..(t + 1) * hidden]) {
+            *a += v as f64;
+        }
+    }
+    let n = len.max(1) as f64;
+    let norm = acc.iter().map(|a| (a / n) * (a / n)).sum::<f64>().sqrt().max(1e-12);
+    acc.iter().map(|a| (a / n / norm) as f32).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pooling_ignores_padding_and_normalises() {
+        // Two real tokens, one padded row of garbage.
+        let states = [1.0, 0.0, 3.0, 0.0, 100.0, 100.0];
+        let v = mean_pool_normalize(&states, 2, 2);
+        assert_eq!(v, vec![1.0, 0.0]);
+        let v = mean_pool_normalize(&[3.0, 4.0], 1, 2);
+        assert!((v[0] - 0.6).abs() < 1e-7 && (v[1] - 0.8).abs() < 1e-7);
+    }
+}

@@ -1,0 +1,246 @@
+//! Reading exports into a [`RawTable`]: every cell as text, one column per input column,
+//! with the source row number of every record kept for rejects.
+//!
+//! Formats are recognised from the file's bytes and extension, never from flags: CSV/TSV in
+//! UTF-8 (with or without BOM), UTF-16 LE/BE (BOM) or Windows-1252, any of `,` `;` tab `|`
+//! as delimiter; vendor header rows (Qualtrics: 3 header rows, SurveyMonkey: 2); Excel
+//! .xlsx; Parquet; NDJSON.
+
+mod columnar;
+mod delimited;
+pub mod sniff;
+mod xlsx;
+
+use std::path::{Path, PathBuf};
+
+use crate::{Error, Result};
+
+/// What the sniffer decided about one file, printed so a user can see it and correct it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FormatInfo {
+    /// "csv", "xlsx", "parquet" or "ndjson".
+    pub kind: &'static str,
+    /// Text encoding of a delimited file ("UTF-8", "UTF-8 (BOM)", "UTF-16LE", "windows-1252").
+    pub encoding: Option<String>,
+    /// Field delimiter of a delimited file.
+    pub delimiter: Option<char>,
+    /// Survey-tool layout recognised from the header rows ("qualtrics", "surveymonkey").
+    pub vendor: Option<&'static str>,
+    /// Number of header rows before the first response.
+    pub header_rows: usize,
+    /// Sheet read from a workbook.
+    pub sheet: Option<String>,
+}
+
+/// A row the reader could not turn into a record (e.g. more fields than the header).
+#[derive(Debug, Clone)]
+pub struct MalformedRow {
+    pub row: u64,
+    pub reason: String,
+    pub raw: String,
+}
+
+/// One input file, every cell as text.
+#[derive(Debug, Clone)]
+pub struct RawTable {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub format: FormatInfo,
+    /// Column names (after merging vendor sub-headers). Never empty strings: unnamed
+    /// columns become `column_<n>`.
+    pub headers: Vec<String>,
+    /// Question text per column, from vendor header rows (Qualtrics row 2, SurveyMonkey row 1).
+    pub questions: Vec<Option<String>>,
+    /// `columns[c][r]`: cell text, "" when missing.
+    pub columns: Vec<Vec<String>>,
+    /// Row number of each record in the source, as a spreadsheet numbers it (header = 1).
+    pub row_numbers: Vec<u64>,
+    /// Rows that could not be read as records; they become rejects.
+    pub malformed: Vec<MalformedRow>,
+    /// Field separator used to rebuild a raw row for rejects.
+    pub raw_separator: char,
+}
+
+impl RawTable {
+    pub fn n_rows(&self) -> usize {
+        self.row_numbers.len()
+    }
+
+    /// The record as the user would see it in the file (for rejects.csv).
+    pub fn raw_row(&self, r: usize) -> String {
+        let sep = self.raw_separator.to_string();
+        self.columns.iter().map(|c| c[r].as_str()).collect::<Vec<_>>().join(&sep)
+    }
+
+    pub fn file_name(&self) -> String {
+        self.path.display().to_string()
+    }
+}
+
+/// Options that change how files are read (none are needed for the usual exports).
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Worksheet to read from a workbook (default: the first).
+    pub sheet: Option<String>,
+}
+
+/// Read one input file, whatever its format.
+pub fn read_input(path: &Path, opts: &ReadOptions) -> Result<RawTable> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Error::input(path, format!("cannot read the file: {e}. Check the path and permissions."))
+    })?;
+    let sha256 = sha256_hex(&bytes);
+    if bytes.is_empty() {
+        return Err(Error::input(path, "the file is empty (0 bytes): export the survey again"));
+    }
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let mut table = if bytes.starts_with(b"PAR1") || ext == "parquet" {
+        columnar::read_parquet(path, &bytes)?
+    } else if bytes.starts_with(b"PK\x03\x04") || ext == "xlsx" || ext == "xlsm" {
+        xlsx::read_xlsx(path, opts.sheet.as_deref())?
+    } else if ext == "ndjson" || ext == "jsonl" || (ext == "json" && sniff::looks_like_ndjson(&bytes)) {
+        columnar::read_ndjson(path, &bytes)?
+    } else if bytes.starts_with(b"\xD0\xCF\x11\xE0") || ext == "xls" {
+        return Err(Error::input(
+            path,
+            "legacy Excel 97-2003 (.xls) workbooks are not read: save the sheet as .xlsx or CSV",
+        ));
+    } else {
+        delimited::read_delimited(path, &bytes)?
+    };
+    table.sha256 = sha256;
+    Ok(table)
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// Turns the first rows of a sheet or delimited file into headers, recognising vendor
+/// layouts. Returns (headers, questions, number of header rows, vendor).
+pub(crate) fn header_layout(
+    first: &[Vec<String>],
+) -> (Vec<String>, Vec<Option<String>>, usize, Option<&'static str>) {
+    let row0 = first.first().cloned().unwrap_or_default();
+    let width = first.iter().map(Vec::len).max().unwrap_or(0).max(row0.len());
+    let cell = |r: usize, c: usize| -> &str {
+        first.get(r).and_then(|row| row.get(c)).map(|s| s.trim()).unwrap_or("")
+    };
+    // Qualtrics: row 3 holds {"ImportId":"QID1"} JSON, row 2 the question texts.
+    let is_qualtrics = first.len() >= 3
+        && (0..width).any(|c| {
+            let v = cell(2, c);
+            v.starts_with("{\"ImportId\"") || v.starts_with("{'ImportId'")
+        });
+    if is_qualtrics {
+        let headers = (0..width).map(|c| cell(0, c).to_string()).collect();
+        let questions = (0..width).map(|c| non_empty(cell(1, c))).collect();
+        return (name_columns(headers), questions, 3, Some("qualtrics"));
+    }
+    // SurveyMonkey: row 2 holds sub-headers such as "Response" / "Open-Ended Response",
+    // and the question text sits in row 1 over the first of its sub-columns.
+    const SUB: [&str; 6] = [
+        "response",
+        "open-ended response",
+        "réponse",
+        "reponse",
+        "réponse ouverte",
+        "other (please specify)",
+    ];
+    let is_monkey = first.len() >= 2
+        && (0..width).any(|c| SUB.contains(&cell(1, c).to_lowercase().as_str()))
+        && (0..width).all(|c| cell(1, c).parse::<f64>().is_err() || cell(0, c).is_empty());
+    if is_monkey {
+        let mut headers = Vec::with_capacity(width);
+        let mut questions = Vec::with_capacity(width);
+        let mut current = String::new();
+        for c in 0..width {
+            let (top, sub) = (cell(0, c), cell(1, c));
+            if !top.is_empty() {
+                current = top.to_string();
+            }
+            let generic = sub.is_empty() || SUB.contains(&sub.to_lowercase().as_str());
+            let name = match (top.is_empty(), generic) {
+                (false, true) => top.to_string(),
+                (false, false) => format!("{top} - {sub}"),
+                (true, _) if !current.is_empty() => format!("{current} - {sub}"),
+                (true, _) => sub.to_string(),
+            };
+            headers.push(name);
+            questions.push(non_empty(&current));
+        }
+        return (name_columns(headers), questions, 2, Some("surveymonkey"));
+    }
+    let headers = (0..width).map(|c| cell(0, c).to_string()).collect();
+    (name_columns(headers), vec![None; width], 1, None)
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+/// Unnamed columns get `column_<n>`; repeated names get a `_2`, `_3` suffix.
+fn name_columns(headers: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    headers
+        .into_iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let base = if h.trim().is_empty() { format!("column_{}", i + 1) } else { h.trim().to_string() };
+            let k = seen.entry(base.clone()).or_insert(0);
+            *k += 1;
+            if *k == 1 {
+                base
+            } else {
+                format!("{base}_{k}")
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(r: &[&[&str]]) -> Vec<Vec<String>> {
+        r.iter().map(|row| row.iter().map(|s| s.to_string()).collect()).collect()
+    }
+
+    #[test]
+    fn qualtrics_three_header_rows() {
+        let first = rows(&[
+            &["ResponseId", "Q1", "Q2"],
+            &["Response ID", "How likely are you to recommend us?", "Why?"],
+            &["{\"ImportId\":\"_recordId\"}", "{\"ImportId\":\"QID1\"}", "{\"ImportId\":\"QID2_TEXT\"}"],
+            &["R_1", "9", "great"],
+        ]);
+        let (h, q, n, v) = header_layout(&first);
+        assert_eq!(h, ["ResponseId", "Q1", "Q2"]);
+        assert_eq!(q[1].as_deref(), Some("How likely are you to recommend us?"));
+        assert_eq!((n, v), (3, Some("qualtrics")));
+    }
+
+    #[test]
+    fn surveymonkey_sub_headers() {
+        let first = rows(&[
+            &["Respondent ID", "Collector ID", "How likely is it that you would recommend us?", "Why?", "Plan", ""],
+            &["", "", "Response", "Open-Ended Response", "Basic", "Pro"],
+            &["114", "9", "10", "love it", "Basic", ""],
+        ]);
+        let (h, q, n, v) = header_layout(&first);
+        assert_eq!((n, v), (2, Some("surveymonkey")));
+        assert_eq!(h[2], "How likely is it that you would recommend us?");
+        assert_eq!(h[4], "Plan - Basic");
+        assert_eq!(h[5], "Plan - Pro");
+        assert_eq!(q[5].as_deref(), Some("Plan"));
+    }
+
+    #[test]
+    fn plain_header_and_unnamed_columns() {
+        let first = rows(&[&["score", "", "score"], &["9", "x", "1"]]);
+        let (h, _, n, v) = header_layout(&first);
+        assert_eq!(h, ["score", "column_2", "score_2"]);
+        assert_eq!((n, v), (1, None));
+    }
+}

@@ -1,0 +1,186 @@
+//! NPS by period and segment: promoters / passives / detractors, NPS, adjusted-Wald
+//! margin, change vs the previous period with its Wald z-test p-value.
+//!
+//! Counting is done by Polars (lazy group-bys over the responses frame); the arithmetic on
+//! the counts lives in [`stats`], where it is unit-tested against docs/METRICS.md.
+
+pub mod stats;
+
+use polars::prelude::*;
+
+use crate::schema::columns as c;
+pub use stats::{group, Tally};
+
+/// Groups smaller than this are flagged (`low_n`): their NPS moves a lot by chance.
+pub const LOW_N: u64 = 30;
+
+/// One row of nps.parquet.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NpsRow {
+    pub period: String,
+    pub segment: String,
+    pub value: String,
+    pub tally: Tally,
+    pub nps: Option<f64>,
+    pub moe95: f64,
+    pub delta_vs_previous: Option<f64>,
+    pub p_value_change: Option<f64>,
+}
+
+impl NpsRow {
+    fn new(period: &str, segment: &str, value: &str, tally: Tally) -> Self {
+        NpsRow {
+            period: period.to_string(),
+            segment: segment.to_string(),
+            value: value.to_string(),
+            nps: tally.nps(),
+            moe95: tally.moe95(),
+            tally,
+            delta_vs_previous: None,
+            p_value_change: None,
+        }
+    }
+
+    pub fn low_n(&self) -> bool {
+        self.tally.n < LOW_N
+    }
+}
+
+/// Count promoters / passives / detractors of `frame` grouped by `by` (no grouping when empty).
+fn tallies(frame: &DataFrame, by: &[&str]) -> PolarsResult<Vec<(Vec<String>, Tally)>> {
+    let score = col(c::SCORE);
+    let aggs = [
+        len().cast(DataType::UInt64).alias(c::N),
+        score.clone().gt_eq(lit(9)).cast(DataType::UInt64).sum().alias(c::PROMOTERS),
+        score.clone().lt_eq(lit(6)).cast(DataType::UInt64).sum().alias(c::DETRACTORS),
+    ];
+    let lf = frame.clone().lazy();
+    let out = if by.is_empty() {
+        lf.select(aggs).collect()?
+    } else {
+        let keys: Vec<Expr> = by.iter().map(|k| col(*k)).collect();
+        lf.group_by(keys.clone()).agg(aggs).sort(by.to_vec(), Default::default()).collect()?
+    };
+    let n = out.column(c::N)?.u64()?.clone();
+    let p = out.column(c::PROMOTERS)?.u64()?.clone();
+    let d = out.column(c::DETRACTORS)?.u64()?.clone();
+    let key_cols: Vec<StringChunked> =
+        by.iter().map(|k| Ok(out.column(k)?.cast(&DataType::String)?.str()?.clone())).collect::<PolarsResult<_>>()?;
+    Ok((0..out.height())
+        .map(|i| {
+            let keys = key_cols.iter().map(|k| k.get(i).unwrap_or("").to_string()).collect();
+            let (n, p, d) = (n.get(i).unwrap_or(0), p.get(i).unwrap_or(0), d.get(i).unwrap_or(0));
+            (keys, Tally { n, promoters: p, passives: n - p - d, detractors: d })
+        })
+        .collect())
+}
+
+/// All rows of nps.parquet: overall; per period; per segment value; per period x segment
+/// value. `frame` needs the columns `period`, `score` and every name in `segments`.
+pub fn nps_table(frame: &DataFrame, segments: &[String]) -> PolarsResult<Vec<NpsRow>> {
+    let mut rows = Vec::new();
+    for (_, t) in tallies(frame, &[])? {
+        rows.push(NpsRow::new(c::ALL, c::ALL, c::ALL, t));
+    }
+    let mut by_period: Vec<NpsRow> =
+        tallies(frame, &[c::PERIOD])?.into_iter().map(|(k, t)| NpsRow::new(&k[0], c::ALL, c::ALL, t)).collect();
+    add_changes(&mut by_period);
+    rows.extend(by_period);
+    for seg in segments {
+        for (k, t) in tallies(frame, &[seg.as_str()])? {
+            rows.push(NpsRow::new(c::ALL, seg, &k[0], t));
+        }
+    }
+    for seg in segments {
+        let mut cross: Vec<NpsRow> = tallies(frame, &[seg.as_str(), c::PERIOD])?
+            .into_iter()
+            .map(|(k, t)| NpsRow::new(&k[1], seg, &k[0], t))
+            .collect();
+        add_changes(&mut cross);
+        rows.extend(cross);
+    }
+    Ok(rows)
+}
+
+/// Change vs the previous dated period of the same (segment, value). Rows must be sorted by
+/// (segment, value, period); "undated" never takes part.
+fn add_changes(rows: &mut [NpsRow]) {
+    for i in 1..rows.len() {
+        let (prev, cur) = (&rows[i - 1], &rows[i]);
+        if prev.segment != cur.segment || prev.value != cur.value || prev.period == c::UNDATED || cur.period == c::UNDATED {
+            continue;
+        }
+        if let Some((delta, p)) = stats::change(&cur.tally, &prev.tally) {
+            rows[i].delta_vs_previous = Some(delta);
+            rows[i].p_value_change = p;
+        }
+    }
+}
+
+/// nps.parquet as a frame, with the columns of DESIGN.md (plus `low_n`).
+pub fn nps_frame(rows: &[NpsRow]) -> PolarsResult<DataFrame> {
+    let s = |f: fn(&NpsRow) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
+    let u = |f: fn(&Tally) -> u64| rows.iter().map(|r| f(&r.tally)).collect::<Vec<u64>>();
+    DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new(c::PERIOD.into(), s(|r| &r.period)),
+            Column::new(c::SEGMENT.into(), s(|r| &r.segment)),
+            Column::new(c::VALUE.into(), s(|r| &r.value)),
+            Column::new(c::N.into(), u(|t| t.n)),
+            Column::new(c::PROMOTERS.into(), u(|t| t.promoters)),
+            Column::new(c::PASSIVES.into(), u(|t| t.passives)),
+            Column::new(c::DETRACTORS.into(), u(|t| t.detractors)),
+            Column::new(c::NPS.into(), rows.iter().map(|r| r.nps).collect::<Vec<_>>()),
+            Column::new(c::MOE95.into(), rows.iter().map(|r| r.moe95).collect::<Vec<_>>()),
+            Column::new(c::DELTA_VS_PREVIOUS.into(), rows.iter().map(|r| r.delta_vs_previous).collect::<Vec<_>>()),
+            Column::new(c::P_VALUE_CHANGE.into(), rows.iter().map(|r| r.p_value_change).collect::<Vec<_>>()),
+            Column::new(c::LOW_N.into(), rows.iter().map(NpsRow::low_n).collect::<Vec<_>>()),
+        ],
+    )
+}
+
+/// The readable terminal table: overall, periods, then segment values (all periods).
+pub fn render_table(rows: &[NpsRow]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<12} {:<14} {:<18} {:>6} {:>6} {:>6} {:>6} {:>7} {:>7} {:>8} {:>7}",
+        "period", "segment", "value", "n", "prom", "pass", "detr", "NPS", "±moe95", "change", "p"
+    );
+    let fmt_opt = |v: Option<f64>, signed: bool| match v {
+        Some(x) if signed => format!("{x:+.1}"),
+        Some(x) => format!("{x:.1}"),
+        None => "-".into(),
+    };
+    for r in rows.iter().filter(|r| r.period == c::ALL || r.segment == c::ALL) {
+        let warn = if r.low_n() { " ⚠ n<30" } else { "" };
+        let _ = writeln!(
+            out,
+            "{:<12} {:<14} {:<18} {:>6} {:>6} {:>6} {:>6} {:>7} {:>7} {:>8} {:>7}{warn}",
+            truncate(&r.period, 12),
+            truncate(&r.segment, 14),
+            truncate(&r.value, 18),
+            r.tally.n,
+            r.tally.promoters,
+            r.tally.passives,
+            r.tally.detractors,
+            fmt_opt(r.nps, true),
+            format!("{:.1}", r.moe95),
+            fmt_opt(r.delta_vs_previous, true),
+            r.p_value_change.map_or("-".into(), |p| format!("{p:.3}")),
+        );
+    }
+    out
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}

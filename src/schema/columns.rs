@@ -1,0 +1,41 @@
+//! Canonical output column names (DESIGN.md "Outputs"). Stages name what they produce with
+//! these constants only, so that a rename happens in one place.
+
+pub const RESPONSE_ID: &str = "response_id";
+pub const DATE: &str = "date";
+pub const PERIOD: &str = "period";
+pub const SCORE: &str = "score";
+pub const NPS_GROUP: &str = "nps_group";
+pub const COMMENT: &str = "comment";
+pub const LANGUAGE: &str = "language";
+pub const LANGUAGE_CONFIDENCE: &str = "language_confidence";
+pub const LANGUAGE_RELIABLE: &str = "language_reliable";
+pub const STATUS: &str = "status";
+pub const N_CLAUSES: &str = "n_clauses";
+pub const SOURCE_FILE: &str = "source_file";
+pub const SOURCE_ROW: &str = "source_row";
+
+pub const SEGMENT: &str = "segment";
+pub const VALUE: &str = "value";
+pub const N: &str = "n";
+pub const PROMOTERS: &str = "promoters";
+pub const PASSIVES: &str = "passives";
+pub const DETRACTORS: &str = "detractors";
+pub const NPS: &str = "nps";
+pub const MOE95: &str = "moe95";
+pub const DELTA_VS_PREVIOUS: &str = "delta_vs_previous";
+pub const P_VALUE_CHANGE: &str = "p_value_change";
+pub const LOW_N: &str = "low_n";
+
+/// Value used for "not broken down" in nps.parquet (`period`, `segment`, `value`).
+pub const ALL: &str = "all";
+/// Period of responses without a date.
+pub const UNDATED: &str = "undated";
+
+/// Values of `status` in responses.parquet.
+pub mod status {
+    /// A non-empty comment that went through the text stages.
+    pub const OK: &str = "ok";
+    /// No comment: counted in NPS, skipped by the text stages.
+    pub const EMPTY_COMMENT: &str = "empty_comment";
+}

@@ -1,0 +1,464 @@
+//! Column detection: which input column plays which role, and why.
+//!
+//! Every decision carries a one-line reason that `verbatim` prints, so that a user who
+//! disagrees knows which flag (`--score-col`, `--comment-col`, `--id-col`, `--date-col`,
+//! `--segment-col`) to pass.
+
+use std::path::PathBuf;
+
+use super::dates::{self, DateFormat};
+use crate::ingest::RawTable;
+
+/// Roles a column can play.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Score,
+    Comment,
+    Id,
+    Date,
+    Segment,
+}
+
+impl Role {
+    pub fn flag(self) -> &'static str {
+        match self {
+            Role::Score => "--score-col",
+            Role::Comment => "--comment-col",
+            Role::Id => "--id-col",
+            Role::Date => "--date-col",
+            Role::Segment => "--segment-col",
+        }
+    }
+}
+
+/// Column errors that stop a run (exit 2), each naming the file and the flag that fixes it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SchemaError {
+    #[error(
+        "{file}: no score column found. A score column holds whole numbers 0-10 and its name or \
+         question says score / note / NPS / recommend / likely / probabilité.\n\
+         Candidate columns:\n{candidates}\n\
+         Help: pass --score-col NAME with the column that holds the 0-10 answer."
+    )]
+    ScoreNotFound { file: PathBuf, candidates: String },
+    #[error("{file}: {flag} '{name}' is not a column of this file. Columns: {available}")]
+    ColumnNotFound { file: PathBuf, flag: &'static str, name: String, available: String },
+}
+
+/// The column chosen for a role, with the reason shown to the user.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Choice {
+    pub column: String,
+    #[serde(skip)]
+    pub index: usize,
+    pub reason: String,
+}
+
+/// Resolved roles of one input file.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ColumnMapping {
+    pub score: Choice,
+    pub comment: Option<Choice>,
+    pub id: Option<Choice>,
+    pub date: Option<Choice>,
+    #[serde(skip)]
+    pub date_format: Option<DateFormat>,
+    pub segments: Vec<Choice>,
+}
+
+impl ColumnMapping {
+    /// One line per role, for the terminal.
+    pub fn describe(&self) -> Vec<String> {
+        let mut out = vec![format!("score    <- '{}' ({})", self.score.column, self.score.reason)];
+        let opt = |role: &str, c: &Option<Choice>, none: &str| match c {
+            Some(c) => format!("{role} <- '{}' ({})", c.column, c.reason),
+            None => format!("{role} <- none ({none})"),
+        };
+        out.push(opt("comment ", &self.comment, "no free-text column found; pass --comment-col"));
+        out.push(opt("id      ", &self.id, "ids are generated from file and row; pass --id-col"));
+        out.push(opt("date    ", &self.date, "no periods; pass --date-col"));
+        if self.segments.is_empty() {
+            out.push("segments <- none (pass --segment-col NAME, repeatable)".into());
+        }
+        for s in &self.segments {
+            out.push(format!("segment  <- '{}' ({})", s.column, s.reason));
+        }
+        out
+    }
+}
+
+impl ColumnMapping {
+    /// The same roles in another file with these columns (same export layout): indices are
+    /// looked up by name and the date format is decided from that file's values. None when
+    /// a column is missing there.
+    pub fn apply_to(&self, table: &RawTable) -> Option<ColumnMapping> {
+        let moved = |c: &Choice| -> Option<Choice> {
+            let index = table.headers.iter().position(|h| *h == c.column)?;
+            Some(Choice { column: c.column.clone(), index, reason: c.reason.clone() })
+        };
+        let opt = |c: &Option<Choice>| -> Option<Option<Choice>> {
+            match c {
+                Some(c) => moved(c).map(Some),
+                None => Some(None),
+            }
+        };
+        let date = opt(&self.date)?;
+        let date_format = match &date {
+            Some(d) => {
+                let values: Vec<&str> = table.columns[d.index].iter().map(String::as_str).collect();
+                let (fmt, _) = dates::infer(&values);
+                Some(if values.iter().all(|v| v.trim().is_empty()) { self.date_format.unwrap_or(fmt) } else { fmt })
+            }
+            None => None,
+        };
+        Some(ColumnMapping {
+            score: moved(&self.score)?,
+            comment: opt(&self.comment)?,
+            id: opt(&self.id)?,
+            date,
+            date_format,
+            segments: self.segments.iter().map(moved).collect::<Option<Vec<_>>>()?,
+        })
+    }
+}
+
+/// Column names given on the command line; they win over detection.
+#[derive(Debug, Clone, Default)]
+pub struct MappingOverrides {
+    pub score: Option<String>,
+    pub comment: Option<String>,
+    pub id: Option<String>,
+    pub date: Option<String>,
+    /// When non-empty, exactly these segment columns (no detection).
+    pub segments: Vec<String>,
+}
+
+/// Lower case, accents removed: "Probabilité" -> "probabilite".
+pub fn fold(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+const SCORE_WORDS: &[&str] = &[
+    "nps", "recommend", "recommand", "likely", "likelihood", "probabilit", "score", "note", "ltr", "rating",
+    "conseill", "wahrscheinlich", "empfehl",
+];
+const SCORE_NOT: &[&str] = &["group", "groupe", "category", "categorie", "segment", "type", "label", "reason", "raison"];
+const COMMENT_WORDS: &[&str] = &[
+    "comment", "verbatim", "reason", "why", "feedback", "commentaire", "raison", "pourquoi", "explain",
+    "expliqu", "remarque", "avis", "suggestion", "improve", "ameliorer", "tell us", "dites", "precis",
+    "open-ended", "open ended", "text", "texte", "motif",
+];
+const ID_EXACT: &[&str] = &[
+    "id", "#", "response id", "responseid", "response_id", "respondent id", "respondentid", "respondent_id",
+    "submission id", "submission_id", "token", "identifiant", "id reponse", "id_reponse", "reponse id",
+    "record id", "recordid", "_recordid", "survey response id",
+];
+const ID_NOT: &[&str] = &["import", "collector", "distribution", "survey id", "ip", "external", "person", "customer", "user", "client"];
+const DATE_STRONG: &[&str] = &["recorded", "submitted", "submit", "end", "completed", "response date", "soumis", "fin", "timestamp", "horodat"];
+const DATE_WORDS: &[&str] = &["date", "time", "created", "jour", "heure", "quand", "when"];
+const SEGMENT_WORDS: &[&str] = &[
+    "channel", "canal", "country", "pays", "plan", "offer", "offre", "formule", "segment", "region", "journey",
+    "parcours", "stage", "etape", "tier", "value", "valeur", "market", "marche", "product", "produit", "store",
+    "magasin", "agence", "branch", "team", "equipe", "department", "source", "cohort", "subscription",
+    "abonnement", "contract", "contrat",
+];
+const LABEL_VALUES: &[&str] = &["promoter", "passive", "detractor", "promoteur", "passif", "detracteur", "neutral", "neutre"];
+
+/// What detection needs to know of a column, from a sample of its values.
+#[derive(Debug, Clone, Default)]
+struct Profile {
+    non_empty: usize,
+    int_0_10: usize,
+    numeric: usize,
+    dates: usize,
+    labels: usize,
+    distinct: usize,
+    mean_len: f64,
+    date_format: Option<DateFormat>,
+}
+
+fn profile(values: &[String]) -> Profile {
+    const SAMPLE: usize = 5000;
+    let step = (values.len() / SAMPLE).max(1);
+    let sample: Vec<&str> = values.iter().step_by(step).map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
+    let mut p = Profile { non_empty: sample.len(), ..Default::default() };
+    if sample.is_empty() {
+        return p;
+    }
+    let mut distinct = std::collections::HashSet::new();
+    let mut total_len = 0usize;
+    for v in &sample {
+        if let Ok(f) = v.replace(',', ".").parse::<f64>() {
+            p.numeric += 1;
+            if f.fract() == 0.0 && (0.0..=10.0).contains(&f) {
+                p.int_0_10 += 1;
+            }
+        }
+        if LABEL_VALUES.contains(&fold(v).as_str()) {
+            p.labels += 1;
+        }
+        if distinct.len() < 10_000 {
+            distinct.insert(*v);
+        }
+        total_len += v.chars().count();
+    }
+    p.distinct = distinct.len();
+    p.mean_len = total_len as f64 / sample.len() as f64;
+    let (fmt, share) = dates::infer(&sample);
+    p.dates = (share * sample.len() as f64).round() as usize;
+    p.date_format = Some(fmt);
+    p
+}
+
+impl Profile {
+    fn share(&self, k: usize) -> f64 {
+        if self.non_empty == 0 {
+            0.0
+        } else {
+            k as f64 / self.non_empty as f64
+        }
+    }
+}
+
+fn has_any(text: &str, words: &'static [&'static str]) -> Option<&'static str> {
+    words.iter().copied().find(|w| text.contains(w))
+}
+
+/// Detect the roles of one file's columns, honouring overrides.
+pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, SchemaError> {
+    let profiles: Vec<Profile> = table.columns.iter().map(|c| profile(c)).collect();
+    let names: Vec<String> = table.headers.iter().map(|h| fold(h)).collect();
+    let questions: Vec<String> = table.questions.iter().map(|q| q.as_deref().map(fold).unwrap_or_default()).collect();
+    let find = |flag: &'static str, name: &str| -> Result<usize, SchemaError> {
+        let f = fold(name.trim());
+        table
+            .headers
+            .iter()
+            .position(|h| h == name)
+            .or_else(|| names.iter().position(|h| *h == f))
+            .ok_or_else(|| SchemaError::ColumnNotFound {
+                file: table.path.clone(),
+                flag,
+                name: name.to_string(),
+                available: table.headers.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", "),
+            })
+    };
+    let choice = |i: usize, reason: String| Choice { column: table.headers[i].clone(), index: i, reason };
+
+    // Score.
+    let score = match &ov.score {
+        Some(name) => choice(find(Role::Score.flag(), name)?, "--score-col".into()),
+        None => {
+            let mut best: Option<(f64, usize, String)> = None;
+            for (i, p) in profiles.iter().enumerate() {
+                let ints = p.share(p.int_0_10);
+                if p.non_empty == 0 || ints < 0.8 {
+                    continue;
+                }
+                let in_name = has_any(&names[i], SCORE_WORDS);
+                let in_question = has_any(&questions[i], SCORE_WORDS);
+                let Some(word) = in_name.or(in_question) else { continue };
+                let mut s = if in_name.is_some() { 3.0 } else { 2.0 };
+                if has_any(&names[i], SCORE_NOT).is_some() {
+                    s -= 4.0;
+                }
+                if p.distinct >= 5 {
+                    s += 1.0;
+                }
+                s += ints;
+                let place = if in_name.is_some() { "name" } else { "question" };
+                let reason = format!(
+                    "{:.0}% of values are whole numbers 0-10 and its {place} says '{word}'",
+                    ints * 100.0
+                );
+                if best.as_ref().is_none_or(|b| s > b.0) {
+                    best = Some((s, i, reason));
+                }
+            }
+            match best {
+                Some((_, i, reason)) => choice(i, reason),
+                None => {
+                    return Err(SchemaError::ScoreNotFound {
+                        file: table.path.clone(),
+                        candidates: score_candidates(table, &profiles),
+                    })
+                }
+            }
+        }
+    };
+
+    let taken = |i: usize, roles: &[Option<usize>]| roles.contains(&Some(i));
+
+    // Date.
+    let date = match &ov.date {
+        Some(name) => Some(choice(find(Role::Date.flag(), name)?, "--date-col".into())),
+        None => {
+            let mut best: Option<(f64, usize, String)> = None;
+            for (i, p) in profiles.iter().enumerate() {
+                let share = p.share(p.dates);
+                if i == score.index || p.non_empty == 0 || share < 0.9 {
+                    continue;
+                }
+                let strong = has_any(&names[i], DATE_STRONG);
+                let weak = has_any(&names[i], DATE_WORDS);
+                let mut s = share;
+                if strong.is_some() {
+                    s += 3.0;
+                }
+                if weak.is_some() {
+                    s += 2.0;
+                }
+                if names[i].contains("start") || names[i].contains("debut") {
+                    s -= 1.5;
+                }
+                let why = match strong.or(weak) {
+                    Some(w) => format!("its name says '{w}'"),
+                    None => "no date-like name, but the values are dates".into(),
+                };
+                let fmt = p.date_format.expect("profiled columns with values have a date format");
+                let reason = format!("{:.0}% of values parse as {}; {why}", share * 100.0, fmt.describe());
+                if best.as_ref().is_none_or(|b| s > b.0) {
+                    best = Some((s, i, reason));
+                }
+            }
+            best.map(|(_, i, r)| choice(i, r))
+        }
+    };
+    let date_format = date.as_ref().map(|d| {
+        let values: Vec<&str> = table.columns[d.index].iter().map(String::as_str).collect();
+        dates::infer(&values).0
+    });
+
+    // Id.
+    let id = match &ov.id {
+        Some(name) => Some(choice(find(Role::Id.flag(), name)?, "--id-col".into())),
+        None => {
+            let mut best: Option<(f64, usize, String)> = None;
+            for (i, p) in profiles.iter().enumerate() {
+                if taken(i, &[Some(score.index), date.as_ref().map(|d| d.index)]) || p.non_empty == 0 {
+                    continue;
+                }
+                let n = &names[i];
+                let exact = ID_EXACT.contains(&n.as_str());
+                let suffix = n.ends_with(" id") || n.ends_with("_id") || n.ends_with("id") && n.contains("response");
+                if !(exact || suffix) || has_any(n, ID_NOT).is_some() {
+                    continue;
+                }
+                let unique = p.share(p.distinct);
+                if unique < 0.95 && p.non_empty > 20 {
+                    continue;
+                }
+                let s = if exact { 2.0 } else { 1.0 } + unique;
+                let reason = format!("its name says it is an id and {:.0}% of sampled values are distinct", unique * 100.0);
+                if best.as_ref().is_none_or(|b| s > b.0) {
+                    best = Some((s, i, reason));
+                }
+            }
+            best.map(|(_, i, r)| choice(i, r))
+        }
+    };
+
+    // Comment.
+    let comment = match &ov.comment {
+        Some(name) => Some(choice(find(Role::Comment.flag(), name)?, "--comment-col".into())),
+        None => {
+            let mut best: Option<(f64, usize, String)> = None;
+            let used = [Some(score.index), date.as_ref().map(|d| d.index), id.as_ref().map(|d| d.index)];
+            for (i, p) in profiles.iter().enumerate() {
+                if taken(i, &used) || p.non_empty == 0 {
+                    continue;
+                }
+                let textual = 1.0 - p.share(p.numeric) - p.share(p.dates);
+                if textual < 0.5 || p.share(p.labels) > 0.5 || p.mean_len < 4.0 {
+                    continue;
+                }
+                let in_name = has_any(&names[i], COMMENT_WORDS);
+                let in_question = has_any(&questions[i], COMMENT_WORDS);
+                let mut s = (p.mean_len.min(200.0) / 200.0) + p.share(p.distinct);
+                let why = if let Some(w) = in_name {
+                    s += 3.0;
+                    format!("its name says '{w}'")
+                } else if let Some(w) = in_question {
+                    s += 2.0;
+                    format!("its question says '{w}'")
+                } else if p.mean_len >= 15.0 && p.share(p.distinct) >= 0.3 {
+                    "the longest free text of the file".into()
+                } else {
+                    continue;
+                };
+                let reason = format!("{why}; {:.0} characters on average", p.mean_len);
+                if best.as_ref().is_none_or(|b| s > b.0) {
+                    best = Some((s, i, reason));
+                }
+            }
+            best.map(|(_, i, r)| choice(i, r))
+        }
+    };
+
+    // Segments.
+    let segments = if !ov.segments.is_empty() {
+        ov.segments
+            .iter()
+            .map(|name| Ok(choice(find(Role::Segment.flag(), name)?, "--segment-col".into())))
+            .collect::<Result<Vec<_>, SchemaError>>()?
+    } else {
+        let used = [
+            Some(score.index),
+            date.as_ref().map(|d| d.index),
+            id.as_ref().map(|d| d.index),
+            comment.as_ref().map(|d| d.index),
+        ];
+        profiles
+            .iter()
+            .enumerate()
+            .filter(|(i, p)| !taken(*i, &used) && p.non_empty > 0)
+            .filter_map(|(i, p)| {
+                let word = has_any(&names[i], SEGMENT_WORDS)?;
+                let ratio = p.share(p.distinct);
+                let few = p.distinct >= 2 && p.distinct <= 50 && (ratio <= 0.5 || p.non_empty < 20);
+                (few && p.share(p.labels) < 0.5 && p.share(p.int_0_10) < 0.9).then(|| {
+                    choice(i, format!("its name says '{word}' and it has {} distinct values", p.distinct))
+                })
+            })
+            .collect()
+    };
+
+    Ok(ColumnMapping { score, comment, id, date, date_format, segments })
+}
+
+/// Columns a user might have meant as the score, each with what disqualified it.
+fn score_candidates(table: &RawTable, profiles: &[Profile]) -> String {
+    let mut lines = Vec::new();
+    for (i, p) in profiles.iter().enumerate() {
+        let name = &table.headers[i];
+        let folded = fold(name);
+        let q = table.questions[i].as_deref().map(fold).unwrap_or_default();
+        let named = has_any(&folded, SCORE_WORDS).or(has_any(&q, SCORE_WORDS)).is_some();
+        let ints = p.share(p.int_0_10);
+        let why = if p.non_empty == 0 {
+            continue;
+        } else if p.share(p.labels) > 0.5 {
+            "holds labels such as 'Promoter' / 'Detractor', not 0-10 scores: export the numeric answer".to_string()
+        } else if ints >= 0.8 {
+            format!("{:.0}% whole numbers 0-10, but its name does not say score/NPS/recommend", ints * 100.0)
+        } else if named {
+            format!("its name fits, but only {:.0}% of values are whole numbers 0-10", ints * 100.0)
+        } else {
+            continue;
+        };
+        lines.push(format!("  - '{name}': {why}"));
+    }
+    if lines.is_empty() {
+        lines.push(format!(
+            "  (none: no column holds 0-10 numbers; columns are {})",
+            table.headers.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    lines.join("\n")
+}

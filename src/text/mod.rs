@@ -1,0 +1,85 @@
+//! Text preparation: normalise, detect the language, split into clauses, and dedupe
+//! identical clauses so that each unique text is encoded once (NPS comments repeat a lot:
+//! "RAS", "Très bien", "ok", "Good service").
+
+pub mod clauses;
+pub mod lang;
+pub mod normalize;
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+/// Text facts of one response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommentText {
+    /// Normalised comment ("" when there is none).
+    pub normalized: String,
+    pub language: Option<lang::Language>,
+    /// Indices into [`Prepared::unique`], one per clause, in order.
+    pub clauses: Vec<usize>,
+}
+
+/// Every comment prepared, and the table of unique clause texts to encode.
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    pub comments: Vec<CommentText>,
+    /// Unique clause texts, in order of first appearance.
+    pub unique: Vec<String>,
+    /// Language of the first comment each unique clause was seen in.
+    pub unique_language: Vec<&'static str>,
+    /// How many clauses there were before dedupe.
+    pub total_clauses: usize,
+}
+
+/// Prepare comments (parallel over comments; the result does not depend on thread count).
+pub fn prepare(comments: &[String]) -> Prepared {
+    let per: Vec<(String, Option<lang::Language>, Vec<String>)> = comments
+        .par_iter()
+        .map(|raw| {
+            let normalized = normalize::normalize(raw);
+            if normalized.is_empty() {
+                return (normalized, None, Vec::new());
+            }
+            let language = lang::detect(&normalized);
+            let parts = clauses::split(&normalized).into_iter().map(str::to_string).collect();
+            (normalized, Some(language), parts)
+        })
+        .collect();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut out = Prepared::default();
+    for (normalized, language, parts) in per {
+        let mut ids = Vec::with_capacity(parts.len());
+        for p in parts {
+            out.total_clauses += 1;
+            let next = out.unique.len();
+            let id = *index.entry(p.clone()).or_insert(next);
+            if id == next {
+                out.unique.push(p);
+                out.unique_language.push(language.as_ref().map_or("und", |l| l.code));
+            }
+            ids.push(id);
+        }
+        out.comments.push(CommentText { normalized, language, clauses: ids });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dedupes_identical_clauses() {
+        let comments: Vec<String> =
+            ["Très bien", "  Très bien ", "", "Prix trop élevé mais très bien", "-"].iter().map(|s| s.to_string()).collect();
+        let p = prepare(&comments);
+        assert_eq!(p.unique, ["Très bien", "Prix trop élevé", "mais très bien"]);
+        assert_eq!(p.comments[0].clauses, [0]);
+        assert_eq!(p.comments[1].clauses, [0]);
+        assert!(p.comments[2].clauses.is_empty() && p.comments[2].language.is_none());
+        assert_eq!(p.comments[3].clauses, [1, 2]);
+        assert!(p.comments[4].normalized.is_empty());
+        assert_eq!(p.total_clauses, 4);
+    }
+}

@@ -1,0 +1,214 @@
+//! Validation: every input row ends up accepted, rejected (with a reason) or counted as a
+//! duplicate of a later row with the same response id. Nothing is dropped silently:
+//! rows read = accepted + rejected + duplicates.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use crate::ingest::RawTable;
+use crate::schema::columns::UNDATED;
+use crate::schema::dates::{period_label, Period};
+use crate::schema::ColumnMapping;
+
+/// Accepted responses, column by column (the order of the inputs, then of their rows).
+#[derive(Debug, Clone, Default)]
+pub struct Responses {
+    pub response_id: Vec<String>,
+    pub date: Vec<Option<NaiveDate>>,
+    pub period: Vec<String>,
+    pub score: Vec<u8>,
+    /// Comment text as exported ("" when none).
+    pub comment: Vec<String>,
+    /// Segment columns: (name, values). Names come from the first input's mapping.
+    pub segments: Vec<(String, Vec<String>)>,
+    pub source_file: Vec<String>,
+    pub source_row: Vec<u64>,
+}
+
+impl Responses {
+    pub fn len(&self) -> usize {
+        self.score.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.score.is_empty()
+    }
+}
+
+/// A rejected input row (rejects.csv).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reject {
+    pub source_file: String,
+    pub row: u64,
+    pub reason: String,
+    pub raw: String,
+}
+
+/// The reconciliation printed at the end of a run and written to run.json.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub rows_read: usize,
+    pub accepted: usize,
+    pub rejected: usize,
+    pub duplicates: usize,
+    pub empty_comments: usize,
+}
+
+impl Counts {
+    pub fn reconciles(&self) -> bool {
+        self.rows_read == self.accepted + self.rejected + self.duplicates
+    }
+}
+
+/// Parse a score cell: a whole number 0..=10 ("9", " 9 ", "9.0", "9,0"), or why not.
+pub fn parse_score(raw: &str) -> Result<u8, String> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err("missing score".into());
+    }
+    let Ok(f) = s.replace(',', ".").parse::<f64>() else {
+        return Err(format!("score '{s}' is not a number (expected a whole number 0-10)"));
+    };
+    if !f.is_finite() {
+        return Err(format!("score '{s}' is not a number (expected a whole number 0-10)"));
+    }
+    if f.fract() != 0.0 {
+        return Err(format!("score '{s}' is not a whole number (NPS answers are 0, 1, ... 10)"));
+    }
+    if !(0.0..=10.0).contains(&f) {
+        return Err(format!("score '{s}' is outside 0-10"));
+    }
+    Ok(f as u8)
+}
+
+/// Validate every input against its mapping.
+pub fn validate(tables: &[RawTable], mappings: &[ColumnMapping], period: Period) -> (Responses, Vec<Reject>, Counts) {
+    let mut counts = Counts::default();
+    let mut rejects = Vec::new();
+    let segment_names: Vec<String> = mappings
+        .first()
+        .map(|m| m.segments.iter().map(|s| s.column.clone()).collect())
+        .unwrap_or_default();
+
+    // The later occurrence of a response id wins, across files and within one.
+    let mut last_seen: HashMap<&str, (usize, usize)> = HashMap::new();
+    for (t, (table, mapping)) in tables.iter().zip(mappings).enumerate() {
+        if let Some(id) = &mapping.id {
+            for (r, v) in table.columns[id.index].iter().enumerate() {
+                let v = v.trim();
+                if !v.is_empty() {
+                    last_seen.insert(v, (t, r));
+                }
+            }
+        }
+    }
+
+    let total: usize = tables.iter().map(RawTable::n_rows).sum();
+    let mut out = Responses {
+        segments: segment_names.iter().map(|n| (n.clone(), Vec::with_capacity(total))).collect(),
+        ..Default::default()
+    };
+    for v in [&mut out.response_id, &mut out.period, &mut out.comment, &mut out.source_file] {
+        v.reserve(total);
+    }
+    for (t, (table, mapping)) in tables.iter().zip(mappings).enumerate() {
+        let file = table.file_name();
+        counts.rows_read += table.n_rows() + table.malformed.len();
+        for m in &table.malformed {
+            rejects.push(Reject { source_file: file.clone(), row: m.row, reason: m.reason.clone(), raw: m.raw.clone() });
+        }
+        let seg_cols: Vec<Option<usize>> = segment_names
+            .iter()
+            .map(|name| {
+                mapping
+                    .segments
+                    .iter()
+                    .find(|s| &s.column == name)
+                    .map(|s| s.index)
+                    .or_else(|| table.headers.iter().position(|h| h == name))
+            })
+            .collect();
+        for r in 0..table.n_rows() {
+            let row = table.row_numbers[r];
+            let id = mapping.id.as_ref().map(|c| table.columns[c.index][r].trim()).filter(|s| !s.is_empty());
+            if let Some(id) = id {
+                if last_seen.get(id) != Some(&(t, r)) {
+                    counts.duplicates += 1;
+                    continue;
+                }
+            }
+            let reject = |reason: String| Reject { source_file: file.clone(), row, reason, raw: table.raw_row(r) };
+            let score = match parse_score(&table.columns[mapping.score.index][r]) {
+                Ok(s) => s,
+                Err(why) => {
+                    rejects.push(reject(format!("column '{}': {why}", mapping.score.column)));
+                    continue;
+                }
+            };
+            let mut date = None;
+            if let (Some(dc), Some(fmt)) = (&mapping.date, &mapping.date_format) {
+                let cell = table.columns[dc.index][r].trim();
+                if !cell.is_empty() {
+                    match fmt.parse(cell) {
+                        Some(dt) => date = Some(dt.date()),
+                        None => {
+                            rejects.push(reject(format!(
+                                "column '{}': '{cell}' is not a date ({}); fix the cell or pass --date-col",
+                                dc.column,
+                                fmt.describe()
+                            )));
+                            continue;
+                        }
+                    }
+                }
+            }
+            out.response_id.push(match id {
+                Some(id) => id.to_string(),
+                None => format!("{}#{row}", short_name(&table.path)),
+            });
+            out.period.push(date.map_or_else(|| UNDATED.to_string(), |d| period_label(d, period)));
+            out.date.push(date);
+            out.score.push(score);
+            let comment = mapping.comment.as_ref().map_or("", |c| table.columns[c.index][r].as_str());
+            if comment.trim().is_empty() {
+                counts.empty_comments += 1;
+            }
+            out.comment.push(comment.to_string());
+            for (s, col) in seg_cols.iter().enumerate() {
+                let v = col.map_or("", |c| table.columns[c][r].trim());
+                out.segments[s].1.push(if v.is_empty() { "(blank)".to_string() } else { v.to_string() });
+            }
+            out.source_file.push(file.clone());
+            out.source_row.push(row);
+        }
+    }
+    counts.accepted = out.len();
+    counts.rejected = rejects.len();
+    (out, rejects, counts)
+}
+
+fn short_name(path: &std::path::Path) -> String {
+    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scores() {
+        assert_eq!(parse_score("9"), Ok(9));
+        assert_eq!(parse_score(" 10 "), Ok(10));
+        assert_eq!(parse_score("0"), Ok(0));
+        assert_eq!(parse_score("7.0"), Ok(7));
+        assert_eq!(parse_score("7,0"), Ok(7));
+        assert!(parse_score("7.5").unwrap_err().contains("not a whole number"));
+        assert!(parse_score("11").unwrap_err().contains("outside 0-10"));
+        assert!(parse_score("-1").unwrap_err().contains("outside 0-10"));
+        assert!(parse_score("N/A").unwrap_err().contains("not a number"));
+        assert!(parse_score("dix").unwrap_err().contains("not a number"));
+        assert!(parse_score("NaN").unwrap_err().contains("not a number"));
+        assert_eq!(parse_score("").unwrap_err(), "missing score");
+    }
+}

@@ -1,0 +1,113 @@
+//! The real default model (installed by the README's setup command): embeddings match an
+//! independent float64 numpy implementation, and do not depend on batching or threads.
+
+use verbatim::cli::resolve::find_ort_library;
+use verbatim::infer::{mock::MockBackend, ort::OrtBackend, Encoder, TextTokenizer};
+
+use crate::util::*;
+
+fn encoder(threads: usize, batch_tokens: usize) -> Encoder {
+    let dir = model_dir();
+    let lib = find_ort_library(&dir).expect("ONNX Runtime library in models/onnxruntime");
+    let backend = OrtBackend::new(&lib, &dir, threads, false, 384).expect("load model.onnx");
+    Encoder {
+        tokenizer: TextTokenizer::from_file(&dir.join("tokenizer.json"), 512).unwrap(),
+        backend: Box::new(backend),
+        batch_tokens,
+        prefix: "query: ".into(),
+    }
+}
+
+fn reference() -> Vec<(String, Vec<u32>, Vec<f32>)> {
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo().join("tests/fixtures/e5_reference.json")).unwrap()).unwrap();
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|it| {
+            let ids = it["ids"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u32).collect();
+            let emb = it["embedding"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect();
+            (it["text"].as_str().unwrap().to_string(), ids, emb)
+        })
+        .collect()
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f64 {
+    let dot: f64 = a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum();
+    let na: f64 = a.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+    let nb: f64 = b.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+    dot / (na * nb)
+}
+
+fn max_abs_diff(a: &[Vec<f32>], b: &[Vec<f32>]) -> f32 {
+    a.iter().zip(b).flat_map(|(x, y)| x.iter().zip(y).map(|(p, q)| (p - q).abs())).fold(0.0, f32::max)
+}
+
+#[test]
+fn e5_matches_the_numpy_reference() {
+    let refs = reference();
+    assert_eq!(refs.len(), 20);
+    let mut enc = encoder(2, 8192);
+    for (text, ids, _) in &refs {
+        let t = enc.tokenizer.encode(&format!("query: {text}")).unwrap();
+        assert_eq!(&t.ids, ids, "token ids of {text:?}");
+    }
+    let texts: Vec<String> = refs.iter().map(|r| r.0.clone()).collect();
+    let (got, stats) = enc.encode(&texts, &mut |_| {}).unwrap();
+    assert_eq!(stats.texts, 20);
+    for ((text, _, want), g) in refs.iter().zip(&got) {
+        assert_eq!(g.len(), 384);
+        let c = cosine(g, want);
+        assert!(c >= 0.99, "{text:?}: cosine {c}");
+        assert!(c >= 0.9999, "{text:?}: cosine {c} (fp32 ONNX vs float64 numpy should agree to 1e-4)");
+    }
+}
+
+#[test]
+fn same_embeddings_whatever_batch_size_or_threads() {
+    let refs = reference();
+    let mut texts: Vec<String> = refs.iter().map(|r| r.0.clone()).collect();
+    texts.extend(texts.clone().into_iter().map(|t| format!("{t} Merci.")));
+    let (big, s_big) = encoder(2, 8192).encode(&texts, &mut |_| {}).unwrap();
+    let (small, s_small) = encoder(2, 24).encode(&texts, &mut |_| {}).unwrap();
+    let (one_thread, _) = encoder(1, 512).encode(&texts, &mut |_| {}).unwrap();
+    assert!(s_small.batches > s_big.batches, "different batching: {} vs {}", s_small.batches, s_big.batches);
+    assert!(max_abs_diff(&big, &small) <= 1e-5, "batch size changed embeddings by {}", max_abs_diff(&big, &small));
+    assert!(max_abs_diff(&big, &one_thread) <= 1e-5, "threads changed embeddings by {}", max_abs_diff(&big, &one_thread));
+    // One text alone equals the same text inside a batch.
+    let (alone, _) = encoder(2, 8192).encode(&texts[3..4], &mut |_| {}).unwrap();
+    assert!(max_abs_diff(&alone, &big[3..4]) <= 1e-5);
+}
+
+#[test]
+fn long_texts_are_truncated_at_512_tokens() {
+    let mut enc = encoder(2, 8192);
+    let long = "le service client ne répond jamais ".repeat(200);
+    let t = enc.tokenizer.encode(&long).unwrap();
+    assert!(t.truncated && t.ids.len() == 512);
+    assert_eq!(*t.ids.last().unwrap(), 2, "ends with </s>");
+    let (v, s) = enc.encode(&[long], &mut |_| {}).unwrap();
+    assert_eq!(s.truncated, 1);
+    assert!((v[0].iter().map(|x| x * x).sum::<f32>() - 1.0).abs() < 1e-4);
+}
+
+/// The mock backend: exact equality across token budgets (the batching itself adds nothing).
+#[test]
+fn mock_backend_is_batch_invariant() {
+    let tok = TextTokenizer::from_file(&model_dir().join("tokenizer.json"), 512).unwrap();
+    let texts: Vec<String> = (0..50).map(|i| "mot ".repeat(i % 17 + 1) + &i.to_string()).collect();
+    let mut results = Vec::new();
+    for budget in [16, 100, 4096] {
+        let mut enc = Encoder {
+            tokenizer: TextTokenizer::from_file(&model_dir().join("tokenizer.json"), 512).unwrap(),
+            backend: Box::new(MockBackend { hidden: 32 }),
+            batch_tokens: budget,
+            prefix: String::new(),
+        };
+        results.push(enc.encode(&texts, &mut |_| {}).unwrap().0);
+    }
+    assert_eq!(results[0], results[1]);
+    assert_eq!(results[0], results[2]);
+    drop(tok);
+}

@@ -1,0 +1,12 @@
+//! One integration-test binary (as ripgrep and xsv do), made of modules:
+//!
+//! - `ingest`: every input format of DESIGN.md "Inputs" and broken inputs, through the binary.
+//! - `nps`: NPS on the bundled sample, golden counts, and order / split invariance.
+//! - `encoder`: the real default model: reference vectors, batch and thread invariance.
+//! - `run`: `verbatim run` end to end on the bundled sample.
+
+mod encoder;
+mod ingest;
+mod nps;
+mod run;
+mod util;
