@@ -68,13 +68,19 @@ pub fn parse_score(raw: &str) -> Result<u8, String> {
         return Err("missing score".into());
     }
     let Ok(f) = s.replace(',', ".").parse::<f64>() else {
-        return Err(format!("score '{s}' is not a number (expected a whole number 0-10)"));
+        return Err(format!(
+            "score '{s}' is not a number (expected a whole number 0-10)"
+        ));
     };
     if !f.is_finite() {
-        return Err(format!("score '{s}' is not a number (expected a whole number 0-10)"));
+        return Err(format!(
+            "score '{s}' is not a number (expected a whole number 0-10)"
+        ));
     }
     if f.fract() != 0.0 {
-        return Err(format!("score '{s}' is not a whole number (NPS answers are 0, 1, ... 10)"));
+        return Err(format!(
+            "score '{s}' is not a whole number (NPS answers are 0, 1, ... 10)"
+        ));
     }
     if !(0.0..=10.0).contains(&f) {
         return Err(format!("score '{s}' is outside 0-10"));
@@ -83,7 +89,11 @@ pub fn parse_score(raw: &str) -> Result<u8, String> {
 }
 
 /// Validate every input against its mapping.
-pub fn validate(tables: &[RawTable], mappings: &[ColumnMapping], period: Period) -> (Responses, Vec<Reject>, Counts) {
+pub fn validate(
+    tables: &[RawTable],
+    mappings: &[ColumnMapping],
+    period: Period,
+) -> (Responses, Vec<Reject>, Counts) {
     let mut counts = Counts::default();
     let mut rejects = Vec::new();
     let segment_names: Vec<String> = mappings
@@ -106,17 +116,30 @@ pub fn validate(tables: &[RawTable], mappings: &[ColumnMapping], period: Period)
 
     let total: usize = tables.iter().map(RawTable::n_rows).sum();
     let mut out = Responses {
-        segments: segment_names.iter().map(|n| (n.clone(), Vec::with_capacity(total))).collect(),
+        segments: segment_names
+            .iter()
+            .map(|n| (n.clone(), Vec::with_capacity(total)))
+            .collect(),
         ..Default::default()
     };
-    for v in [&mut out.response_id, &mut out.period, &mut out.comment, &mut out.source_file] {
+    for v in [
+        &mut out.response_id,
+        &mut out.period,
+        &mut out.comment,
+        &mut out.source_file,
+    ] {
         v.reserve(total);
     }
     for (t, (table, mapping)) in tables.iter().zip(mappings).enumerate() {
         let file = table.file_name();
         counts.rows_read += table.n_rows() + table.malformed.len();
         for m in &table.malformed {
-            rejects.push(Reject { source_file: file.clone(), row: m.row, reason: m.reason.clone(), raw: m.raw.clone() });
+            rejects.push(Reject {
+                source_file: file.clone(),
+                row: m.row,
+                reason: m.reason.clone(),
+                raw: m.raw.clone(),
+            });
         }
         let seg_cols: Vec<Option<usize>> = segment_names
             .iter()
@@ -131,14 +154,23 @@ pub fn validate(tables: &[RawTable], mappings: &[ColumnMapping], period: Period)
             .collect();
         for r in 0..table.n_rows() {
             let row = table.row_numbers[r];
-            let id = mapping.id.as_ref().map(|c| table.columns[c.index][r].trim()).filter(|s| !s.is_empty());
+            let id = mapping
+                .id
+                .as_ref()
+                .map(|c| table.columns[c.index][r].trim())
+                .filter(|s| !s.is_empty());
             if let Some(id) = id {
                 if last_seen.get(id) != Some(&(t, r)) {
                     counts.duplicates += 1;
                     continue;
                 }
             }
-            let reject = |reason: String| Reject { source_file: file.clone(), row, reason, raw: table.raw_row(r) };
+            let reject = |reason: String| Reject {
+                source_file: file.clone(),
+                row,
+                reason,
+                raw: table.raw_row(r),
+            };
             let score = match parse_score(&table.columns[mapping.score.index][r]) {
                 Ok(s) => s,
                 Err(why) => {
@@ -167,17 +199,25 @@ pub fn validate(tables: &[RawTable], mappings: &[ColumnMapping], period: Period)
                 Some(id) => id.to_string(),
                 None => format!("{}#{row}", short_name(&table.path)),
             });
-            out.period.push(date.map_or_else(|| UNDATED.to_string(), |d| period_label(d, period)));
+            out.period
+                .push(date.map_or_else(|| UNDATED.to_string(), |d| period_label(d, period)));
             out.date.push(date);
             out.score.push(score);
-            let comment = mapping.comment.as_ref().map_or("", |c| table.columns[c.index][r].as_str());
+            let comment = mapping
+                .comment
+                .as_ref()
+                .map_or("", |c| table.columns[c.index][r].as_str());
             if comment.trim().is_empty() {
                 counts.empty_comments += 1;
             }
             out.comment.push(comment.to_string());
             for (s, col) in seg_cols.iter().enumerate() {
                 let v = col.map_or("", |c| table.columns[c][r].trim());
-                out.segments[s].1.push(if v.is_empty() { "(blank)".to_string() } else { v.to_string() });
+                out.segments[s].1.push(if v.is_empty() {
+                    "(blank)".to_string()
+                } else {
+                    v.to_string()
+                });
             }
             out.source_file.push(file.clone());
             out.source_row.push(row);
@@ -189,7 +229,10 @@ pub fn validate(tables: &[RawTable], mappings: &[ColumnMapping], period: Period)
 }
 
 fn short_name(path: &std::path::Path) -> String {
-    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 #[cfg(test)]
@@ -203,7 +246,9 @@ mod tests {
         assert_eq!(parse_score("0"), Ok(0));
         assert_eq!(parse_score("7.0"), Ok(7));
         assert_eq!(parse_score("7,0"), Ok(7));
-        assert!(parse_score("7.5").unwrap_err().contains("not a whole number"));
+        assert!(parse_score("7.5")
+            .unwrap_err()
+            .contains("not a whole number"));
         assert!(parse_score("11").unwrap_err().contains("outside 0-10"));
         assert!(parse_score("-1").unwrap_err().contains("outside 0-10"));
         assert!(parse_score("N/A").unwrap_err().contains("not a number"));

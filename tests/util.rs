@@ -11,7 +11,9 @@ pub struct Dir {
 
 impl Dir {
     pub fn new() -> Dir {
-        Dir { tmp: tempfile::tempdir().expect("temp dir") }
+        Dir {
+            tmp: tempfile::tempdir().expect("temp dir"),
+        }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -67,7 +69,11 @@ pub fn overall(nps: &DataFrame) -> (u64, u64, u64, u64, f64) {
     let df = nps
         .clone()
         .lazy()
-        .filter(col("period").eq(lit("all")).and(col("segment").eq(lit("all"))))
+        .filter(
+            col("period")
+                .eq(lit("all"))
+                .and(col("segment").eq(lit("all"))),
+        )
         .collect()
         .unwrap();
     assert_eq!(df.height(), 1, "one overall row");
@@ -115,7 +121,7 @@ pub fn survey(n: usize) -> Vec<Row> {
     ];
     (0..n)
         .map(|i| {
-            let day = 5 + (i % 56) as u32;
+            let day = 5 + (i % 52) as u32;
             let (m, d) = if day > 31 { (2, day - 31) } else { (1, day) };
             Row {
                 id: format!("R_{i:04}"),

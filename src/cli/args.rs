@@ -15,7 +15,12 @@ use crate::schema::dates::Period;
 ///
 /// Start with:  verbatim run data/sample_export.csv --out out/
 #[derive(Debug, Parser)]
-#[command(name = "verbatim", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "verbatim",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Args {
     #[command(subcommand)]
     pub command: Command,
@@ -29,7 +34,8 @@ pub struct Args {
     pub quiet: bool,
 
     /// No progress bars (they are hidden anyway when stderr is not a terminal).
-    #[arg(long, global = true, env = "VERBATIM_NO_PROGRESS")]
+    #[arg(long, global = true, env = "VERBATIM_NO_PROGRESS", action = clap::ArgAction::SetTrue,
+          value_parser = clap::builder::FalseyValueParser::new())]
     pub no_progress: bool,
 }
 
@@ -132,7 +138,12 @@ pub struct RunArgs {
     pub out: PathBuf,
 
     /// Encoder directory: Hugging Face layout with model.onnx and tokenizer.json.
-    #[arg(long, value_name = "DIR", env = "VERBATIM_MODEL", default_value = "models/multilingual-e5-small")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "VERBATIM_MODEL",
+        default_value = "models/multilingual-e5-small"
+    )]
     pub model: PathBuf,
 
     /// Where embeddings are cached between runs, keyed by model checksum and text, so
@@ -150,7 +161,7 @@ pub struct RunArgs {
 
     /// Token budget of one encoder batch (padded tokens). Larger batches amortise
     /// overhead but pad more; results do not depend on it.
-    #[arg(long, value_name = "TOKENS", default_value_t = 8192)]
+    #[arg(long, value_name = "TOKENS", default_value_t = 2048)]
     pub batch_tokens: usize,
 
     /// Also write embeddings.parquet (text hash, text, language, embedding) for BI tools
@@ -184,18 +195,30 @@ mod tests {
     #[test]
     fn run_defaults() {
         let a = Args::try_parse_from(["verbatim", "run", "a.csv", "b.xlsx", "--out", "o"]).unwrap();
-        let Command::Run(r) = a.command else { panic!("not run") };
+        let Command::Run(r) = a.command else {
+            panic!("not run")
+        };
         assert_eq!(r.input.inputs.len(), 2);
         assert_eq!(r.input.period, Period::Week);
-        assert_eq!(r.batch_tokens, 8192);
+        assert_eq!(r.batch_tokens, 2048);
         assert_eq!(r.device, Device::Cpu);
     }
 
     #[test]
     fn repeatable_segments() {
-        let a = Args::try_parse_from(["verbatim", "nps", "a.csv", "--segment-col", "plan", "--segment-col", "country"])
-            .unwrap();
-        let Command::Nps(n) = a.command else { panic!("not nps") };
+        let a = Args::try_parse_from([
+            "verbatim",
+            "nps",
+            "a.csv",
+            "--segment-col",
+            "plan",
+            "--segment-col",
+            "country",
+        ])
+        .unwrap();
+        let Command::Nps(n) = a.command else {
+            panic!("not nps")
+        };
         assert_eq!(n.input.segment_cols, ["plan", "country"]);
     }
 }

@@ -2,7 +2,7 @@
 //! pseudo-random vector, so a text's embedding is a normalised bag of its tokens. It never
 //! runs in the product path.
 
-use super::{Backend, Batch, BackendError};
+use super::{Backend, BackendError, Batch};
 
 pub struct MockBackend {
     pub hidden: usize,

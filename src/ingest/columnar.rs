@@ -16,16 +16,36 @@ pub(super) fn read_parquet(path: &Path, bytes: &[u8]) -> Result<RawTable> {
     for col in df.columns() {
         headers.push(col.name().to_string());
         let as_text = col.cast(&DataType::String).map_err(|e| {
-            Error::input(path, format!("column '{}' ({}) cannot be read as text: {e}", col.name(), col.dtype()))
+            Error::input(
+                path,
+                format!(
+                    "column '{}' ({}) cannot be read as text: {e}",
+                    col.name(),
+                    col.dtype()
+                ),
+            )
         })?;
-        let ca = as_text.str().map_err(|e| Error::input(path, e.to_string()))?;
-        columns.push(ca.iter().map(|v| v.unwrap_or("").to_string()).collect::<Vec<_>>());
+        let ca = as_text
+            .str()
+            .map_err(|e| Error::input(path, e.to_string()))?;
+        columns.push(
+            ca.iter()
+                .map(|v| v.unwrap_or("").to_string())
+                .collect::<Vec<_>>(),
+        );
     }
     let n = df.height() as u64;
     Ok(RawTable {
         path: path.to_path_buf(),
         sha256: String::new(),
-        format: FormatInfo { kind: "parquet", encoding: None, delimiter: None, vendor: None, header_rows: 0, sheet: None },
+        format: FormatInfo {
+            kind: "parquet",
+            encoding: None,
+            delimiter: None,
+            vendor: None,
+            header_rows: 0,
+            sheet: None,
+        },
         questions: vec![None; headers.len()],
         headers,
         columns,
@@ -75,12 +95,22 @@ pub(super) fn read_ndjson(path: &Path, bytes: &[u8]) -> Result<RawTable> {
         }
     }
     if headers.is_empty() {
-        return Err(Error::input(path, "no JSON object found: NDJSON needs one object per line"));
+        return Err(Error::input(
+            path,
+            "no JSON object found: NDJSON needs one object per line",
+        ));
     }
     Ok(RawTable {
         path: path.to_path_buf(),
         sha256: String::new(),
-        format: FormatInfo { kind: "ndjson", encoding: None, delimiter: None, vendor: None, header_rows: 0, sheet: None },
+        format: FormatInfo {
+            kind: "ndjson",
+            encoding: None,
+            delimiter: None,
+            vendor: None,
+            header_rows: 0,
+            sheet: None,
+        },
         questions: vec![None; headers.len()],
         headers,
         columns,
@@ -95,7 +125,9 @@ fn json_text(v: &serde_json::Value) -> String {
         serde_json::Value::Null => String::new(),
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Number(n) => match n.as_f64() {
-            Some(f) if f.fract() == 0.0 && f.abs() < 1e15 && !n.is_i64() && !n.is_u64() => format!("{}", f as i64),
+            Some(f) if f.fract() == 0.0 && f.abs() < 1e15 && !n.is_i64() && !n.is_u64() => {
+                format!("{}", f as i64)
+            }
             _ => n.to_string(),
         },
         other => other.to_string(),

@@ -8,7 +8,10 @@ use crate::{Error, Result};
 pub(super) fn read_delimited(path: &Path, bytes: &[u8]) -> Result<RawTable> {
     let (text, encoding) = sniff::decode(bytes);
     if text.trim().is_empty() {
-        return Err(Error::input(path, "the file holds no text (only blank lines or a BOM): export the survey again"));
+        return Err(Error::input(
+            path,
+            "the file holds no text (only blank lines or a BOM): export the survey again",
+        ));
     }
     let delimiter = sniff::sniff_delimiter(&text);
     let mut rdr = csv::ReaderBuilder::new()
@@ -54,7 +57,14 @@ pub(super) fn read_delimited(path: &Path, bytes: &[u8]) -> Result<RawTable> {
     for (row, line) in first.iter().zip(&first_lines).skip(header_rows) {
         push_record(&mut table, row.iter().map(String::as_str), row.len(), *line);
     }
-    let estimate = (text.len() / (first.iter().map(|r| r.iter().map(String::len).sum::<usize>() + 1).max().unwrap_or(64)).max(1)).min(1 << 24);
+    let estimate = (text.len()
+        / (first
+            .iter()
+            .map(|r| r.iter().map(String::len).sum::<usize>() + 1)
+            .max()
+            .unwrap_or(64))
+        .max(1))
+    .min(1 << 24);
     for col in &mut table.columns {
         col.reserve(estimate);
     }
@@ -83,7 +93,12 @@ pub(super) fn read_delimited(path: &Path, bytes: &[u8]) -> Result<RawTable> {
 
 /// Append one record; a record with extra non-empty fields is malformed (most often a
 /// comment holding the delimiter without quotes), missing trailing fields are empty.
-fn push_record<'a>(table: &mut RawTable, fields: impl Iterator<Item = &'a str>, len: usize, line: u64) {
+fn push_record<'a>(
+    table: &mut RawTable,
+    fields: impl Iterator<Item = &'a str>,
+    len: usize,
+    line: u64,
+) {
     let width = table.headers.len();
     let fields: Vec<&str> = fields.collect();
     if len > width && fields[width..].iter().any(|f| !f.trim().is_empty()) {

@@ -69,7 +69,11 @@ impl RawTable {
     /// The record as the user would see it in the file (for rejects.csv).
     pub fn raw_row(&self, r: usize) -> String {
         let sep = self.raw_separator.to_string();
-        self.columns.iter().map(|c| c[r].as_str()).collect::<Vec<_>>().join(&sep)
+        self.columns
+            .iter()
+            .map(|c| c[r].as_str())
+            .collect::<Vec<_>>()
+            .join(&sep)
     }
 
     pub fn file_name(&self) -> String {
@@ -87,18 +91,31 @@ pub struct ReadOptions {
 /// Read one input file, whatever its format.
 pub fn read_input(path: &Path, opts: &ReadOptions) -> Result<RawTable> {
     let bytes = std::fs::read(path).map_err(|e| {
-        Error::input(path, format!("cannot read the file: {e}. Check the path and permissions."))
+        Error::input(
+            path,
+            format!("cannot read the file: {e}. Check the path and permissions."),
+        )
     })?;
     let sha256 = sha256_hex(&bytes);
     if bytes.is_empty() {
-        return Err(Error::input(path, "the file is empty (0 bytes): export the survey again"));
+        return Err(Error::input(
+            path,
+            "the file is empty (0 bytes): export the survey again",
+        ));
     }
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let mut table = if bytes.starts_with(b"PAR1") || ext == "parquet" {
         columnar::read_parquet(path, &bytes)?
     } else if bytes.starts_with(b"PK\x03\x04") || ext == "xlsx" || ext == "xlsm" {
         xlsx::read_xlsx(path, opts.sheet.as_deref())?
-    } else if ext == "ndjson" || ext == "jsonl" || (ext == "json" && sniff::looks_like_ndjson(&bytes)) {
+    } else if ext == "ndjson"
+        || ext == "jsonl"
+        || (ext == "json" && sniff::looks_like_ndjson(&bytes))
+    {
         columnar::read_ndjson(path, &bytes)?
     } else if bytes.starts_with(b"\xD0\xCF\x11\xE0") || ext == "xls" {
         return Err(Error::input(
@@ -121,11 +138,25 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// layouts. Returns (headers, questions, number of header rows, vendor).
 pub(crate) fn header_layout(
     first: &[Vec<String>],
-) -> (Vec<String>, Vec<Option<String>>, usize, Option<&'static str>) {
+) -> (
+    Vec<String>,
+    Vec<Option<String>>,
+    usize,
+    Option<&'static str>,
+) {
     let row0 = first.first().cloned().unwrap_or_default();
-    let width = first.iter().map(Vec::len).max().unwrap_or(0).max(row0.len());
+    let width = first
+        .iter()
+        .map(Vec::len)
+        .max()
+        .unwrap_or(0)
+        .max(row0.len());
     let cell = |r: usize, c: usize| -> &str {
-        first.get(r).and_then(|row| row.get(c)).map(|s| s.trim()).unwrap_or("")
+        first
+            .get(r)
+            .and_then(|row| row.get(c))
+            .map(|s| s.trim())
+            .unwrap_or("")
     };
     // Qualtrics: row 3 holds {"ImportId":"QID1"} JSON, row 2 the question texts.
     let is_qualtrics = first.len() >= 3
@@ -187,7 +218,11 @@ fn name_columns(headers: Vec<String>) -> Vec<String> {
         .into_iter()
         .enumerate()
         .map(|(i, h)| {
-            let base = if h.trim().is_empty() { format!("column_{}", i + 1) } else { h.trim().to_string() };
+            let base = if h.trim().is_empty() {
+                format!("column_{}", i + 1)
+            } else {
+                h.trim().to_string()
+            };
             let k = seen.entry(base.clone()).or_insert(0);
             *k += 1;
             if *k == 1 {
@@ -204,7 +239,9 @@ mod tests {
     use super::*;
 
     fn rows(r: &[&[&str]]) -> Vec<Vec<String>> {
-        r.iter().map(|row| row.iter().map(|s| s.to_string()).collect()).collect()
+        r.iter()
+            .map(|row| row.iter().map(|s| s.to_string()).collect())
+            .collect()
     }
 
     #[test]
@@ -212,7 +249,11 @@ mod tests {
         let first = rows(&[
             &["ResponseId", "Q1", "Q2"],
             &["Response ID", "How likely are you to recommend us?", "Why?"],
-            &["{\"ImportId\":\"_recordId\"}", "{\"ImportId\":\"QID1\"}", "{\"ImportId\":\"QID2_TEXT\"}"],
+            &[
+                "{\"ImportId\":\"_recordId\"}",
+                "{\"ImportId\":\"QID1\"}",
+                "{\"ImportId\":\"QID2_TEXT\"}",
+            ],
             &["R_1", "9", "great"],
         ]);
         let (h, q, n, v) = header_layout(&first);
@@ -224,7 +265,14 @@ mod tests {
     #[test]
     fn surveymonkey_sub_headers() {
         let first = rows(&[
-            &["Respondent ID", "Collector ID", "How likely is it that you would recommend us?", "Why?", "Plan", ""],
+            &[
+                "Respondent ID",
+                "Collector ID",
+                "How likely is it that you would recommend us?",
+                "Why?",
+                "Plan",
+                "",
+            ],
             &["", "", "Response", "Open-Ended Response", "Basic", "Pro"],
             &["114", "9", "10", "love it", "Basic", ""],
         ]);

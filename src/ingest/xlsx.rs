@@ -16,16 +16,25 @@ pub(super) fn read_xlsx(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
         Some(s) => {
             return Err(Error::input(
                 path,
-                format!("no sheet named '{s}'; the workbook has: {}. Use --sheet with one of them", names.join(", ")),
+                format!(
+                    "no sheet named '{s}'; the workbook has: {}. Use --sheet with one of them",
+                    names.join(", ")
+                ),
             ))
         }
-        None => names.first().cloned().ok_or_else(|| Error::input(path, "the workbook has no sheet"))?,
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| Error::input(path, "the workbook has no sheet"))?,
     };
     let range = wb
         .worksheet_range(&name)
         .map_err(|e| Error::input(path, format!("cannot read sheet '{name}': {e}")))?;
     let (row0, _) = range.start().unwrap_or((0, 0));
-    let rows: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(cell_text).collect()).collect();
+    let rows: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| r.iter().map(cell_text).collect())
+        .collect();
     if rows.is_empty() {
         return Err(Error::input(path, format!("sheet '{name}' is empty")));
     }
@@ -45,7 +54,14 @@ pub(super) fn read_xlsx(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
     Ok(RawTable {
         path: path.to_path_buf(),
         sha256: String::new(),
-        format: FormatInfo { kind: "xlsx", encoding: None, delimiter: None, vendor, header_rows, sheet: Some(name) },
+        format: FormatInfo {
+            kind: "xlsx",
+            encoding: None,
+            delimiter: None,
+            vendor,
+            header_rows,
+            sheet: Some(name),
+        },
         headers,
         questions,
         columns,
@@ -66,7 +82,9 @@ fn cell_text(d: &Data) -> String {
         Data::Float(f) => f.to_string(),
         Data::Bool(b) => b.to_string(),
         Data::DateTime(dt) => match dt.as_datetime() {
-            Some(ndt) if ndt.time() == chrono::NaiveTime::MIN => ndt.date().format("%Y-%m-%d").to_string(),
+            Some(ndt) if ndt.time() == chrono::NaiveTime::MIN => {
+                ndt.date().format("%Y-%m-%d").to_string()
+            }
             Some(ndt) => ndt.format("%Y-%m-%dT%H:%M:%S").to_string(),
             None => dt.as_f64().to_string(),
         },

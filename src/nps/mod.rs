@@ -51,26 +51,56 @@ fn tallies(frame: &DataFrame, by: &[&str]) -> PolarsResult<Vec<(Vec<String>, Tal
     let score = col(c::SCORE);
     let aggs = [
         len().cast(DataType::UInt64).alias(c::N),
-        score.clone().gt_eq(lit(9)).cast(DataType::UInt64).sum().alias(c::PROMOTERS),
-        score.clone().lt_eq(lit(6)).cast(DataType::UInt64).sum().alias(c::DETRACTORS),
+        score
+            .clone()
+            .gt_eq(lit(9))
+            .cast(DataType::UInt64)
+            .sum()
+            .alias(c::PROMOTERS),
+        score
+            .clone()
+            .lt_eq(lit(6))
+            .cast(DataType::UInt64)
+            .sum()
+            .alias(c::DETRACTORS),
     ];
     let lf = frame.clone().lazy();
     let out = if by.is_empty() {
         lf.select(aggs).collect()?
     } else {
         let keys: Vec<Expr> = by.iter().map(|k| col(*k)).collect();
-        lf.group_by(keys.clone()).agg(aggs).sort(by.to_vec(), Default::default()).collect()?
+        lf.group_by(keys.clone())
+            .agg(aggs)
+            .sort(by.to_vec(), Default::default())
+            .collect()?
     };
     let n = out.column(c::N)?.u64()?.clone();
     let p = out.column(c::PROMOTERS)?.u64()?.clone();
     let d = out.column(c::DETRACTORS)?.u64()?.clone();
-    let key_cols: Vec<StringChunked> =
-        by.iter().map(|k| Ok(out.column(k)?.cast(&DataType::String)?.str()?.clone())).collect::<PolarsResult<_>>()?;
+    let key_cols: Vec<StringChunked> = by
+        .iter()
+        .map(|k| Ok(out.column(k)?.cast(&DataType::String)?.str()?.clone()))
+        .collect::<PolarsResult<_>>()?;
     Ok((0..out.height())
         .map(|i| {
-            let keys = key_cols.iter().map(|k| k.get(i).unwrap_or("").to_string()).collect();
-            let (n, p, d) = (n.get(i).unwrap_or(0), p.get(i).unwrap_or(0), d.get(i).unwrap_or(0));
-            (keys, Tally { n, promoters: p, passives: n - p - d, detractors: d })
+            let keys = key_cols
+                .iter()
+                .map(|k| k.get(i).unwrap_or("").to_string())
+                .collect();
+            let (n, p, d) = (
+                n.get(i).unwrap_or(0),
+                p.get(i).unwrap_or(0),
+                d.get(i).unwrap_or(0),
+            );
+            (
+                keys,
+                Tally {
+                    n,
+                    promoters: p,
+                    passives: n - p - d,
+                    detractors: d,
+                },
+            )
         })
         .collect())
 }
@@ -82,8 +112,10 @@ pub fn nps_table(frame: &DataFrame, segments: &[String]) -> PolarsResult<Vec<Nps
     for (_, t) in tallies(frame, &[])? {
         rows.push(NpsRow::new(c::ALL, c::ALL, c::ALL, t));
     }
-    let mut by_period: Vec<NpsRow> =
-        tallies(frame, &[c::PERIOD])?.into_iter().map(|(k, t)| NpsRow::new(&k[0], c::ALL, c::ALL, t)).collect();
+    let mut by_period: Vec<NpsRow> = tallies(frame, &[c::PERIOD])?
+        .into_iter()
+        .map(|(k, t)| NpsRow::new(&k[0], c::ALL, c::ALL, t))
+        .collect();
     add_changes(&mut by_period);
     rows.extend(by_period);
     for seg in segments {
@@ -107,7 +139,11 @@ pub fn nps_table(frame: &DataFrame, segments: &[String]) -> PolarsResult<Vec<Nps
 fn add_changes(rows: &mut [NpsRow]) {
     for i in 1..rows.len() {
         let (prev, cur) = (&rows[i - 1], &rows[i]);
-        if prev.segment != cur.segment || prev.value != cur.value || prev.period == c::UNDATED || cur.period == c::UNDATED {
+        if prev.segment != cur.segment
+            || prev.value != cur.value
+            || prev.period == c::UNDATED
+            || cur.period == c::UNDATED
+        {
             continue;
         }
         if let Some((delta, p)) = stats::change(&cur.tally, &prev.tally) {
@@ -131,11 +167,26 @@ pub fn nps_frame(rows: &[NpsRow]) -> PolarsResult<DataFrame> {
             Column::new(c::PROMOTERS.into(), u(|t| t.promoters)),
             Column::new(c::PASSIVES.into(), u(|t| t.passives)),
             Column::new(c::DETRACTORS.into(), u(|t| t.detractors)),
-            Column::new(c::NPS.into(), rows.iter().map(|r| r.nps).collect::<Vec<_>>()),
-            Column::new(c::MOE95.into(), rows.iter().map(|r| r.moe95).collect::<Vec<_>>()),
-            Column::new(c::DELTA_VS_PREVIOUS.into(), rows.iter().map(|r| r.delta_vs_previous).collect::<Vec<_>>()),
-            Column::new(c::P_VALUE_CHANGE.into(), rows.iter().map(|r| r.p_value_change).collect::<Vec<_>>()),
-            Column::new(c::LOW_N.into(), rows.iter().map(NpsRow::low_n).collect::<Vec<_>>()),
+            Column::new(
+                c::NPS.into(),
+                rows.iter().map(|r| r.nps).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                c::MOE95.into(),
+                rows.iter().map(|r| r.moe95).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                c::DELTA_VS_PREVIOUS.into(),
+                rows.iter().map(|r| r.delta_vs_previous).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                c::P_VALUE_CHANGE.into(),
+                rows.iter().map(|r| r.p_value_change).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                c::LOW_N.into(),
+                rows.iter().map(NpsRow::low_n).collect::<Vec<_>>(),
+            ),
         ],
     )
 }
@@ -154,7 +205,10 @@ pub fn render_table(rows: &[NpsRow]) -> String {
         Some(x) => format!("{x:.1}"),
         None => "-".into(),
     };
-    for r in rows.iter().filter(|r| r.period == c::ALL || r.segment == c::ALL) {
+    for r in rows
+        .iter()
+        .filter(|r| r.period == c::ALL || r.segment == c::ALL)
+    {
         let warn = if r.low_n() { " ⚠ n<30" } else { "" };
         let _ = writeln!(
             out,

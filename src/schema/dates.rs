@@ -49,7 +49,9 @@ impl DateFormat {
         match (self.order, self.order_from_data) {
             (DateOrder::DayFirst, true) => "dd/mm/yyyy (a day above 12 was seen)",
             (DateOrder::MonthFirst, true) => "mm/dd/yyyy (a day above 12 was seen in second place)",
-            (DateOrder::DayFirst, false) => "ISO or dd/mm/yyyy (no day above 12 seen: day-first assumed)",
+            (DateOrder::DayFirst, false) => {
+                "ISO or dd/mm/yyyy (no day above 12 seen: day-first assumed)"
+            }
             (DateOrder::MonthFirst, false) => "mm/dd/yyyy",
         }
     }
@@ -72,9 +74,15 @@ pub fn infer(values: &[&str]) -> (DateFormat, f64) {
         }
     }
     let fmt = if month_first_evidence > day_first_evidence {
-        DateFormat { order: DateOrder::MonthFirst, order_from_data: true }
+        DateFormat {
+            order: DateOrder::MonthFirst,
+            order_from_data: true,
+        }
     } else {
-        DateFormat { order: DateOrder::DayFirst, order_from_data: day_first_evidence > 0 }
+        DateFormat {
+            order: DateOrder::DayFirst,
+            order_from_data: day_first_evidence > 0,
+        }
     };
     let non_empty: Vec<&&str> = values.iter().filter(|v| !v.trim().is_empty()).collect();
     if non_empty.is_empty() {
@@ -127,7 +135,11 @@ fn split(s: &str) -> Option<Parts> {
     };
     let sep = date.chars().find(|c| matches!(c, '-' | '/' | '.'))?;
     let nums: Vec<&str> = date.split(sep).collect();
-    if nums.len() != 3 || nums.iter().any(|n| n.is_empty() || n.len() > 4 || !n.bytes().all(|b| b.is_ascii_digit())) {
+    if nums.len() != 3
+        || nums
+            .iter()
+            .any(|n| n.is_empty() || n.len() > 4 || !n.bytes().all(|b| b.is_ascii_digit()))
+    {
         return None;
     }
     let v: Vec<u32> = nums.iter().map(|n| n.parse().ok()).collect::<Option<_>>()?;
@@ -138,8 +150,18 @@ fn split(s: &str) -> Option<Parts> {
     } else {
         return None;
     };
-    let time = if rest.is_empty() { None } else { Some(parse_time(rest)?) };
-    Some(Parts { kind, a: v[0], b: v[1], c: v[2], time })
+    let time = if rest.is_empty() {
+        None
+    } else {
+        Some(parse_time(rest)?)
+    };
+    Some(Parts {
+        kind,
+        a: v[0],
+        b: v[1],
+        c: v[2],
+        time,
+    })
 }
 
 fn parse_time(s: &str) -> Option<NaiveTime> {
@@ -183,7 +205,17 @@ pub fn period_label(d: NaiveDate, period: Period) -> String {
 }
 
 /// Reporting period (DESIGN.md `--period`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Period {
     /// ISO weeks (2026-W03), Monday to Sunday.
@@ -207,8 +239,17 @@ mod tests {
     fn iso_with_and_without_time() {
         let (f, share) = infer(&["2026-01-05", "2026-01-06T10:30:00Z", "2026-01-07 08:00:00"]);
         assert_eq!(share, 1.0);
-        assert_eq!(f.parse("2026-01-06T10:30:00Z").unwrap().date(), d(2026, 1, 6));
-        assert_eq!(f.parse("2026-01-06T10:30:00+01:00").unwrap().time().to_string(), "10:30:00");
+        assert_eq!(
+            f.parse("2026-01-06T10:30:00Z").unwrap().date(),
+            d(2026, 1, 6)
+        );
+        assert_eq!(
+            f.parse("2026-01-06T10:30:00+01:00")
+                .unwrap()
+                .time()
+                .to_string(),
+            "10:30:00"
+        );
     }
 
     #[test]
@@ -227,7 +268,10 @@ mod tests {
         let dt = f.parse("01/05/2026 3:04 PM").unwrap();
         assert_eq!(dt.date(), d(2026, 1, 5));
         assert_eq!(dt.time().to_string(), "15:04:00");
-        assert_eq!(f.parse("12/31/2026 12:00 AM").unwrap().time().to_string(), "00:00:00");
+        assert_eq!(
+            f.parse("12/31/2026 12:00 AM").unwrap().time().to_string(),
+            "00:00:00"
+        );
     }
 
     #[test]
@@ -239,7 +283,10 @@ mod tests {
 
     #[test]
     fn excel_serial_dates() {
-        let f = DateFormat { order: DateOrder::DayFirst, order_from_data: false };
+        let f = DateFormat {
+            order: DateOrder::DayFirst,
+            order_from_data: false,
+        };
         assert_eq!(f.parse("46027").unwrap().date(), d(2026, 1, 5));
         assert_eq!(f.parse("46027.5").unwrap().time().to_string(), "12:00:00");
         assert!(f.parse("9").is_none(), "a score is not a date");
@@ -247,7 +294,10 @@ mod tests {
 
     #[test]
     fn rejects_non_dates() {
-        let f = DateFormat { order: DateOrder::DayFirst, order_from_data: false };
+        let f = DateFormat {
+            order: DateOrder::DayFirst,
+            order_from_data: false,
+        };
         for s in ["", "hello", "31/02/2026", "2026-13-01", "1/2", "10"] {
             assert!(f.parse(s).is_none(), "{s}");
         }

@@ -44,7 +44,12 @@ pub enum SchemaError {
     )]
     ScoreNotFound { file: PathBuf, candidates: String },
     #[error("{file}: {flag} '{name}' is not a column of this file. Columns: {available}")]
-    ColumnNotFound { file: PathBuf, flag: &'static str, name: String, available: String },
+    ColumnNotFound {
+        file: PathBuf,
+        flag: &'static str,
+        name: String,
+        available: String,
+    },
 }
 
 /// The column chosen for a role, with the reason shown to the user.
@@ -71,13 +76,24 @@ pub struct ColumnMapping {
 impl ColumnMapping {
     /// One line per role, for the terminal.
     pub fn describe(&self) -> Vec<String> {
-        let mut out = vec![format!("score    <- '{}' ({})", self.score.column, self.score.reason)];
+        let mut out = vec![format!(
+            "score    <- '{}' ({})",
+            self.score.column, self.score.reason
+        )];
         let opt = |role: &str, c: &Option<Choice>, none: &str| match c {
             Some(c) => format!("{role} <- '{}' ({})", c.column, c.reason),
             None => format!("{role} <- none ({none})"),
         };
-        out.push(opt("comment ", &self.comment, "no free-text column found; pass --comment-col"));
-        out.push(opt("id      ", &self.id, "ids are generated from file and row; pass --id-col"));
+        out.push(opt(
+            "comment ",
+            &self.comment,
+            "no free-text column found; pass --comment-col",
+        ));
+        out.push(opt(
+            "id      ",
+            &self.id,
+            "ids are generated from file and row; pass --id-col",
+        ));
         out.push(opt("date    ", &self.date, "no periods; pass --date-col"));
         if self.segments.is_empty() {
             out.push("segments <- none (pass --segment-col NAME, repeatable)".into());
@@ -96,7 +112,11 @@ impl ColumnMapping {
     pub fn apply_to(&self, table: &RawTable) -> Option<ColumnMapping> {
         let moved = |c: &Choice| -> Option<Choice> {
             let index = table.headers.iter().position(|h| *h == c.column)?;
-            Some(Choice { column: c.column.clone(), index, reason: c.reason.clone() })
+            Some(Choice {
+                column: c.column.clone(),
+                index,
+                reason: c.reason.clone(),
+            })
         };
         let opt = |c: &Option<Choice>| -> Option<Option<Choice>> {
             match c {
@@ -109,7 +129,11 @@ impl ColumnMapping {
             Some(d) => {
                 let values: Vec<&str> = table.columns[d.index].iter().map(String::as_str).collect();
                 let (fmt, _) = dates::infer(&values);
-                Some(if values.iter().all(|v| v.trim().is_empty()) { self.date_format.unwrap_or(fmt) } else { fmt })
+                Some(if values.iter().all(|v| v.trim().is_empty()) {
+                    self.date_format.unwrap_or(fmt)
+                } else {
+                    fmt
+                })
             }
             None => None,
         };
@@ -119,7 +143,11 @@ impl ColumnMapping {
             id: opt(&self.id)?,
             date,
             date_format,
-            segments: self.segments.iter().map(moved).collect::<Option<Vec<_>>>()?,
+            segments: self
+                .segments
+                .iter()
+                .map(moved)
+                .collect::<Option<Vec<_>>>()?,
         })
     }
 }
@@ -145,30 +173,148 @@ pub fn fold(s: &str) -> String {
 }
 
 const SCORE_WORDS: &[&str] = &[
-    "nps", "recommend", "recommand", "likely", "likelihood", "probabilit", "score", "note", "ltr", "rating",
-    "conseill", "wahrscheinlich", "empfehl",
+    "nps",
+    "recommend",
+    "recommand",
+    "likely",
+    "likelihood",
+    "probabilit",
+    "score",
+    "note",
+    "ltr",
+    "rating",
+    "conseill",
+    "wahrscheinlich",
+    "empfehl",
 ];
-const SCORE_NOT: &[&str] = &["group", "groupe", "category", "categorie", "segment", "type", "label", "reason", "raison"];
+const SCORE_NOT: &[&str] = &[
+    "group",
+    "groupe",
+    "category",
+    "categorie",
+    "segment",
+    "type",
+    "label",
+    "reason",
+    "raison",
+];
 const COMMENT_WORDS: &[&str] = &[
-    "comment", "verbatim", "reason", "why", "feedback", "commentaire", "raison", "pourquoi", "explain",
-    "expliqu", "remarque", "avis", "suggestion", "improve", "ameliorer", "tell us", "dites", "precis",
-    "open-ended", "open ended", "text", "texte", "motif",
+    "comment",
+    "verbatim",
+    "reason",
+    "why",
+    "feedback",
+    "commentaire",
+    "raison",
+    "pourquoi",
+    "explain",
+    "expliqu",
+    "remarque",
+    "avis",
+    "suggestion",
+    "improve",
+    "ameliorer",
+    "tell us",
+    "dites",
+    "precis",
+    "open-ended",
+    "open ended",
+    "text",
+    "texte",
+    "motif",
 ];
 const ID_EXACT: &[&str] = &[
-    "id", "#", "response id", "responseid", "response_id", "respondent id", "respondentid", "respondent_id",
-    "submission id", "submission_id", "token", "identifiant", "id reponse", "id_reponse", "reponse id",
-    "record id", "recordid", "_recordid", "survey response id",
+    "id",
+    "#",
+    "response id",
+    "responseid",
+    "response_id",
+    "respondent id",
+    "respondentid",
+    "respondent_id",
+    "submission id",
+    "submission_id",
+    "token",
+    "identifiant",
+    "id reponse",
+    "id_reponse",
+    "reponse id",
+    "record id",
+    "recordid",
+    "_recordid",
+    "survey response id",
 ];
-const ID_NOT: &[&str] = &["import", "collector", "distribution", "survey id", "ip", "external", "person", "customer", "user", "client"];
-const DATE_STRONG: &[&str] = &["recorded", "submitted", "submit", "end", "completed", "response date", "soumis", "fin", "timestamp", "horodat"];
+const ID_NOT: &[&str] = &[
+    "import",
+    "collector",
+    "distribution",
+    "survey id",
+    "ip",
+    "external",
+    "person",
+    "customer",
+    "user",
+    "client",
+];
+const DATE_STRONG: &[&str] = &[
+    "recorded",
+    "submitted",
+    "submit",
+    "end",
+    "completed",
+    "response date",
+    "soumis",
+    "fin",
+    "timestamp",
+    "horodat",
+];
 const DATE_WORDS: &[&str] = &["date", "time", "created", "jour", "heure", "quand", "when"];
 const SEGMENT_WORDS: &[&str] = &[
-    "channel", "canal", "country", "pays", "plan", "offer", "offre", "formule", "segment", "region", "journey",
-    "parcours", "stage", "etape", "tier", "value", "valeur", "market", "marche", "product", "produit", "store",
-    "magasin", "agence", "branch", "team", "equipe", "department", "source", "cohort", "subscription",
-    "abonnement", "contract", "contrat",
+    "channel",
+    "canal",
+    "country",
+    "pays",
+    "plan",
+    "offer",
+    "offre",
+    "formule",
+    "segment",
+    "region",
+    "journey",
+    "parcours",
+    "stage",
+    "etape",
+    "tier",
+    "value",
+    "valeur",
+    "market",
+    "marche",
+    "product",
+    "produit",
+    "store",
+    "magasin",
+    "agence",
+    "branch",
+    "team",
+    "equipe",
+    "department",
+    "source",
+    "cohort",
+    "subscription",
+    "abonnement",
+    "contract",
+    "contrat",
 ];
-const LABEL_VALUES: &[&str] = &["promoter", "passive", "detractor", "promoteur", "passif", "detracteur", "neutral", "neutre"];
+const LABEL_VALUES: &[&str] = &[
+    "promoter",
+    "passive",
+    "detractor",
+    "promoteur",
+    "passif",
+    "detracteur",
+    "neutral",
+    "neutre",
+];
 
 /// What detection needs to know of a column, from a sample of its values.
 #[derive(Debug, Clone, Default)]
@@ -186,8 +332,16 @@ struct Profile {
 fn profile(values: &[String]) -> Profile {
     const SAMPLE: usize = 5000;
     let step = (values.len() / SAMPLE).max(1);
-    let sample: Vec<&str> = values.iter().step_by(step).map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
-    let mut p = Profile { non_empty: sample.len(), ..Default::default() };
+    let sample: Vec<&str> = values
+        .iter()
+        .step_by(step)
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let mut p = Profile {
+        non_empty: sample.len(),
+        ..Default::default()
+    };
     if sample.is_empty() {
         return p;
     }
@@ -234,7 +388,11 @@ fn has_any(text: &str, words: &'static [&'static str]) -> Option<&'static str> {
 pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, SchemaError> {
     let profiles: Vec<Profile> = table.columns.iter().map(|c| profile(c)).collect();
     let names: Vec<String> = table.headers.iter().map(|h| fold(h)).collect();
-    let questions: Vec<String> = table.questions.iter().map(|q| q.as_deref().map(fold).unwrap_or_default()).collect();
+    let questions: Vec<String> = table
+        .questions
+        .iter()
+        .map(|q| q.as_deref().map(fold).unwrap_or_default())
+        .collect();
     let find = |flag: &'static str, name: &str| -> Result<usize, SchemaError> {
         let f = fold(name.trim());
         table
@@ -246,10 +404,19 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
                 file: table.path.clone(),
                 flag,
                 name: name.to_string(),
-                available: table.headers.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", "),
+                available: table
+                    .headers
+                    .iter()
+                    .map(|h| format!("'{h}'"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })
     };
-    let choice = |i: usize, reason: String| Choice { column: table.headers[i].clone(), index: i, reason };
+    let choice = |i: usize, reason: String| Choice {
+        column: table.headers[i].clone(),
+        index: i,
+        reason,
+    };
 
     // Score.
     let score = match &ov.score {
@@ -258,12 +425,16 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
             let mut best: Option<(f64, usize, String)> = None;
             for (i, p) in profiles.iter().enumerate() {
                 let ints = p.share(p.int_0_10);
-                if p.non_empty == 0 || ints < 0.8 {
-                    continue;
-                }
                 let in_name = has_any(&names[i], SCORE_WORDS);
                 let in_question = has_any(&questions[i], SCORE_WORDS);
-                let Some(word) = in_name.or(in_question) else { continue };
+                let Some(word) = in_name.or(in_question) else {
+                    continue;
+                };
+                // A column named like a score may hold a fair share of unusable answers
+                // ("N/A", "dix"): those rows become rejects, with their reason.
+                if p.non_empty == 0 || ints < 0.5 {
+                    continue;
+                }
                 let mut s = if in_name.is_some() { 3.0 } else { 2.0 };
                 if has_any(&names[i], SCORE_NOT).is_some() {
                     s -= 4.0;
@@ -272,7 +443,11 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
                     s += 1.0;
                 }
                 s += ints;
-                let place = if in_name.is_some() { "name" } else { "question" };
+                let place = if in_name.is_some() {
+                    "name"
+                } else {
+                    "question"
+                };
                 let reason = format!(
                     "{:.0}% of values are whole numbers 0-10 and its {place} says '{word}'",
                     ints * 100.0
@@ -321,8 +496,14 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
                     Some(w) => format!("its name says '{w}'"),
                     None => "no date-like name, but the values are dates".into(),
                 };
-                let fmt = p.date_format.expect("profiled columns with values have a date format");
-                let reason = format!("{:.0}% of values parse as {}; {why}", share * 100.0, fmt.describe());
+                let fmt = p
+                    .date_format
+                    .expect("profiled columns with values have a date format");
+                let reason = format!(
+                    "{:.0}% of values parse as {}; {why}",
+                    share * 100.0,
+                    fmt.describe()
+                );
                 if best.as_ref().is_none_or(|b| s > b.0) {
                     best = Some((s, i, reason));
                 }
@@ -341,12 +522,16 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
         None => {
             let mut best: Option<(f64, usize, String)> = None;
             for (i, p) in profiles.iter().enumerate() {
-                if taken(i, &[Some(score.index), date.as_ref().map(|d| d.index)]) || p.non_empty == 0 {
+                if taken(i, &[Some(score.index), date.as_ref().map(|d| d.index)])
+                    || p.non_empty == 0
+                {
                     continue;
                 }
                 let n = &names[i];
                 let exact = ID_EXACT.contains(&n.as_str());
-                let suffix = n.ends_with(" id") || n.ends_with("_id") || n.ends_with("id") && n.contains("response");
+                let suffix = n.ends_with(" id")
+                    || n.ends_with("_id")
+                    || n.ends_with("id") && n.contains("response");
                 if !(exact || suffix) || has_any(n, ID_NOT).is_some() {
                     continue;
                 }
@@ -355,7 +540,10 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
                     continue;
                 }
                 let s = if exact { 2.0 } else { 1.0 } + unique;
-                let reason = format!("its name says it is an id and {:.0}% of sampled values are distinct", unique * 100.0);
+                let reason = format!(
+                    "its name says it is an id and {:.0}% of sampled values are distinct",
+                    unique * 100.0
+                );
                 if best.as_ref().is_none_or(|b| s > b.0) {
                     best = Some((s, i, reason));
                 }
@@ -366,10 +554,17 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
 
     // Comment.
     let comment = match &ov.comment {
-        Some(name) => Some(choice(find(Role::Comment.flag(), name)?, "--comment-col".into())),
+        Some(name) => Some(choice(
+            find(Role::Comment.flag(), name)?,
+            "--comment-col".into(),
+        )),
         None => {
             let mut best: Option<(f64, usize, String)> = None;
-            let used = [Some(score.index), date.as_ref().map(|d| d.index), id.as_ref().map(|d| d.index)];
+            let used = [
+                Some(score.index),
+                date.as_ref().map(|d| d.index),
+                id.as_ref().map(|d| d.index),
+            ];
             for (i, p) in profiles.iter().enumerate() {
                 if taken(i, &used) || p.non_empty == 0 {
                     continue;
@@ -405,7 +600,12 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
     let segments = if !ov.segments.is_empty() {
         ov.segments
             .iter()
-            .map(|name| Ok(choice(find(Role::Segment.flag(), name)?, "--segment-col".into())))
+            .map(|name| {
+                Ok(choice(
+                    find(Role::Segment.flag(), name)?,
+                    "--segment-col".into(),
+                ))
+            })
             .collect::<Result<Vec<_>, SchemaError>>()?
     } else {
         let used = [
@@ -423,13 +623,26 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
                 let ratio = p.share(p.distinct);
                 let few = p.distinct >= 2 && p.distinct <= 50 && (ratio <= 0.5 || p.non_empty < 20);
                 (few && p.share(p.labels) < 0.5 && p.share(p.int_0_10) < 0.9).then(|| {
-                    choice(i, format!("its name says '{word}' and it has {} distinct values", p.distinct))
+                    choice(
+                        i,
+                        format!(
+                            "its name says '{word}' and it has {} distinct values",
+                            p.distinct
+                        ),
+                    )
                 })
             })
             .collect()
     };
 
-    Ok(ColumnMapping { score, comment, id, date, date_format, segments })
+    Ok(ColumnMapping {
+        score,
+        comment,
+        id,
+        date,
+        date_format,
+        segments,
+    })
 }
 
 /// Columns a user might have meant as the score, each with what disqualified it.
@@ -439,16 +652,21 @@ fn score_candidates(table: &RawTable, profiles: &[Profile]) -> String {
         let name = &table.headers[i];
         let folded = fold(name);
         let q = table.questions[i].as_deref().map(fold).unwrap_or_default();
-        let named = has_any(&folded, SCORE_WORDS).or(has_any(&q, SCORE_WORDS)).is_some();
+        let named = has_any(&folded, SCORE_WORDS)
+            .or(has_any(&q, SCORE_WORDS))
+            .is_some();
         let ints = p.share(p.int_0_10);
         let why = if p.non_empty == 0 {
             continue;
         } else if p.share(p.labels) > 0.5 {
             "holds labels such as 'Promoter' / 'Detractor', not 0-10 scores: export the numeric answer".to_string()
         } else if ints >= 0.8 {
-            format!("{:.0}% whole numbers 0-10, but its name does not say score/NPS/recommend", ints * 100.0)
+            format!(
+                "{:.0}% whole numbers 0-10, but its name does not say score/NPS/recommend",
+                ints * 100.0
+            )
         } else if named {
-            format!("its name fits, but only {:.0}% of values are whole numbers 0-10", ints * 100.0)
+            format!("its name fits, but only {:.0}% of values are whole numbers 0-10 (at least 50% needed)", ints * 100.0)
         } else {
             continue;
         };
@@ -457,7 +675,12 @@ fn score_candidates(table: &RawTable, profiles: &[Profile]) -> String {
     if lines.is_empty() {
         lines.push(format!(
             "  (none: no column holds 0-10 numbers; columns are {})",
-            table.headers.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
+            table
+                .headers
+                .iter()
+                .map(|h| format!("'{h}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     lines.join("\n")

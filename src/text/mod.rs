@@ -42,7 +42,10 @@ pub fn prepare(comments: &[String]) -> Prepared {
                 return (normalized, None, Vec::new());
             }
             let language = lang::detect(&normalized);
-            let parts = clauses::split(&normalized).into_iter().map(str::to_string).collect();
+            let parts = clauses::split(&normalized)
+                .into_iter()
+                .map(str::to_string)
+                .collect();
             (normalized, Some(language), parts)
         })
         .collect();
@@ -56,11 +59,16 @@ pub fn prepare(comments: &[String]) -> Prepared {
             let id = *index.entry(p.clone()).or_insert(next);
             if id == next {
                 out.unique.push(p);
-                out.unique_language.push(language.as_ref().map_or("und", |l| l.code));
+                out.unique_language
+                    .push(language.as_ref().map_or("und", |l| l.code));
             }
             ids.push(id);
         }
-        out.comments.push(CommentText { normalized, language, clauses: ids });
+        out.comments.push(CommentText {
+            normalized,
+            language,
+            clauses: ids,
+        });
     }
     out
 }
@@ -71,8 +79,16 @@ mod tests {
 
     #[test]
     fn dedupes_identical_clauses() {
-        let comments: Vec<String> =
-            ["Très bien", "  Très bien ", "", "Prix trop élevé mais très bien", "-"].iter().map(|s| s.to_string()).collect();
+        let comments: Vec<String> = [
+            "Très bien",
+            "  Très bien ",
+            "",
+            "Prix trop élevé mais très bien",
+            "-",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let p = prepare(&comments);
         assert_eq!(p.unique, ["Très bien", "Prix trop élevé", "mais très bien"]);
         assert_eq!(p.comments[0].clauses, [0]);
