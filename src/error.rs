@@ -34,17 +34,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn input(file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
-        Error::Input {
-            file: file.into(),
-            message: message.into(),
-        }
+        Error::Input { file: file.into(), message: message.into() }
     }
 
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        Error::Io {
-            context: context.into(),
-            source,
-        }
+        Error::Io { context: context.into(), source }
     }
 
     /// DESIGN.md: 1 the run failed; 2 bad usage or bad configuration (and unreadable input).

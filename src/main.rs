@@ -10,17 +10,12 @@ use verbatim::{models, pipeline};
 fn main() -> ExitCode {
     let args = Args::parse();
     init_logging(args.verbose);
-    let printer = Printer {
-        quiet: args.quiet,
-        progress: !args.no_progress && args.verbose == 0,
-    };
+    let printer = Printer { quiet: args.quiet, progress: !args.no_progress && args.verbose == 0 };
     match run(args, &printer) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("error: {err:#}");
-            let code = err
-                .downcast_ref::<verbatim::Error>()
-                .map_or(1, verbatim::Error::exit_code);
+            let code = err.downcast_ref::<verbatim::Error>().map_or(1, verbatim::Error::exit_code);
             ExitCode::from(code)
         }
     }
@@ -37,15 +32,10 @@ fn run(args: Args, printer: &Printer) -> anyhow::Result<u8> {
             set_threads(Some(cfg.threads));
             Ok(pipeline::run(&cfg, printer)?)
         }
-        Command::Models {
-            action: ModelsAction::List { models_dir },
-        } => {
+        Command::Models { action: ModelsAction::List { models_dir } } => {
             let installed = models::list(&models_dir)?;
             if installed.is_empty() {
-                println!(
-                    "no models in {} (run scripts/setup.sh)",
-                    models_dir.display()
-                );
+                println!("no models in {} (run scripts/setup.sh)", models_dir.display());
                 return Ok(1);
             }
             let mut all_ok = true;
@@ -55,36 +45,24 @@ fn run(args: Args, printer: &Printer) -> anyhow::Result<u8> {
                     "{}  {}  [{}]",
                     m.name,
                     m.dir.display(),
-                    if m.ok() {
-                        "verified"
-                    } else {
-                        "CHECKSUM MISMATCH"
-                    }
+                    if m.ok() { "verified" } else { "CHECKSUM MISMATCH" }
                 );
                 println!("    from {}", m.sources.join(", "));
                 for (f, size, ok) in &m.files {
-                    println!(
-                        "    {} {f} ({:.1} MB)",
-                        if *ok { "ok " } else { "BAD" },
-                        *size as f64 / 1e6
-                    );
+                    println!("    {} {f} ({:.1} MB)", if *ok { "ok " } else { "BAD" }, *size as f64 / 1e6);
                 }
             }
             if !all_ok {
-                eprintln!("error: some model files do not match their MANIFEST: run scripts/fetch-models.sh to rewrite them");
+                eprintln!(
+                    "error: some model files do not match their MANIFEST: run scripts/fetch-models.sh to rewrite them"
+                );
             }
             Ok(if all_ok { 0 } else { 1 })
         }
-        Command::Models {
-            action: ModelsAction::Fetch { models_dir },
-        } => {
-            let script = models::fetch_script().ok_or_else(|| {
-                anyhow::anyhow!("scripts/fetch-models.sh not found: run from the repository root")
-            })?;
-            let status = std::process::Command::new("bash")
-                .arg(&script)
-                .arg(&models_dir)
-                .status()?;
+        Command::Models { action: ModelsAction::Fetch { models_dir } } => {
+            let script = models::fetch_script()
+                .ok_or_else(|| anyhow::anyhow!("scripts/fetch-models.sh not found: run from the repository root"))?;
+            let status = std::process::Command::new("bash").arg(&script).arg(&models_dir).status()?;
             Ok(if status.success() { 0 } else { 1 })
         }
     }
@@ -96,9 +74,7 @@ fn set_threads(threads: Option<usize>) {
         if std::env::var_os("POLARS_MAX_THREADS").is_none() {
             std::env::set_var("POLARS_MAX_THREADS", n.to_string());
         }
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global();
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
     }
 }
 
@@ -109,12 +85,7 @@ fn init_logging(verbose: u8) {
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new(format!("verbatim={default},ort=warn"))
-    });
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("verbatim={default},ort=warn")));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
 }

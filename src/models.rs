@@ -24,20 +24,14 @@ impl Installed {
 /// Verify every model directory under `root` that holds a MANIFEST.
 pub fn list(root: &Path) -> Result<Vec<Installed>> {
     let rd = std::fs::read_dir(root).map_err(|e| {
-        Error::Usage(format!(
-            "{}: {e}. Run the setup command (scripts/setup.sh) to install the models",
-            root.display()
-        ))
+        Error::Usage(format!("{}: {e}. Run the setup command (scripts/setup.sh) to install the models", root.display()))
     })?;
-    let mut dirs: Vec<PathBuf> = rd
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join("MANIFEST").is_file())
-        .collect();
+    let mut dirs: Vec<PathBuf> =
+        rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.join("MANIFEST").is_file()).collect();
     dirs.sort();
     let mut out = Vec::new();
     for dir in dirs {
-        let text = std::fs::read_to_string(dir.join("MANIFEST"))
-            .map_err(|e| Error::io("cannot read MANIFEST", e))?;
+        let text = std::fs::read_to_string(dir.join("MANIFEST")).map_err(|e| Error::io("cannot read MANIFEST", e))?;
         let m: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| Error::Usage(format!("{}: invalid MANIFEST: {e}", dir.display())))?;
         let sources = m["sources"]
@@ -45,11 +39,7 @@ pub fn list(root: &Path) -> Result<Vec<Installed>> {
             .map(|a| {
                 a.iter()
                     .map(|s| {
-                        format!(
-                            "{}=={}",
-                            s["package"].as_str().unwrap_or("?"),
-                            s["version"].as_str().unwrap_or("?")
-                        )
+                        format!("{}=={}", s["package"].as_str().unwrap_or("?"), s["version"].as_str().unwrap_or("?"))
                     })
                     .collect()
             })
@@ -59,17 +49,11 @@ pub fn list(root: &Path) -> Result<Vec<Installed>> {
             for (name, want) in map {
                 let path = dir.join(name);
                 let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-                let ok = path.is_file()
-                    && crate::pipeline::sha256_file(&path)? == want.as_str().unwrap_or("");
+                let ok = path.is_file() && crate::pipeline::sha256_file(&path)? == want.as_str().unwrap_or("");
                 files.push((name.clone(), size, ok));
             }
         }
-        out.push(Installed {
-            name: m["name"].as_str().unwrap_or("?").to_string(),
-            dir,
-            sources,
-            files,
-        });
+        out.push(Installed { name: m["name"].as_str().unwrap_or("?").to_string(), dir, sources, files });
     }
     Ok(out)
 }
@@ -82,8 +66,5 @@ pub fn fetch_script() -> Option<PathBuf> {
         return Some(rel.to_path_buf());
     }
     let exe = std::env::current_exe().ok()?;
-    exe.ancestors()
-        .skip(1)
-        .map(|a| a.join(rel))
-        .find(|p| p.is_file())
+    exe.ancestors().skip(1).map(|a| a.join(rel)).find(|p| p.is_file())
 }

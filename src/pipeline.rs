@@ -34,10 +34,7 @@ impl Timings {
     }
 
     fn as_map(&self) -> BTreeMap<String, f64> {
-        self.0
-            .iter()
-            .map(|(k, v)| (k.clone(), (v * 1000.0).round() / 1000.0))
-            .collect()
+        self.0.iter().map(|(k, v)| (k.clone(), (v * 1000.0).round() / 1000.0)).collect()
     }
 }
 
@@ -52,19 +49,10 @@ pub struct Loaded {
 
 /// Read, map and validate every input; print one line per detected role.
 pub fn load(cfg: &InputConfig, printer: &Printer, timings: &mut Timings) -> Result<Loaded> {
-    let tables = timings.time("ingest", || {
-        cfg.inputs
-            .iter()
-            .map(|p| ingest::read_input(p, &cfg.read))
-            .collect::<Result<Vec<_>>>()
-    })?;
+    let tables = timings
+        .time("ingest", || cfg.inputs.iter().map(|p| ingest::read_input(p, &cfg.read)).collect::<Result<Vec<_>>>())?;
     if tables.iter().all(|t| t.n_rows() + t.malformed.len() == 0) {
-        let files = cfg
-            .inputs
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let files = cfg.inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
         return Err(Error::input(
             cfg.inputs.first().map(|p| p.as_path()).unwrap_or(Path::new("")),
             format!("no responses: {files} hold a header but no data rows. Export the survey again with its responses"),
@@ -76,13 +64,7 @@ pub fn load(cfg: &InputConfig, printer: &Printer, timings: &mut Timings) -> Resu
         let first = tables.iter().position(|t| t.n_rows() > 0).unwrap_or(0);
         let mut reference: Option<ColumnMapping> = None;
         let mut out = Vec::new();
-        for (i, t) in tables
-            .iter()
-            .enumerate()
-            .cycle()
-            .skip(first)
-            .take(tables.len())
-        {
+        for (i, t) in tables.iter().enumerate().cycle().skip(first).take(tables.len()) {
             if t.headers.is_empty() {
                 return Err(Error::input(&t.path, "no header row found"));
             }
@@ -100,43 +82,21 @@ pub fn load(cfg: &InputConfig, printer: &Printer, timings: &mut Timings) -> Resu
             let mut how = vec![f.kind.to_string()];
             how.extend(f.encoding.clone());
             if let Some(d) = f.delimiter {
-                how.push(format!(
-                    "delimiter {}",
-                    if d == '\t' {
-                        "tab".into()
-                    } else {
-                        format!("'{d}'")
-                    }
-                ));
+                how.push(format!("delimiter {}", if d == '\t' { "tab".into() } else { format!("'{d}'") }));
             }
-            how.extend(
-                f.vendor
-                    .map(|v| format!("{v} layout ({} header rows)", f.header_rows)),
-            );
+            how.extend(f.vendor.map(|v| format!("{v} layout ({} header rows)", f.header_rows)));
             how.extend(f.sheet.as_ref().map(|s| format!("sheet '{s}'")));
-            printer.note(format!(
-                "{}: {} rows; {}",
-                t.path.display(),
-                t.n_rows(),
-                how.join(", ")
-            ));
+            printer.note(format!("{}: {} rows; {}", t.path.display(), t.n_rows(), how.join(", ")));
             for line in m.describe() {
                 printer.note(format!("  {line}"));
             }
         }
         Ok(out)
     })?;
-    let (responses, rejects, counts) = timings.time("validate", || {
-        Ok(validate::validate(&tables, &mappings, cfg.period))
-    })?;
+    let (responses, rejects, counts) =
+        timings.time("validate", || Ok(validate::validate(&tables, &mappings, cfg.period)))?;
     debug_assert!(counts.reconciles());
-    Ok(Loaded {
-        tables,
-        mappings,
-        responses,
-        rejects,
-        counts,
-    })
+    Ok(Loaded { tables, mappings, responses, rejects, counts })
 }
 
 /// The reconciliation line: rows read = accepted + rejected + duplicates.
@@ -155,23 +115,12 @@ pub fn reconciliation(counts: &Counts) -> String {
     )
 }
 
-fn segment_names(r: &Responses) -> Vec<String> {
-    r.segments.iter().map(|(n, _)| n.clone()).collect()
-}
-
-/// The frame NPS is counted from: period, score and the segment columns.
-fn nps_input_frame(r: &Responses) -> PolarsResult<DataFrame> {
-    let mut cols = vec![
-        Column::new(c::PERIOD.into(), &r.period),
-        Column::new(
-            c::SCORE.into(),
-            r.score.iter().map(|&s| s as i32).collect::<Vec<_>>(),
-        ),
-    ];
-    for (name, values) in &r.segments {
-        cols.push(Column::new(name.as_str().into(), values));
-    }
-    DataFrame::new(r.len(), cols)
+/// NPS rows of the accepted responses (overall, periods, segments, period x segment).
+fn nps_rows(r: &Responses) -> PolarsResult<Vec<nps::NpsRow>> {
+    let period = nps::Key { name: c::PERIOD, codes: &r.period.codes, labels: &r.period.labels };
+    let segments: Vec<nps::Key> =
+        r.segments.iter().map(|(n, s)| nps::Key { name: n, codes: &s.codes, labels: &s.labels }).collect();
+    nps::nps_table(&r.score, period, &segments)
 }
 
 fn run_json(
@@ -222,13 +171,7 @@ fn exit_code(cfg: &InputConfig, counts: &Counts) -> u8 {
 pub fn run_nps(cfg: &NpsConfig, printer: &Printer) -> Result<u8> {
     let mut timings = Timings::default();
     let loaded = load(&cfg.input, printer, &mut timings)?;
-    let segments = segment_names(&loaded.responses);
-    let rows = timings.time("nps", || {
-        Ok(nps::nps_table(
-            &nps_input_frame(&loaded.responses)?,
-            &segments,
-        )?)
-    })?;
+    let rows = timings.time("nps", || Ok(nps_rows(&loaded.responses)?))?;
     print!("{}", nps::render_table(&rows));
     printer.note(reconciliation(&loaded.counts));
     if let Some(out) = &cfg.out {
@@ -237,15 +180,9 @@ pub fn run_nps(cfg: &NpsConfig, printer: &Printer) -> Result<u8> {
         staged.stage_parquet("nps.parquet", &mut nps::nps_frame(&rows)?)?;
         staged.stage_bytes("rejects.csv", &csv_out::rejects_csv(&loaded.rejects))?;
         timings.0.push(("write".into(), t.elapsed().as_secs_f64()));
-        staged.stage_json(
-            "run.json",
-            &run_json("nps", &loaded, &cfg.input, &timings, json!({})),
-        )?;
+        staged.stage_json("run.json", &run_json("nps", &loaded, &cfg.input, &timings, json!({})))?;
         staged.commit()?;
-        printer.note(format!(
-            "wrote nps.parquet, rejects.csv, run.json to {}",
-            out.display()
-        ));
+        printer.note(format!("wrote nps.parquet, rejects.csv, run.json to {}", out.display()));
     }
     Ok(exit_code(&cfg.input, &loaded.counts))
 }
@@ -254,54 +191,33 @@ pub fn run_nps(cfg: &NpsConfig, printer: &Printer) -> Result<u8> {
 pub fn run(cfg: &RunConfig, printer: &Printer) -> Result<u8> {
     let mut timings = Timings::default();
     let loaded = load(&cfg.input, printer, &mut timings)?;
-    let segments = segment_names(&loaded.responses);
-    let rows = timings.time("nps", || {
-        Ok(nps::nps_table(
-            &nps_input_frame(&loaded.responses)?,
-            &segments,
-        )?)
-    })?;
+    let rows = timings.time("nps", || Ok(nps_rows(&loaded.responses)?))?;
     let prepared = timings.time("text", || Ok(text::prepare(&loaded.responses.comment)))?;
     printer.note(format!(
         "text: {} comments, {} clauses, {} unique clauses to encode",
-        prepared
-            .comments
-            .iter()
-            .filter(|c| !c.normalized.is_empty())
-            .count(),
+        prepared.comments.iter().filter(|c| !c.normalized.is_empty()).count(),
         prepared.total_clauses,
         prepared.unique.len()
     ));
 
     let model = ModelInfo::load(&cfg.model_dir)?;
-    let (embeddings, report) =
-        timings.time("encode", || encode_unique(cfg, &model, &prepared, printer))?;
+    let (embeddings, report) = timings.time("encode", || encode_unique(cfg, &model, &prepared, printer))?;
     printer.note(format!(
         "encode: {} unique clauses, {} from cache, {} encoded in {:.1} s ({:.0} texts/s)",
         report.unique_texts,
         report.from_cache,
         report.encoded,
         report.seconds,
-        if report.seconds > 0.0 {
-            report.encoded as f64 / report.seconds
-        } else {
-            0.0
-        }
+        if report.seconds > 0.0 { report.encoded as f64 / report.seconds } else { 0.0 }
     ));
 
     let t = Instant::now();
     let mut staged = Staged::new(&cfg.out)?;
-    staged.stage_parquet(
-        "responses.parquet",
-        &mut responses_frame(&loaded.responses, &prepared)?,
-    )?;
+    staged.stage_parquet("responses.parquet", &mut responses_frame(&loaded.responses, &prepared)?)?;
     staged.stage_parquet("nps.parquet", &mut nps::nps_frame(&rows)?)?;
     staged.stage_bytes("rejects.csv", &csv_out::rejects_csv(&loaded.rejects))?;
     if cfg.write_embeddings {
-        staged.stage_parquet(
-            "embeddings.parquet",
-            &mut embeddings_frame(&prepared, &embeddings)?,
-        )?;
+        staged.stage_parquet("embeddings.parquet", &mut embeddings_frame(&prepared, &embeddings)?)?;
     }
     timings.0.push(("write".into(), t.elapsed().as_secs_f64()));
     let extra = json!({
@@ -316,16 +232,9 @@ pub fn run(cfg: &RunConfig, printer: &Printer) -> Result<u8> {
         "threads": cfg.threads,
         "batch_tokens": cfg.batch_tokens,
     });
-    staged.stage_json(
-        "run.json",
-        &run_json("run", &loaded, &cfg.input, &timings, extra),
-    )?;
+    staged.stage_json("run.json", &run_json("run", &loaded, &cfg.input, &timings, extra))?;
     let written = staged.commit()?;
-    let headline: Vec<_> = rows
-        .iter()
-        .filter(|r| r.segment == c::ALL)
-        .cloned()
-        .collect();
+    let headline: Vec<_> = rows.iter().filter(|r| r.segment == c::ALL).cloned().collect();
     print!("{}", nps::render_table(&headline));
     printer.note(reconciliation(&loaded.counts));
     printer.note(format!(
@@ -361,37 +270,19 @@ impl ModelInfo {
                 ))
             })
         };
-        let config: serde_json::Value =
-            serde_json::from_slice(&read("config.json")?).map_err(|e| {
-                Error::Usage(format!(
-                    "{}: invalid JSON: {e}",
-                    dir.join("config.json").display()
-                ))
-            })?;
+        let config: serde_json::Value = serde_json::from_slice(&read("config.json")?)
+            .map_err(|e| Error::Usage(format!("{}: invalid JSON: {e}", dir.join("config.json").display())))?;
         let hidden = config["hidden_size"].as_u64().unwrap_or(384) as usize;
         let max_pos = config["max_position_embeddings"].as_u64().unwrap_or(514) as usize;
-        let is_e5 =
-            dir.to_string_lossy().contains("e5") || config["verbatim"]["prefix"].is_string();
-        let prefix = config["verbatim"]["prefix"]
-            .as_str()
-            .unwrap_or(if is_e5 { "query: " } else { "" })
-            .to_string();
-        let onnx = [dir.join("model.onnx"), dir.join("onnx/model.onnx")]
-            .into_iter()
-            .find(|p| p.is_file());
+        let is_e5 = dir.to_string_lossy().contains("e5") || config["verbatim"]["prefix"].is_string();
+        let prefix = config["verbatim"]["prefix"].as_str().unwrap_or(if is_e5 { "query: " } else { "" }).to_string();
+        let onnx = [dir.join("model.onnx"), dir.join("onnx/model.onnx")].into_iter().find(|p| p.is_file());
         let onnx_sha256 = match onnx {
             Some(p) => sha256_file(&p)?,
-            None => {
-                return Err(Error::Usage(format!(
-                    "{}: no model.onnx. Run scripts/setup.sh",
-                    dir.display()
-                )))
-            }
+            None => return Err(Error::Usage(format!("{}: no model.onnx. Run scripts/setup.sh", dir.display()))),
         };
         Ok(ModelInfo {
-            name: dir
-                .file_name()
-                .map_or_else(|| "encoder".into(), |n| n.to_string_lossy().into_owned()),
+            name: dir.file_name().map_or_else(|| "encoder".into(), |n| n.to_string_lossy().into_owned()),
             onnx_sha256,
             tokenizer_sha256: ingest::sha256_hex(&read("tokenizer.json")?),
             hidden,
@@ -403,10 +294,7 @@ impl ModelInfo {
 
     /// Cache key: model, tokenizer, prefix and truncation all change embeddings.
     pub fn cache_key(&self) -> String {
-        let k = format!(
-            "{}|{}|{}|{}",
-            self.onnx_sha256, self.tokenizer_sha256, self.prefix, self.max_tokens
-        );
+        let k = format!("{}|{}|{}|{}", self.onnx_sha256, self.tokenizer_sha256, self.prefix, self.max_tokens);
         ingest::sha256_hex(k.as_bytes())[..24].to_string()
     }
 }
@@ -414,14 +302,11 @@ impl ModelInfo {
 pub fn sha256_file(path: &Path) -> Result<String> {
     use sha2::Digest;
     use std::io::Read;
-    let mut f = std::fs::File::open(path)
-        .map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
     let mut h = sha2::Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = f
-            .read(&mut buf)
-            .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+        let n = f.read(&mut buf).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
         if n == 0 {
             break;
         }
@@ -436,8 +321,7 @@ fn encode_unique(
     prepared: &Prepared,
     printer: &Printer,
 ) -> Result<(Vec<Vec<f32>>, EncodeReport)> {
-    let tokenizer =
-        infer::TextTokenizer::from_file(&cfg.model_dir.join("tokenizer.json"), model.max_tokens)?;
+    let tokenizer = infer::TextTokenizer::from_file(&cfg.model_dir.join("tokenizer.json"), model.max_tokens)?;
     let backend = infer::ort::OrtBackend::new(
         &cfg.ort_library,
         &cfg.model_dir,
@@ -445,32 +329,21 @@ fn encode_unique(
         cfg.device == crate::cli::args::Device::Cuda,
         model.hidden,
     )?;
-    let mut encoder = Encoder {
-        tokenizer,
-        backend: Box::new(backend),
-        batch_tokens: cfg.batch_tokens,
-        prefix: model.prefix.clone(),
-    };
+    let mut encoder =
+        Encoder { tokenizer, backend: Box::new(backend), batch_tokens: cfg.batch_tokens, prefix: model.prefix.clone() };
     let mut cache = match &cfg.cache_dir {
         Some(dir) => match Cache::open(dir, &model.cache_key(), model.hidden) {
             Ok(c) => Some(c),
             Err(e) => {
-                tracing::warn!(
-                    "embedding cache {} unusable: {e}; encoding everything",
-                    dir.display()
-                );
+                tracing::warn!("embedding cache {} unusable: {e}; encoding everything", dir.display());
                 None
             }
         },
         None => None,
     };
     let bar = progress_bar(printer, prepared.unique.len() as u64, "encoding");
-    let result = encode::embed(
-        &prepared.unique,
-        &mut encoder,
-        cache.as_mut(),
-        &mut |done, _| bar.set_position(done as u64),
-    );
+    let result =
+        encode::embed(&prepared.unique, &mut encoder, cache.as_mut(), &mut |done, _| bar.set_position(done as u64));
     bar.finish_and_clear();
     Ok(result?)
 }
@@ -479,10 +352,7 @@ fn progress_bar(printer: &Printer, len: u64, what: &str) -> indicatif::ProgressB
     if !printer.progress || printer.quiet {
         return indicatif::ProgressBar::hidden();
     }
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(len),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
+    let bar = indicatif::ProgressBar::with_draw_target(Some(len), indicatif::ProgressDrawTarget::stderr());
     bar.set_style(
         indicatif::ProgressStyle::with_template(
             "{msg} [{bar:30}] {pos}/{len} texts  {per_sec}  elapsed {elapsed}  ETA {eta}",
@@ -495,77 +365,56 @@ fn progress_bar(printer: &Printer, len: u64, what: &str) -> indicatif::ProgressB
 }
 
 /// responses.parquet: one row per accepted response.
+fn text(t: &crate::ingest::TextColumn) -> Vec<&str> {
+    t.iter().collect()
+}
+
+fn labels(i: &crate::validate::Interned) -> Vec<&str> {
+    (0..i.codes.len()).map(|k| i.get(k)).collect()
+}
+
 fn responses_frame(r: &Responses, p: &Prepared) -> PolarsResult<DataFrame> {
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
-    let days: Vec<Option<i32>> = r
-        .date
-        .iter()
-        .map(|d| d.map(|d| (d - epoch).num_days() as i32))
-        .collect();
+    let days: Vec<Option<i32>> = r.date.iter().map(|d| d.map(|d| (d - epoch).num_days() as i32)).collect();
     let mut cols = vec![
-        Column::new(c::RESPONSE_ID.into(), &r.response_id),
+        Column::new(c::RESPONSE_ID.into(), text(&r.response_id)),
         Column::new(c::DATE.into(), days).cast(&DataType::Date)?,
-        Column::new(c::PERIOD.into(), &r.period),
+        Column::new(c::PERIOD.into(), labels(&r.period)),
     ];
     for (name, values) in &r.segments {
-        cols.push(Column::new(name.as_str().into(), values));
+        cols.push(Column::new(name.as_str().into(), labels(values)));
     }
     let lang = |f: fn(&text::lang::Language) -> String| -> Vec<Option<String>> {
-        p.comments
-            .iter()
-            .map(|t| t.language.as_ref().map(f))
-            .collect()
+        p.comments.iter().map(|t| t.language.as_ref().map(f)).collect()
     };
     cols.extend([
-        Column::new(
-            c::SCORE.into(),
-            r.score.iter().map(|&s| s as i32).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            c::NPS_GROUP.into(),
-            r.score.iter().map(|&s| nps::group(s)).collect::<Vec<_>>(),
-        ),
-        Column::new(c::COMMENT.into(), &r.comment),
+        Column::new(c::SCORE.into(), r.score.iter().map(|&s| s as i32).collect::<Vec<_>>()),
+        Column::new(c::NPS_GROUP.into(), r.score.iter().map(|&s| nps::group(s)).collect::<Vec<_>>()),
+        Column::new(c::COMMENT.into(), text(&r.comment)),
         Column::new(c::LANGUAGE.into(), lang(|l| l.code.to_string())),
         Column::new(
             c::LANGUAGE_CONFIDENCE.into(),
             p.comments
                 .iter()
-                .map(|t| {
-                    t.language
-                        .as_ref()
-                        .map(|l| (l.confidence * 1000.0).round() / 1000.0)
-                })
+                .map(|t| t.language.as_ref().map(|l| (l.confidence * 1000.0).round() / 1000.0))
                 .collect::<Vec<_>>(),
         ),
         Column::new(
             c::LANGUAGE_RELIABLE.into(),
-            p.comments
-                .iter()
-                .map(|t| t.language.as_ref().map(|l| l.reliable))
-                .collect::<Vec<_>>(),
+            p.comments.iter().map(|t| t.language.as_ref().map(|l| l.reliable)).collect::<Vec<_>>(),
         ),
         Column::new(
             c::STATUS.into(),
             p.comments
                 .iter()
-                .map(|t| {
-                    if t.normalized.is_empty() {
-                        c::status::EMPTY_COMMENT
-                    } else {
-                        c::status::OK
-                    }
-                })
+                .map(|t| if t.normalized.is_empty() { c::status::EMPTY_COMMENT } else { c::status::OK })
                 .collect::<Vec<_>>(),
         ),
+        Column::new(c::N_CLAUSES.into(), p.comments.iter().map(|t| t.clauses.len() as u32).collect::<Vec<_>>()),
         Column::new(
-            c::N_CLAUSES.into(),
-            p.comments
-                .iter()
-                .map(|t| t.clauses.len() as u32)
-                .collect::<Vec<_>>(),
+            c::SOURCE_FILE.into(),
+            r.source_file.iter().map(|&f| r.source_files[f as usize].as_str()).collect::<Vec<_>>(),
         ),
-        Column::new(c::SOURCE_FILE.into(), &r.source_file),
         Column::new(c::SOURCE_ROW.into(), &r.source_row),
     ]);
     DataFrame::new(r.len(), cols)
@@ -573,15 +422,8 @@ fn responses_frame(r: &Responses, p: &Prepared) -> PolarsResult<DataFrame> {
 
 /// embeddings.parquet: text hash, text, language, embedding (list of f32).
 fn embeddings_frame(p: &Prepared, embeddings: &[Vec<f32>]) -> PolarsResult<DataFrame> {
-    let hashes: Vec<String> = p
-        .unique
-        .iter()
-        .map(|t| hex::encode(encode::cache::text_hash(t)))
-        .collect();
-    let lists: Vec<Series> = embeddings
-        .iter()
-        .map(|v| Series::new("".into(), v))
-        .collect();
+    let hashes: Vec<String> = p.unique.iter().map(|t| hex::encode(encode::cache::text_hash(t))).collect();
+    let lists: Vec<Series> = embeddings.iter().map(|v| Series::new("".into(), v)).collect();
     DataFrame::new(
         p.unique.len(),
         vec![

@@ -2,27 +2,80 @@
 //! duplicate of a later row with the same response id. Nothing is dropped silently:
 //! rows read = accepted + rejected + duplicates.
 
-use std::collections::HashMap;
+/// Fast hashing for the per-row maps (ids, labels, dates); iteration order is never used.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 use chrono::NaiveDate;
 
-use crate::ingest::RawTable;
+use crate::ingest::{RawTable, TextColumn};
 use crate::schema::columns::UNDATED;
 use crate::schema::dates::{period_label, Period};
 use crate::schema::ColumnMapping;
 
+/// A column of repeated labels (periods, segment values): a code per row and the labels,
+/// sorted, so that ordering codes orders labels.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Interned {
+    pub codes: Vec<u32>,
+    pub labels: Vec<String>,
+}
+
+impl Interned {
+    pub fn get(&self, r: usize) -> &str {
+        &self.labels[self.codes[r] as usize]
+    }
+
+    /// Relabel so that labels are sorted.
+    fn sorted(self) -> Interned {
+        let mut order: Vec<usize> = (0..self.labels.len()).collect();
+        order.sort_by(|&a, &b| self.labels[a].cmp(&self.labels[b]));
+        let mut new_code = vec![0u32; self.labels.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_code[old] = new as u32;
+        }
+        Interned {
+            codes: self.codes.iter().map(|&c| new_code[c as usize]).collect(),
+            labels: order.iter().map(|&i| self.labels[i].clone()).collect(),
+        }
+    }
+}
+
+/// Builds an [`Interned`] column.
+#[derive(Default)]
+struct Interner {
+    index: HashMap<String, u32>,
+    col: Interned,
+}
+
+impl Interner {
+    fn push(&mut self, label: &str) {
+        let code = match self.index.get(label) {
+            Some(&c) => c,
+            None => {
+                let c = self.col.labels.len() as u32;
+                self.index.insert(label.to_string(), c);
+                self.col.labels.push(label.to_string());
+                c
+            }
+        };
+        self.col.codes.push(code);
+    }
+}
+
 /// Accepted responses, column by column (the order of the inputs, then of their rows).
 #[derive(Debug, Clone, Default)]
 pub struct Responses {
-    pub response_id: Vec<String>,
+    pub response_id: TextColumn,
     pub date: Vec<Option<NaiveDate>>,
-    pub period: Vec<String>,
+    pub period: Interned,
     pub score: Vec<u8>,
     /// Comment text as exported ("" when none).
-    pub comment: Vec<String>,
+    pub comment: TextColumn,
     /// Segment columns: (name, values). Names come from the first input's mapping.
-    pub segments: Vec<(String, Vec<String>)>,
-    pub source_file: Vec<String>,
+    pub segments: Vec<(String, Interned)>,
+    /// Index into `source_files` of each response's input file.
+    pub source_file: Vec<u32>,
+    pub source_files: Vec<String>,
     pub source_row: Vec<u64>,
 }
 
@@ -68,19 +121,13 @@ pub fn parse_score(raw: &str) -> Result<u8, String> {
         return Err("missing score".into());
     }
     let Ok(f) = s.replace(',', ".").parse::<f64>() else {
-        return Err(format!(
-            "score '{s}' is not a number (expected a whole number 0-10)"
-        ));
+        return Err(format!("score '{s}' is not a number (expected a whole number 0-10)"));
     };
     if !f.is_finite() {
-        return Err(format!(
-            "score '{s}' is not a number (expected a whole number 0-10)"
-        ));
+        return Err(format!("score '{s}' is not a number (expected a whole number 0-10)"));
     }
     if f.fract() != 0.0 {
-        return Err(format!(
-            "score '{s}' is not a whole number (NPS answers are 0, 1, ... 10)"
-        ));
+        return Err(format!("score '{s}' is not a whole number (NPS answers are 0, 1, ... 10)"));
     }
     if !(0.0..=10.0).contains(&f) {
         return Err(format!("score '{s}' is outside 0-10"));
@@ -89,20 +136,14 @@ pub fn parse_score(raw: &str) -> Result<u8, String> {
 }
 
 /// Validate every input against its mapping.
-pub fn validate(
-    tables: &[RawTable],
-    mappings: &[ColumnMapping],
-    period: Period,
-) -> (Responses, Vec<Reject>, Counts) {
+pub fn validate(tables: &[RawTable], mappings: &[ColumnMapping], period: Period) -> (Responses, Vec<Reject>, Counts) {
     let mut counts = Counts::default();
     let mut rejects = Vec::new();
-    let segment_names: Vec<String> = mappings
-        .first()
-        .map(|m| m.segments.iter().map(|s| s.column.clone()).collect())
-        .unwrap_or_default();
+    let segment_names: Vec<String> =
+        mappings.first().map(|m| m.segments.iter().map(|s| s.column.clone()).collect()).unwrap_or_default();
 
     // The later occurrence of a response id wins, across files and within one.
-    let mut last_seen: HashMap<&str, (usize, usize)> = HashMap::new();
+    let mut last_seen: HashMap<&str, (usize, usize)> = HashMap::default();
     for (t, (table, mapping)) in tables.iter().zip(mappings).enumerate() {
         if let Some(id) = &mapping.id {
             for (r, v) in table.columns[id.index].iter().enumerate() {
@@ -115,23 +156,15 @@ pub fn validate(
     }
 
     let total: usize = tables.iter().map(RawTable::n_rows).sum();
-    let mut out = Responses {
-        segments: segment_names
-            .iter()
-            .map(|n| (n.clone(), Vec::with_capacity(total)))
-            .collect(),
-        ..Default::default()
-    };
-    for v in [
-        &mut out.response_id,
-        &mut out.period,
-        &mut out.comment,
-        &mut out.source_file,
-    ] {
-        v.reserve(total);
-    }
+    let mut out = Responses::default();
+    out.response_id = TextColumn::with_capacity(total, total * 12);
+    out.comment = TextColumn::with_capacity(total, total * 32);
+    let mut periods = Interner::default();
+    let mut period_of_date: HashMap<Option<NaiveDate>, String> = HashMap::default();
+    let mut segments: Vec<Interner> = segment_names.iter().map(|_| Interner::default()).collect();
     for (t, (table, mapping)) in tables.iter().zip(mappings).enumerate() {
         let file = table.file_name();
+        out.source_files.push(file.clone());
         counts.rows_read += table.n_rows() + table.malformed.len();
         for m in &table.malformed {
             rejects.push(Reject {
@@ -152,26 +185,18 @@ pub fn validate(
                     .or_else(|| table.headers.iter().position(|h| h == name))
             })
             .collect();
+        let short = short_name(&table.path);
         for r in 0..table.n_rows() {
             let row = table.row_numbers[r];
-            let id = mapping
-                .id
-                .as_ref()
-                .map(|c| table.columns[c.index][r].trim())
-                .filter(|s| !s.is_empty());
+            let id = mapping.id.as_ref().map(|c| table.columns[c.index].get(r).trim()).filter(|s| !s.is_empty());
             if let Some(id) = id {
                 if last_seen.get(id) != Some(&(t, r)) {
                     counts.duplicates += 1;
                     continue;
                 }
             }
-            let reject = |reason: String| Reject {
-                source_file: file.clone(),
-                row,
-                reason,
-                raw: table.raw_row(r),
-            };
-            let score = match parse_score(&table.columns[mapping.score.index][r]) {
+            let reject = |reason: String| Reject { source_file: file.clone(), row, reason, raw: table.raw_row(r) };
+            let score = match parse_score(table.columns[mapping.score.index].get(r)) {
                 Ok(s) => s,
                 Err(why) => {
                     rejects.push(reject(format!("column '{}': {why}", mapping.score.column)));
@@ -180,7 +205,7 @@ pub fn validate(
             };
             let mut date = None;
             if let (Some(dc), Some(fmt)) = (&mapping.date, &mapping.date_format) {
-                let cell = table.columns[dc.index][r].trim();
+                let cell = table.columns[dc.index].get(r).trim();
                 if !cell.is_empty() {
                     match fmt.parse(cell) {
                         Some(dt) => date = Some(dt.date()),
@@ -195,49 +220,55 @@ pub fn validate(
                     }
                 }
             }
-            out.response_id.push(match id {
-                Some(id) => id.to_string(),
-                None => format!("{}#{row}", short_name(&table.path)),
-            });
-            out.period
-                .push(date.map_or_else(|| UNDATED.to_string(), |d| period_label(d, period)));
+            match id {
+                Some(id) => out.response_id.push(id),
+                None => out.response_id.push(&format!("{short}#{row}")),
+            }
+            let label = period_of_date
+                .entry(date)
+                .or_insert_with(|| date.map_or_else(|| UNDATED.to_string(), |d| period_label(d, period)));
+            periods.push(label);
             out.date.push(date);
             out.score.push(score);
-            let comment = mapping
-                .comment
-                .as_ref()
-                .map_or("", |c| table.columns[c.index][r].as_str());
+            let comment = mapping.comment.as_ref().map_or("", |c| table.columns[c.index].get(r));
             if comment.trim().is_empty() {
                 counts.empty_comments += 1;
             }
-            out.comment.push(comment.to_string());
+            out.comment.push(comment);
             for (s, col) in seg_cols.iter().enumerate() {
-                let v = col.map_or("", |c| table.columns[c][r].trim());
-                out.segments[s].1.push(if v.is_empty() {
-                    "(blank)".to_string()
-                } else {
-                    v.to_string()
-                });
+                let v = col.map_or("", |c| table.columns[c].get(r).trim());
+                segments[s].push(if v.is_empty() { "(blank)" } else { v });
             }
-            out.source_file.push(file.clone());
+            out.source_file.push(t as u32);
             out.source_row.push(row);
         }
     }
+    out.period = periods.col.sorted();
+    out.segments = segment_names.into_iter().zip(segments).map(|(n, s)| (n, s.col.sorted())).collect();
     counts.accepted = out.len();
     counts.rejected = rejects.len();
     (out, rejects, counts)
 }
 
 fn short_name(path: &std::path::Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
+    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interned_labels_are_sorted() {
+        let mut i = Interner::default();
+        for l in ["b", "a", "c", "a"] {
+            i.push(l);
+        }
+        let s = i.col.sorted();
+        assert_eq!(s.labels, ["a", "b", "c"]);
+        assert_eq!(s.codes, [1, 0, 2, 0]);
+        assert_eq!(s.get(0), "b");
+    }
 
     #[test]
     fn scores() {
@@ -246,9 +277,7 @@ mod tests {
         assert_eq!(parse_score("0"), Ok(0));
         assert_eq!(parse_score("7.0"), Ok(7));
         assert_eq!(parse_score("7,0"), Ok(7));
-        assert!(parse_score("7.5")
-            .unwrap_err()
-            .contains("not a whole number"));
+        assert!(parse_score("7.5").unwrap_err().contains("not a whole number"));
         assert!(parse_score("11").unwrap_err().contains("outside 0-10"));
         assert!(parse_score("-1").unwrap_err().contains("outside 0-10"));
         assert!(parse_score("N/A").unwrap_err().contains("not a number"));

@@ -19,27 +19,16 @@ fn encoder(threads: usize, batch_tokens: usize) -> Encoder {
 }
 
 fn reference() -> Vec<(String, Vec<u32>, Vec<f32>)> {
-    let v: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(repo().join("tests/fixtures/e5_reference.json")).unwrap(),
-    )
-    .unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo().join("tests/fixtures/e5_reference.json")).unwrap())
+            .unwrap();
     v["items"]
         .as_array()
         .unwrap()
         .iter()
         .map(|it| {
-            let ids = it["ids"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|x| x.as_u64().unwrap() as u32)
-                .collect();
-            let emb = it["embedding"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|x| x.as_f64().unwrap() as f32)
-                .collect();
+            let ids = it["ids"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u32).collect();
+            let emb = it["embedding"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect();
             (it["text"].as_str().unwrap().to_string(), ids, emb)
         })
         .collect()
@@ -53,10 +42,7 @@ fn cosine(a: &[f32], b: &[f32]) -> f64 {
 }
 
 fn max_abs_diff(a: &[Vec<f32>], b: &[Vec<f32>]) -> f32 {
-    a.iter()
-        .zip(b)
-        .flat_map(|(x, y)| x.iter().zip(y).map(|(p, q)| (p - q).abs()))
-        .fold(0.0, f32::max)
+    a.iter().zip(b).flat_map(|(x, y)| x.iter().zip(y).map(|(p, q)| (p - q).abs())).fold(0.0, f32::max)
 }
 
 #[test]
@@ -75,10 +61,7 @@ fn e5_matches_the_numpy_reference() {
         assert_eq!(g.len(), 384);
         let c = cosine(g, want);
         assert!(c >= 0.99, "{text:?}: cosine {c}");
-        assert!(
-            c >= 0.9999,
-            "{text:?}: cosine {c} (fp32 ONNX vs float64 numpy should agree to 1e-4)"
-        );
+        assert!(c >= 0.9999, "{text:?}: cosine {c} (fp32 ONNX vs float64 numpy should agree to 1e-4)");
     }
 }
 
@@ -90,17 +73,8 @@ fn same_embeddings_whatever_batch_size_or_threads() {
     let (big, s_big) = encoder(2, 8192).encode(&texts, &mut |_| {}).unwrap();
     let (small, s_small) = encoder(2, 24).encode(&texts, &mut |_| {}).unwrap();
     let (one_thread, _) = encoder(1, 512).encode(&texts, &mut |_| {}).unwrap();
-    assert!(
-        s_small.batches > s_big.batches,
-        "different batching: {} vs {}",
-        s_small.batches,
-        s_big.batches
-    );
-    assert!(
-        max_abs_diff(&big, &small) <= 1e-5,
-        "batch size changed embeddings by {}",
-        max_abs_diff(&big, &small)
-    );
+    assert!(s_small.batches > s_big.batches, "different batching: {} vs {}", s_small.batches, s_big.batches);
+    assert!(max_abs_diff(&big, &small) <= 1e-5, "batch size changed embeddings by {}", max_abs_diff(&big, &small));
     assert!(
         max_abs_diff(&big, &one_thread) <= 1e-5,
         "threads changed embeddings by {}",
@@ -127,9 +101,7 @@ fn long_texts_are_truncated_at_512_tokens() {
 #[test]
 fn mock_backend_is_batch_invariant() {
     let tok = TextTokenizer::from_file(&model_dir().join("tokenizer.json"), 512).unwrap();
-    let texts: Vec<String> = (0..50)
-        .map(|i| "mot ".repeat(i % 17 + 1) + &i.to_string())
-        .collect();
+    let texts: Vec<String> = (0..50).map(|i| "mot ".repeat(i % 17 + 1) + &i.to_string()).collect();
     let mut results = Vec::new();
     for budget in [16, 100, 4096] {
         let mut enc = Encoder {

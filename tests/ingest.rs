@@ -7,26 +7,10 @@ use crate::util::*;
 
 fn plain_csv(rows: &[Row]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "response_id",
-        "date",
-        "score",
-        "comment",
-        "channel",
-        "region",
-    ])
-    .unwrap();
+    w.write_record(["response_id", "date", "score", "comment", "channel", "region"]).unwrap();
     for r in rows {
         let date = format!("{:04}-{:02}-{:02}", r.date.0, r.date.1, r.date.2);
-        w.write_record([
-            &r.id,
-            &date,
-            &r.score.to_string(),
-            &r.comment,
-            r.channel,
-            r.region,
-        ])
-        .unwrap();
+        w.write_record([&r.id, &date, &r.score.to_string(), &r.comment, r.channel, r.region]).unwrap();
     }
     w.into_inner().unwrap()
 }
@@ -110,9 +94,7 @@ fn qualtrics_csv(rows: &[Row]) -> Vec<u8> {
 
 /// French Excel: semicolons, Windows-1252, dd/mm/yyyy, CRLF.
 fn french_1252_csv(rows: &[Row]) -> Vec<u8> {
-    let mut text = String::from(
-        "Identifiant;Date de réponse;Note de recommandation;Commentaire;Canal;Région\r\n",
-    );
+    let mut text = String::from("Identifiant;Date de réponse;Note de recommandation;Commentaire;Canal;Région\r\n");
     for r in rows {
         let comment = if r.comment.contains(';') || r.comment.contains('"') {
             format!("\"{}\"", r.comment.replace('"', "\"\""))
@@ -159,33 +141,10 @@ fn surveymonkey_csv(rows: &[Row]) -> Vec<u8> {
         "Region",
     ])
     .unwrap();
-    w.write_record([
-        "",
-        "",
-        "",
-        "",
-        "Response",
-        "Open-Ended Response",
-        "Response",
-        "Response",
-    ])
-    .unwrap();
+    w.write_record(["", "", "", "", "Response", "Open-Ended Response", "Response", "Response"]).unwrap();
     for r in rows {
-        let d = format!(
-            "{:02}/{:02}/{:04} 03:15:00 PM",
-            r.date.1, r.date.2, r.date.0
-        );
-        w.write_record([
-            &r.id,
-            "431",
-            &d,
-            &d,
-            &r.score.to_string(),
-            &r.comment,
-            r.channel,
-            r.region,
-        ])
-        .unwrap();
+        let d = format!("{:02}/{:02}/{:04} 03:15:00 PM", r.date.1, r.date.2, r.date.0);
+        w.write_record([&r.id, "431", &d, &d, &r.score.to_string(), &r.comment, r.channel, r.region]).unwrap();
     }
     w.into_inner().unwrap()
 }
@@ -223,16 +182,7 @@ fn xlsx(rows: &[Row], path: &std::path::Path) {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     let date_fmt = Format::new().set_num_format("dd/mm/yyyy");
-    for (c, h) in [
-        "Response ID",
-        "Date",
-        "Likelihood to recommend",
-        "Comment",
-        "Channel",
-        "Region",
-    ]
-    .iter()
-    .enumerate()
+    for (c, h) in ["Response ID", "Date", "Likelihood to recommend", "Comment", "Channel", "Region"].iter().enumerate()
     {
         ws.write_string(0, c as u16, *h).unwrap();
     }
@@ -240,8 +190,7 @@ fn xlsx(rows: &[Row], path: &std::path::Path) {
         let row = i as u32 + 1;
         ws.write_string(row, 0, &r.id).unwrap();
         let d = ExcelDateTime::from_ymd(r.date.0 as u16, r.date.1 as u8, r.date.2 as u8).unwrap();
-        ws.write_datetime_with_format(row, 1, &d, &date_fmt)
-            .unwrap();
+        ws.write_datetime_with_format(row, 1, &d, &date_fmt).unwrap();
         ws.write_number(row, 2, r.score as f64).unwrap();
         if !r.comment.is_empty() {
             ws.write_string(row, 3, &r.comment).unwrap();
@@ -278,14 +227,8 @@ fn every_format_gives_the_same_nps() {
         let out = format!("out-{name}");
         let o = dir.ok(&["nps", f.to_str().unwrap(), "--out", &out]);
         let log = stderr(&o);
-        assert!(
-            log.contains("rows read 240 = accepted 240 + rejected 0 + duplicates 0"),
-            "{name}: {log}"
-        );
-        assert!(
-            log.contains("date     <- '"),
-            "{name}: date detected: {log}"
-        );
+        assert!(log.contains("rows read 240 = accepted 240 + rejected 0 + duplicates 0"), "{name}: {log}");
+        assert!(log.contains("date     <- '"), "{name}: date detected: {log}");
         let nps = read_parquet(&dir.path(&out).join("nps.parquet"));
         let (gn, gp, _, gd, gnps) = overall(&nps);
         assert_eq!((gn, gp, gd), (n, p, d), "{name}");
@@ -294,11 +237,7 @@ fn every_format_gives_the_same_nps() {
         let periods = nps
             .clone()
             .lazy()
-            .filter(
-                col("segment")
-                    .eq(lit("all"))
-                    .and(col("period").neq(lit("all"))),
-            )
+            .filter(col("segment").eq(lit("all")).and(col("period").neq(lit("all"))))
             .select([col("period"), col("n"), col("nps")])
             .collect()
             .unwrap();
@@ -308,14 +247,7 @@ fn every_format_gives_the_same_nps() {
             Some(first) => assert!(first.equals_missing(&periods), "{name}: weekly NPS differs"),
         }
         // Segment values keep their accents.
-        let regions = nps
-            .column("value")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .flatten()
-            .any(|v| v == "Île-de-France");
+        let regions = nps.column("value").unwrap().str().unwrap().iter().flatten().any(|v| v == "Île-de-France");
         assert!(regions, "{name}: accented segment value preserved");
     }
 }
@@ -339,11 +271,7 @@ fn empty_file_is_a_clear_error() {
     dir.write("empty.csv", "");
     let o = dir.run(&["nps", "empty.csv"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("empty.csv") && stderr(&o).contains("empty"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("empty.csv") && stderr(&o).contains("empty"), "{}", stderr(&o));
 }
 
 #[test]
@@ -358,30 +286,18 @@ fn header_only_is_a_clear_error() {
 #[test]
 fn no_score_column_exits_2_with_candidates() {
     let dir = Dir::new();
-    dir.write(
-        "n.csv",
-        "id,rating_text,age\n1,great,34\n2,bad,51\n3,ok,12\n",
-    );
+    dir.write("n.csv", "id,rating_text,age\n1,great,34\n2,bad,51\n3,ok,12\n");
     let o = dir.run(&["nps", "n.csv"]);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
-    assert!(
-        e.contains("no score column found") && e.contains("--score-col"),
-        "{e}"
-    );
-    assert!(
-        e.contains("'age'") || e.contains("'id'"),
-        "candidates listed: {e}"
-    );
+    assert!(e.contains("no score column found") && e.contains("--score-col"), "{e}");
+    assert!(e.contains("'age'") || e.contains("'id'"), "candidates listed: {e}");
 }
 
 #[test]
 fn scores_as_labels_only_are_explained() {
     let dir = Dir::new();
-    dir.write(
-        "l.csv",
-        "id,NPS Category,comment\n1,Promoter,great\n2,Detractor,bad\n3,Passive,ok\n",
-    );
+    dir.write("l.csv", "id,NPS Category,comment\n1,Promoter,great\n2,Detractor,bad\n3,Passive,ok\n");
     let o = dir.run(&["nps", "l.csv"]);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
@@ -389,11 +305,7 @@ fn scores_as_labels_only_are_explained() {
     // The flag fixes nothing here, but an explicit wrong column name is named too.
     let o = dir.run(&["nps", "l.csv", "--score-col", "nope"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("--score-col 'nope' is not a column"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("--score-col 'nope' is not a column"), "{}", stderr(&o));
 }
 
 #[test]
@@ -416,10 +328,7 @@ fn bad_rows_go_to_rejects_and_counts_reconcile() {
     dir.write("bad.csv", text);
     let o = dir.ok(&["nps", "bad.csv", "--out", "o"]);
     let e = stderr(&o);
-    assert!(
-        e.contains("rows read 17 = accepted 8 + rejected 8 + duplicates 1"),
-        "{e}"
-    );
+    assert!(e.contains("rows read 17 = accepted 8 + rejected 8 + duplicates 1"), "{e}");
     let rejects = std::fs::read_to_string(dir.path("o/rejects.csv")).unwrap();
     let mut r = csv::Reader::from_reader(rejects.as_bytes());
     let recs: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
@@ -427,24 +336,15 @@ fn bad_rows_go_to_rejects_and_counts_reconcile() {
     let reasons: Vec<&str> = recs.iter().map(|r| &r[2]).collect();
     assert!(reasons.iter().any(|r| r.contains("'N/A' is not a number")));
     assert!(reasons.iter().any(|r| r.contains("'dix' is not a number")));
-    assert!(reasons
-        .iter()
-        .any(|r| r.contains("'7.5' is not a whole number")));
+    assert!(reasons.iter().any(|r| r.contains("'7.5' is not a whole number")));
     assert!(reasons.iter().any(|r| r.contains("'11' is outside 0-10")));
     assert!(reasons.iter().any(|r| r.contains("missing score")));
-    assert!(reasons
-        .iter()
-        .any(|r| r.contains("has 6 fields but the header has 4")));
-    assert!(reasons
-        .iter()
-        .any(|r| r.contains("'pas une date' is not a date")));
+    assert!(reasons.iter().any(|r| r.contains("has 6 fields but the header has 4")));
+    assert!(reasons.iter().any(|r| r.contains("'pas une date' is not a date")));
     // Source file and row are named; the raw row is kept, formula-neutralised.
     let n_a = recs.iter().find(|r| r[2].contains("N/A")).unwrap();
     assert!(n_a[0].ends_with("bad.csv") && &n_a[1] == "3", "{n_a:?}");
-    assert!(
-        rejects.contains("'=HYPERLINK(1),2026-01-08,=1+1,formule"),
-        "formula neutralised: {rejects}"
-    );
+    assert!(rejects.contains("'=HYPERLINK(1),2026-01-08,=1+1,formule"), "formula neutralised: {rejects}");
     // The later submission of id 1 won (10, not 9).
     let (n, p, _, d, _) = overall(&read_parquet(&dir.path("o/nps.parquet")));
     assert_eq!((n, p, d), (8, 4, 2));
@@ -459,10 +359,7 @@ fn rejects_csv_has_a_header_when_nothing_is_rejected() {
     let dir = Dir::new();
     dir.write("ok.csv", "score,comment\n9,a\n");
     dir.ok(&["nps", "ok.csv", "--out", "o"]);
-    assert_eq!(
-        std::fs::read_to_string(dir.path("o/rejects.csv")).unwrap(),
-        "source_file,row,reason,raw_row\n"
-    );
+    assert_eq!(std::fs::read_to_string(dir.path("o/rejects.csv")).unwrap(), "source_file,row,reason,raw_row\n");
     let run: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path("o/run.json")).unwrap()).unwrap();
     assert_eq!(run["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
@@ -479,11 +376,7 @@ fn quoted_newlines_crlf_and_a_megabyte_comment() {
     );
     dir.write("q.csv", text);
     let o = dir.ok(&["nps", "q.csv"]);
-    assert!(
-        stderr(&o).contains("rows read 3 = accepted 3 + rejected 0"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("rows read 3 = accepted 3 + rejected 0"), "{}", stderr(&o));
 }
 
 #[test]
@@ -496,10 +389,7 @@ fn failed_run_leaves_previous_outputs_untouched() {
     let o = dir.run(&["nps", "bad.csv", "--out", "o"]);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(std::fs::read(dir.path("o/nps.parquet")).unwrap(), before);
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path("o"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path("o")).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers.len(), 3, "no temporary files left: {leftovers:?}");
 }
 
@@ -509,11 +399,7 @@ fn several_inputs_later_file_wins_on_duplicate_ids() {
     dir.write("w1.csv", "id,score\nA,0\nB,9\n");
     dir.write("w2.csv", "id,score\nA,10\nC,7\n");
     let o = dir.ok(&["nps", "w1.csv", "w2.csv", "--out", "o"]);
-    assert!(
-        stderr(&o).contains("rows read 4 = accepted 3 + rejected 0 + duplicates 1"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("rows read 4 = accepted 3 + rejected 0 + duplicates 1"), "{}", stderr(&o));
     let (n, p, pa, d, nps) = overall(&read_parquet(&dir.path("o/nps.parquet")));
     assert_eq!((n, p, pa, d), (3, 2, 1, 0));
     assert!((nps - 200.0 / 3.0).abs() < 1e-9);
@@ -523,14 +409,7 @@ fn several_inputs_later_file_wins_on_duplicate_ids() {
 fn overrides_win_over_detection() {
     let dir = Dir::new();
     dir.write("o.csv", "note_a,note_b,pays\n9,1,FR\n10,2,UK\n0,10,FR\n");
-    let o = dir.ok(&[
-        "nps",
-        "o.csv",
-        "--score-col",
-        "note_b",
-        "--segment-col",
-        "pays",
-    ]);
+    let o = dir.ok(&["nps", "o.csv", "--score-col", "note_b", "--segment-col", "pays"]);
     let log = stderr(&o);
     assert!(log.contains("score    <- 'note_b' (--score-col)"), "{log}");
     assert!(log.contains("segment  <- 'pays' (--segment-col)"), "{log}");

@@ -11,20 +11,13 @@ fn independent_count() -> (u64, u64, u64) {
     let mut r = csv::Reader::from_path(repo().join("data/sample_export.csv")).unwrap();
     let headers = r.headers().unwrap().clone();
     let id = headers.iter().position(|h| h == "Response ID").unwrap();
-    let sc = headers
-        .iter()
-        .position(|h| h.starts_with("How likely"))
-        .unwrap();
+    let sc = headers.iter().position(|h| h.starts_with("How likely")).unwrap();
     let mut by_id = std::collections::HashMap::new();
     for rec in r.records() {
         let rec = rec.unwrap();
         by_id.insert(rec[id].to_string(), rec[sc].to_string());
     }
-    let scores: Vec<u8> = by_id
-        .values()
-        .filter_map(|s| s.parse::<u8>().ok())
-        .filter(|s| *s <= 10)
-        .collect();
+    let scores: Vec<u8> = by_id.values().filter_map(|s| s.parse::<u8>().ok()).filter(|s| *s <= 10).collect();
     let p = scores.iter().filter(|&&s| s >= 9).count() as u64;
     let d = scores.iter().filter(|&&s| s <= 6).count() as u64;
     (scores.len() as u64, p, d)
@@ -43,12 +36,8 @@ fn sample_matches_an_independent_count_and_the_golden_table() {
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&golden, &got).unwrap();
     }
-    let want = std::fs::read_to_string(&golden)
-        .expect("tests/golden/sample_nps.txt (UPDATE_GOLDEN=1 writes it)");
-    assert_eq!(
-        got, want,
-        "the NPS table of the bundled sample changed; if on purpose, rerun with UPDATE_GOLDEN=1"
-    );
+    let want = std::fs::read_to_string(&golden).expect("tests/golden/sample_nps.txt (UPDATE_GOLDEN=1 writes it)");
+    assert_eq!(got, want, "the NPS table of the bundled sample changed; if on purpose, rerun with UPDATE_GOLDEN=1");
     // Every column of DESIGN.md is there.
     let df = read_parquet(&dir.path("o/nps.parquet"));
     for c in [
@@ -81,11 +70,7 @@ fn monthly_and_quarterly_periods() {
 fn write_csv(dir: &Dir, name: &str, rows: &[(usize, u8, u32)]) -> String {
     let mut s = String::from("id,date,score,plan\n");
     for (id, score, day) in rows {
-        s.push_str(&format!(
-            "r{id},2026-03-{:02},{score},{}\n",
-            day,
-            if id % 2 == 0 { "Pro" } else { "Basic" }
-        ));
+        s.push_str(&format!("r{id},2026-03-{:02},{score},{}\n", day, if id % 2 == 0 { "Pro" } else { "Basic" }));
     }
     dir.write(name, s);
     name.to_string()
@@ -96,9 +81,7 @@ fn nps_rows(dir: &Dir, files: &[String], out: &str) -> DataFrame {
     args.extend(files.iter().map(String::as_str));
     args.extend(["--out", out, "--segment-col", "plan"]);
     dir.ok(&args);
-    read_parquet(&dir.path(out).join("nps.parquet"))
-        .sort(["period", "segment", "value"], Default::default())
-        .unwrap()
+    read_parquet(&dir.path(out).join("nps.parquet")).sort(["period", "segment", "value"], Default::default()).unwrap()
 }
 
 proptest! {

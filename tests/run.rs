@@ -12,35 +12,16 @@ fn run_on_the_sample_writes_responses_and_reuses_the_cache() {
     let dir = Dir::new();
     let model = model_dir().display().to_string();
     let args = |out: &'static str| -> Vec<String> {
-        [
-            "run",
-            &sample(),
-            "--out",
-            out,
-            "--model",
-            &model,
-            "--cache-dir",
-            "cache",
-            "--write-embeddings",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+        ["run", &sample(), "--out", out, "--model", &model, "--cache-dir", "cache", "--write-embeddings"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     };
     let a1 = args("o1");
     let o = dir.ok(&a1.iter().map(String::as_str).collect::<Vec<_>>());
     let log = stderr(&o);
-    assert!(
-        log.contains("rows read 2001 = accepted 1994 + rejected 6 + duplicates 1"),
-        "{log}"
-    );
-    for f in [
-        "responses.parquet",
-        "nps.parquet",
-        "rejects.csv",
-        "run.json",
-        "embeddings.parquet",
-    ] {
+    assert!(log.contains("rows read 2001 = accepted 1994 + rejected 6 + duplicates 1"), "{log}");
+    for f in ["responses.parquet", "nps.parquet", "rejects.csv", "run.json", "embeddings.parquet"] {
         assert!(dir.path("o1").join(f).is_file(), "{f} written");
     }
     let responses = read_parquet(&dir.path("o1/responses.parquet"));
@@ -66,11 +47,7 @@ fn run_on_the_sample_writes_responses_and_reuses_the_cache() {
     let mut langs = std::collections::HashMap::new();
     for i in 0..responses.height() {
         match status.get(i).unwrap() {
-            "ok" => {
-                *langs
-                    .entry(lang.get(i).expect("a language for every comment"))
-                    .or_insert(0) += 1
-            }
+            "ok" => *langs.entry(lang.get(i).expect("a language for every comment")).or_insert(0) += 1,
             "empty_comment" => assert!(lang.get(i).is_none()),
             other => panic!("unexpected status {other}"),
         }
@@ -80,23 +57,13 @@ fn run_on_the_sample_writes_responses_and_reuses_the_cache() {
     let run: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path("o1/run.json")).unwrap()).unwrap();
     let unique = run["encode"]["unique_texts"].as_u64().unwrap();
-    assert!(
-        unique > 200 && run["encode"]["encoded"].as_u64().unwrap() == unique,
-        "{}",
-        run["encode"]
-    );
+    assert!(unique > 200 && run["encode"]["encoded"].as_u64().unwrap() == unique, "{}", run["encode"]);
     assert_eq!(run["models"][0]["model_sha256"].as_str().unwrap().len(), 64);
 
     // Embeddings: one per unique clause, 384 floats of unit norm.
     let emb = read_parquet(&dir.path("o1/embeddings.parquet"));
     assert_eq!(emb.height() as u64, unique);
-    let first = emb
-        .column("embedding")
-        .unwrap()
-        .list()
-        .unwrap()
-        .get_as_series(0)
-        .unwrap();
+    let first = emb.column("embedding").unwrap().list().unwrap().get_as_series(0).unwrap();
     let v: Vec<f32> = first.f32().unwrap().into_no_null_iter().collect();
     assert_eq!(v.len(), 384);
     assert!((v.iter().map(|x| x * x).sum::<f32>() - 1.0).abs() < 1e-4);
@@ -111,10 +78,7 @@ fn run_on_the_sample_writes_responses_and_reuses_the_cache() {
     let r2 = read_parquet(&dir.path("o2/responses.parquet"));
     assert!(responses.equals_missing(&r2));
     let e2 = read_parquet(&dir.path("o2/embeddings.parquet"));
-    assert!(
-        emb.equals_missing(&e2),
-        "cached embeddings are the computed ones"
-    );
+    assert!(emb.equals_missing(&e2), "cached embeddings are the computed ones");
 }
 
 #[test]
@@ -136,25 +100,11 @@ fn run_is_deterministic_across_threads_and_batch_sizes() {
         "--batch-tokens",
         "512",
     ]);
-    dir.ok(&[
-        "run",
-        &s,
-        "--out",
-        "t2",
-        "--model",
-        &model,
-        "--no-cache",
-        "--threads",
-        "2",
-        "--write-embeddings",
-    ]);
+    dir.ok(&["run", &s, "--out", "t2", "--model", &model, "--no-cache", "--threads", "2", "--write-embeddings"]);
     for f in ["responses.parquet", "nps.parquet"] {
         let a = read_parquet(&dir.path("t1").join(f));
         let b = read_parquet(&dir.path("t2").join(f));
-        assert!(
-            a.equals_missing(&b),
-            "{f} differs between --threads 1 and 2"
-        );
+        assert!(a.equals_missing(&b), "{f} differs between --threads 1 and 2");
     }
     let a = read_parquet(&dir.path("t1/embeddings.parquet"));
     let b = read_parquet(&dir.path("t2/embeddings.parquet"));
@@ -164,12 +114,7 @@ fn run_is_deterministic_across_threads_and_batch_sizes() {
     for i in 0..a.height() {
         let x = la.get_as_series(i).unwrap();
         let y = lb.get_as_series(i).unwrap();
-        for (p, q) in x
-            .f32()
-            .unwrap()
-            .into_no_null_iter()
-            .zip(y.f32().unwrap().into_no_null_iter())
-        {
+        for (p, q) in x.f32().unwrap().into_no_null_iter().zip(y.f32().unwrap().into_no_null_iter()) {
             worst = worst.max((p - q).abs());
         }
     }

@@ -11,9 +11,7 @@ pub struct Dir {
 
 impl Dir {
     pub fn new() -> Dir {
-        Dir {
-            tmp: tempfile::tempdir().expect("temp dir"),
-        }
+        Dir { tmp: tempfile::tempdir().expect("temp dir") }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -66,16 +64,8 @@ pub fn read_parquet(path: &Path) -> DataFrame {
 
 /// The overall row of nps.parquet: (n, promoters, passives, detractors, nps).
 pub fn overall(nps: &DataFrame) -> (u64, u64, u64, u64, f64) {
-    let df = nps
-        .clone()
-        .lazy()
-        .filter(
-            col("period")
-                .eq(lit("all"))
-                .and(col("segment").eq(lit("all"))),
-        )
-        .collect()
-        .unwrap();
+    let df =
+        nps.clone().lazy().filter(col("period").eq(lit("all")).and(col("segment").eq(lit("all")))).collect().unwrap();
     assert_eq!(df.height(), 1, "one overall row");
     let u = |c: &str| df.column(c).unwrap().u64().unwrap().get(0).unwrap();
     let nps = df.column("nps").unwrap().f64().unwrap().get(0).unwrap();

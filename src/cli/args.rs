@@ -15,12 +15,7 @@ use crate::schema::dates::Period;
 ///
 /// Start with:  verbatim run data/sample_export.csv --out out/
 #[derive(Debug, Parser)]
-#[command(
-    name = "verbatim",
-    version,
-    propagate_version = true,
-    max_term_width = 100
-)]
+#[command(name = "verbatim", version, propagate_version = true, max_term_width = 100)]
 pub struct Args {
     #[command(subcommand)]
     pub command: Command,
@@ -138,12 +133,7 @@ pub struct RunArgs {
     pub out: PathBuf,
 
     /// Encoder directory: Hugging Face layout with model.onnx and tokenizer.json.
-    #[arg(
-        long,
-        value_name = "DIR",
-        env = "VERBATIM_MODEL",
-        default_value = "models/multilingual-e5-small"
-    )]
+    #[arg(long, value_name = "DIR", env = "VERBATIM_MODEL", default_value = "models/multilingual-e5-small")]
     pub model: PathBuf,
 
     /// Where embeddings are cached between runs, keyed by model checksum and text, so
@@ -195,9 +185,7 @@ mod tests {
     #[test]
     fn run_defaults() {
         let a = Args::try_parse_from(["verbatim", "run", "a.csv", "b.xlsx", "--out", "o"]).unwrap();
-        let Command::Run(r) = a.command else {
-            panic!("not run")
-        };
+        let Command::Run(r) = a.command else { panic!("not run") };
         assert_eq!(r.input.inputs.len(), 2);
         assert_eq!(r.input.period, Period::Week);
         assert_eq!(r.batch_tokens, 2048);
@@ -206,19 +194,9 @@ mod tests {
 
     #[test]
     fn repeatable_segments() {
-        let a = Args::try_parse_from([
-            "verbatim",
-            "nps",
-            "a.csv",
-            "--segment-col",
-            "plan",
-            "--segment-col",
-            "country",
-        ])
-        .unwrap();
-        let Command::Nps(n) = a.command else {
-            panic!("not nps")
-        };
+        let a = Args::try_parse_from(["verbatim", "nps", "a.csv", "--segment-col", "plan", "--segment-col", "country"])
+            .unwrap();
+        let Command::Nps(n) = a.command else { panic!("not nps") };
         assert_eq!(n.input.segment_cols, ["plan", "country"]);
     }
 }

@@ -67,38 +67,26 @@ pub fn input_config(a: &InputArgs) -> InputConfig {
             segments: a.segment_cols.clone(),
         },
         period: a.period,
-        read: ReadOptions {
-            sheet: a.sheet.clone(),
-        },
+        read: ReadOptions { sheet: a.sheet.clone() },
         strict: a.strict,
     }
 }
 
 pub fn nps_config(a: &NpsArgs) -> NpsConfig {
-    NpsConfig {
-        input: input_config(&a.input),
-        out: a.out.clone(),
-    }
+    NpsConfig { input: input_config(&a.input), out: a.out.clone() }
 }
 
 pub fn run_config(a: &RunArgs) -> Result<RunConfig> {
     let model_dir = find_model_dir(&a.model)?;
     let ort_library = find_ort_library(&model_dir)?;
-    let threads = a
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+    let threads = a.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     if a.batch_tokens < 16 {
         return Err(Error::Usage(format!(
             "--batch-tokens {} is too small: use at least 16 (default 2048)",
             a.batch_tokens
         )));
     }
-    let cache_dir = if a.no_cache {
-        None
-    } else {
-        Some(a.cache_dir.clone().unwrap_or_else(default_cache_dir))
-    };
+    let cache_dir = if a.no_cache { None } else { Some(a.cache_dir.clone().unwrap_or_else(default_cache_dir)) };
     Ok(RunConfig {
         input: input_config(&a.input),
         out: a.out.clone(),
@@ -150,17 +138,9 @@ pub fn find_ort_library(model_dir: &Path) -> Result<PathBuf> {
     if let Some(p) = std::env::var_os("ORT_DYLIB_PATH") {
         return Ok(PathBuf::from(p));
     }
-    let mut dirs: Vec<PathBuf> = model_dir
-        .parent()
-        .map(|p| p.join("onnxruntime"))
-        .into_iter()
-        .collect();
+    let mut dirs: Vec<PathBuf> = model_dir.parent().map(|p| p.join("onnxruntime")).into_iter().collect();
     if let Ok(exe) = std::env::current_exe() {
-        dirs.extend(
-            exe.ancestors()
-                .skip(1)
-                .map(|a| a.join("models").join("onnxruntime")),
-        );
+        dirs.extend(exe.ancestors().skip(1).map(|a| a.join("models").join("onnxruntime")));
     }
     for d in dirs {
         if let Ok(rd) = std::fs::read_dir(&d) {
@@ -168,9 +148,7 @@ pub fn find_ort_library(model_dir: &Path) -> Result<PathBuf> {
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| {
                     p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                        n.starts_with("libonnxruntime.so")
-                            || n == "libonnxruntime.dylib"
-                            || n == "onnxruntime.dll"
+                        n.starts_with("libonnxruntime.so") || n == "libonnxruntime.dylib" || n == "onnxruntime.dll"
                     })
                 })
                 .collect();

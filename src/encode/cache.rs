@@ -46,13 +46,7 @@ impl Cache {
     pub fn open(root: &Path, model_key: &str, dim: usize) -> std::io::Result<Cache> {
         let dir = root.join("embeddings").join(model_key);
         fs::create_dir_all(&dir)?;
-        let mut cache = Cache {
-            dir,
-            dim,
-            entries: HashMap::new(),
-            segments: 0,
-            corrupt: 0,
-        };
+        let mut cache = Cache { dir, dim, entries: HashMap::new(), segments: 0, corrupt: 0 };
         let mut files: Vec<PathBuf> = fs::read_dir(&cache.dir)?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|e| e == "vec"))
@@ -86,9 +80,7 @@ impl Cache {
                 .chunks_exact(4)
                 .map(|b| f32::from_le_bytes(b.try_into().expect("chunks of 4")))
                 .collect();
-            if chunk[32 + 4 * self.dim..] != record_checksum(&key, &vector)
-                || vector.iter().any(|v| !v.is_finite())
-            {
+            if chunk[32 + 4 * self.dim..] != record_checksum(&key, &vector) || vector.iter().any(|v| !v.is_finite()) {
                 self.corrupt += 1;
                 continue;
             }
@@ -125,9 +117,7 @@ impl Cache {
         } else {
             new.iter().map(|(k, v)| (k, v)).collect()
         };
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
+        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
         let name = format!("seg-{stamp:024}-{}.vec", std::process::id());
         let tmp = self.dir.join(format!(".{name}.tmp"));
         {
@@ -169,21 +159,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut c = Cache::open(dir.path(), "m", 3).unwrap();
         assert!(c.is_empty());
-        c.append(vec![
-            (text_hash("a"), vec![1.0, 2.0, 3.0]),
-            (text_hash("b"), vec![0.5, 0.0, -1.0]),
-        ])
-        .unwrap();
+        c.append(vec![(text_hash("a"), vec![1.0, 2.0, 3.0]), (text_hash("b"), vec![0.5, 0.0, -1.0])]).unwrap();
         let c2 = Cache::open(dir.path(), "m", 3).unwrap();
         assert_eq!(c2.get(&text_hash("a")), Some(&vec![1.0, 2.0, 3.0]));
         assert_eq!(c2.len(), 2);
         // Flip one byte of the second record's vector and truncate the tail.
-        let seg = fs::read_dir(dir.path().join("embeddings/m"))
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap()
-            .path();
+        let seg = fs::read_dir(dir.path().join("embeddings/m")).unwrap().next().unwrap().unwrap().path();
         let mut bytes = fs::read(&seg).unwrap();
         let rec = 32 + 12 + 8;
         bytes[8 + rec + 33] ^= 0xFF;
@@ -191,10 +172,7 @@ mod tests {
         let c3 = Cache::open(dir.path(), "m", 3).unwrap();
         assert_eq!(c3.len(), 1);
         assert_eq!(c3.corrupt, 1);
-        assert!(
-            c3.get(&text_hash("b")).is_none(),
-            "a corrupt entry is never trusted"
-        );
+        assert!(c3.get(&text_hash("b")).is_none(), "a corrupt entry is never trusted");
         fs::write(&seg, &bytes[..bytes.len() - 5]).unwrap();
         let c4 = Cache::open(dir.path(), "m", 3).unwrap();
         assert_eq!(c4.len(), 1);

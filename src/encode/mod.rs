@@ -26,16 +26,12 @@ pub fn embed(
 ) -> Result<(Vec<Vec<f32>>, EncodeReport), BackendError> {
     let start = std::time::Instant::now();
     let keys: Vec<[u8; 32]> = texts.iter().map(|t| cache::text_hash(t)).collect();
-    let mut out: Vec<Option<Vec<f32>>> = keys
-        .iter()
-        .map(|k| cache.as_ref().and_then(|c| c.get(k).cloned()))
-        .collect();
+    let mut out: Vec<Option<Vec<f32>>> = keys.iter().map(|k| cache.as_ref().and_then(|c| c.get(k).cloned())).collect();
     let missing: Vec<usize> = (0..texts.len()).filter(|&i| out[i].is_none()).collect();
     let from_cache = texts.len() - missing.len();
     let todo: Vec<String> = missing.iter().map(|&i| texts[i].clone()).collect();
     progress(from_cache, texts.len());
-    let (vectors, stats) =
-        encoder.encode(&todo, &mut |done| progress(from_cache + done, texts.len()))?;
+    let (vectors, stats) = encoder.encode(&todo, &mut |done| progress(from_cache + done, texts.len()))?;
     let mut new_entries = Vec::with_capacity(vectors.len());
     for (&i, v) in missing.iter().zip(vectors) {
         new_entries.push((keys[i], v.clone()));
@@ -55,10 +51,5 @@ pub fn embed(
         stats,
         seconds: start.elapsed().as_secs_f64(),
     };
-    Ok((
-        out.into_iter()
-            .map(|v| v.expect("every text has a vector"))
-            .collect(),
-        report,
-    ))
+    Ok((out.into_iter().map(|v| v.expect("every text has a vector")).collect(), report))
 }

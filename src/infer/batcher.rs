@@ -37,10 +37,7 @@ mod tests {
             assert_eq!(seen, (0..lengths.len()).collect::<Vec<_>>());
             for b in &batches {
                 let longest = b.iter().map(|&i| lengths[i]).max().unwrap();
-                assert!(
-                    b.len() == 1 || b.len() * longest <= budget,
-                    "{budget}: {b:?}"
-                );
+                assert!(b.len() == 1 || b.len() * longest <= budget, "{budget}: {b:?}");
             }
         }
     }

@@ -78,10 +78,7 @@ impl Encoder {
         texts: &[String],
         progress: &mut dyn FnMut(usize),
     ) -> Result<(Vec<Vec<f32>>, EncodeStats), BackendError> {
-        let prefixed: Vec<String> = texts
-            .iter()
-            .map(|t| format!("{}{}", self.prefix, t))
-            .collect();
+        let prefixed: Vec<String> = texts.iter().map(|t| format!("{}{}", self.prefix, t)).collect();
         let tokens = self.tokenizer.encode_all(&prefixed)?;
         let lengths: Vec<usize> = tokens.iter().map(|t| t.ids.len()).collect();
         let batches = plan_batches(&lengths, self.batch_tokens);
@@ -105,12 +102,7 @@ impl Encoder {
                     mask[row * seq + j] = 1;
                 }
             }
-            let batch = Batch {
-                ids,
-                mask,
-                batch: b,
-                seq,
-            };
+            let batch = Batch { ids, mask, batch: b, seq };
             let states = self.backend.forward(&batch)?;
             if states.len() != b * seq * hidden {
                 return Err(BackendError::Inference(format!(
@@ -119,11 +111,7 @@ impl Encoder {
                 )));
             }
             for (row, &i) in members.iter().enumerate() {
-                out[i] = mean_pool_normalize(
-                    &states[row * seq * hidden..(row + 1) * seq * hidden],
-                    lengths[i],
-                    hidden,
-                );
+                out[i] = mean_pool_normalize(&states[row * seq * hidden..(row + 1) * seq * hidden], lengths[i], hidden);
             }
             stats.batches += 1;
             stats.padded_tokens += b * seq;
@@ -145,12 +133,7 @@ pub fn mean_pool_normalize(states: &[f32], len: usize, hidden: usize) -> Vec<f32
         }
     }
     let n = len.max(1) as f64;
-    let norm = acc
-        .iter()
-        .map(|a| (a / n) * (a / n))
-        .sum::<f64>()
-        .sqrt()
-        .max(1e-12);
+    let norm = acc.iter().map(|a| (a / n) * (a / n)).sum::<f64>().sqrt().max(1e-12);
     acc.iter().map(|a| (a / n / norm) as f32).collect()
 }
 

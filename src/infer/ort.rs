@@ -40,13 +40,7 @@ pub struct OrtBackend {
 
 impl OrtBackend {
     /// Load `model_dir/model.onnx` (or `model_dir/onnx/model.onnx`).
-    pub fn new(
-        lib: &Path,
-        model_dir: &Path,
-        threads: usize,
-        cuda: bool,
-        hidden: usize,
-    ) -> Result<Self, BackendError> {
+    pub fn new(lib: &Path, model_dir: &Path, threads: usize, cuda: bool, hidden: usize) -> Result<Self, BackendError> {
         let model = [model_dir.join("model.onnx"), model_dir.join("onnx").join("model.onnx")]
             .into_iter()
             .find(|p| p.is_file())
@@ -59,11 +53,7 @@ impl OrtBackend {
         let env = environment(lib)?;
         let session = build_session(env, &model, threads, cuda)
             .map_err(|e| BackendError::Start(format!("{}: {e}", model.display())))?;
-        let input_names: Vec<String> = session
-            .inputs()
-            .iter()
-            .map(|i| i.name().to_string())
-            .collect();
+        let input_names: Vec<String> = session.inputs().iter().map(|i| i.name().to_string()).collect();
         for needed in ["input_ids", "attention_mask"] {
             if !input_names.iter().any(|n| n == needed) {
                 return Err(BackendError::Start(format!(
@@ -73,30 +63,15 @@ impl OrtBackend {
                 )));
             }
         }
-        let outputs: Vec<String> = session
-            .outputs()
-            .iter()
-            .map(|o| o.name().to_string())
-            .collect();
+        let outputs: Vec<String> = session.outputs().iter().map(|o| o.name().to_string()).collect();
         let output_name = outputs
             .iter()
             .find(|n| *n == "last_hidden_state" || *n == "token_embeddings")
             .or(outputs.first())
             .cloned()
             .ok_or_else(|| BackendError::Start(format!("{} has no output", model.display())))?;
-        let device = if cuda {
-            "onnxruntime-cuda"
-        } else {
-            "onnxruntime-cpu"
-        }
-        .to_string();
-        Ok(OrtBackend {
-            session,
-            input_names,
-            output_name,
-            hidden,
-            device,
-        })
+        let device = if cuda { "onnxruntime-cuda" } else { "onnxruntime-cpu" }.to_string();
+        Ok(OrtBackend { session, input_names, output_name, hidden, device })
     }
 }
 
@@ -128,9 +103,7 @@ fn build_session(
     };
     #[cfg(not(feature = "cuda"))]
     if cuda {
-        return Err(ort::Error::new(
-            "--device cuda needs verbatim built with `--features cuda`",
-        ));
+        return Err(ort::Error::new("--device cuda needs verbatim built with `--features cuda`"));
     }
     let mut builder = builder;
     builder.commit_from_file(model)
@@ -155,19 +128,13 @@ impl Backend for OrtBackend {
                 "input_ids" => &batch.ids,
                 "attention_mask" => &batch.mask,
                 "token_type_ids" => &type_ids,
-                other => {
-                    return Err(BackendError::Inference(format!(
-                        "unsupported model input '{other}'"
-                    )))
-                }
+                other => return Err(BackendError::Inference(format!("unsupported model input '{other}'"))),
             };
             let t = TensorRef::from_array_view((shape, data)).map_err(err)?;
             inputs.push((name.clone(), t.into()));
         }
         let outputs = self.session.run(inputs).map_err(err)?;
-        let (out_shape, data) = outputs[self.output_name.as_str()]
-            .try_extract_tensor::<f32>()
-            .map_err(err)?;
+        let (out_shape, data) = outputs[self.output_name.as_str()].try_extract_tensor::<f32>().map_err(err)?;
         let dims: Vec<i64> = out_shape.iter().copied().collect();
         if dims.len() != 3 || dims[2] as usize != self.hidden {
             return Err(BackendError::Inference(format!(

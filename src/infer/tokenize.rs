@@ -31,30 +31,16 @@ impl TextTokenizer {
                 help: "The model directory needs tokenizer.json (run the setup command: scripts/setup.sh)".into(),
             });
         }
-        let mut inner =
-            tokenizers::Tokenizer::from_file(path).map_err(|e| BackendError::Tokenizer {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            })?;
+        let mut inner = tokenizers::Tokenizer::from_file(path)
+            .map_err(|e| BackendError::Tokenizer { path: path.to_path_buf(), message: e.to_string() })?;
         // Settings inside tokenizer.json could pad every input to a fixed length or cut
         // silently: both are done here instead.
         inner.with_padding(None);
         inner
             .with_truncation(None)
-            .map_err(|e| BackendError::Tokenizer {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            })?;
-        let pad_id = inner
-            .token_to_id("<pad>")
-            .or_else(|| inner.token_to_id("[PAD]"))
-            .unwrap_or(0);
-        Ok(TextTokenizer {
-            inner,
-            path: path.to_path_buf(),
-            max_tokens: max_tokens.max(2),
-            pad_id,
-        })
+            .map_err(|e| BackendError::Tokenizer { path: path.to_path_buf(), message: e.to_string() })?;
+        let pad_id = inner.token_to_id("<pad>").or_else(|| inner.token_to_id("[PAD]")).unwrap_or(0);
+        Ok(TextTokenizer { inner, path: path.to_path_buf(), max_tokens: max_tokens.max(2), pad_id })
     }
 
     /// Tokenise one text.
@@ -62,10 +48,7 @@ impl TextTokenizer {
         let enc = self
             .inner
             .encode(text, true)
-            .map_err(|e| BackendError::Tokenizer {
-                path: self.path.clone(),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| BackendError::Tokenizer { path: self.path.clone(), message: e.to_string() })?;
         let mut ids = enc.get_ids().to_vec();
         let truncated = ids.len() > self.max_tokens;
         if truncated {

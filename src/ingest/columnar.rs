@@ -16,23 +16,10 @@ pub(super) fn read_parquet(path: &Path, bytes: &[u8]) -> Result<RawTable> {
     for col in df.columns() {
         headers.push(col.name().to_string());
         let as_text = col.cast(&DataType::String).map_err(|e| {
-            Error::input(
-                path,
-                format!(
-                    "column '{}' ({}) cannot be read as text: {e}",
-                    col.name(),
-                    col.dtype()
-                ),
-            )
+            Error::input(path, format!("column '{}' ({}) cannot be read as text: {e}", col.name(), col.dtype()))
         })?;
-        let ca = as_text
-            .str()
-            .map_err(|e| Error::input(path, e.to_string()))?;
-        columns.push(
-            ca.iter()
-                .map(|v| v.unwrap_or("").to_string())
-                .collect::<Vec<_>>(),
-        );
+        let ca = as_text.str().map_err(|e| Error::input(path, e.to_string()))?;
+        columns.push(ca.iter().map(|v| v.unwrap_or("")).collect::<super::TextColumn>());
     }
     let n = df.height() as u64;
     Ok(RawTable {
@@ -95,11 +82,9 @@ pub(super) fn read_ndjson(path: &Path, bytes: &[u8]) -> Result<RawTable> {
         }
     }
     if headers.is_empty() {
-        return Err(Error::input(
-            path,
-            "no JSON object found: NDJSON needs one object per line",
-        ));
+        return Err(Error::input(path, "no JSON object found: NDJSON needs one object per line"));
     }
+    let columns: Vec<super::TextColumn> = columns.into_iter().map(|c| c.into_iter().collect()).collect();
     Ok(RawTable {
         path: path.to_path_buf(),
         sha256: String::new(),

@@ -8,25 +8,17 @@ use crate::{Error, Result};
 pub(super) fn read_delimited(path: &Path, bytes: &[u8]) -> Result<RawTable> {
     let (text, encoding) = sniff::decode(bytes);
     if text.trim().is_empty() {
-        return Err(Error::input(
-            path,
-            "the file holds no text (only blank lines or a BOM): export the survey again",
-        ));
+        return Err(Error::input(path, "the file holds no text (only blank lines or a BOM): export the survey again"));
     }
     let delimiter = sniff::sniff_delimiter(&text);
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut rdr =
+        csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(text.as_bytes());
 
     let mut record = csv::StringRecord::new();
     let mut first: Vec<Vec<String>> = Vec::with_capacity(3);
     let mut first_lines: Vec<u64> = Vec::with_capacity(3);
     while first.len() < 3 {
-        let more = rdr
-            .read_record(&mut record)
-            .map_err(|e| Error::input(path, format!("cannot parse as CSV: {e}")))?;
+        let more = rdr.read_record(&mut record).map_err(|e| Error::input(path, format!("cannot parse as CSV: {e}")))?;
         if !more {
             break;
         }
@@ -47,26 +39,21 @@ pub(super) fn read_delimited(path: &Path, bytes: &[u8]) -> Result<RawTable> {
             sheet: None,
         },
         questions,
-        columns: vec![Vec::new(); width],
+        columns: vec![super::TextColumn::default(); width],
         headers,
         row_numbers: Vec::new(),
         malformed: Vec::new(),
         raw_separator: delimiter as char,
     };
+    let estimate_rows =
+        text.len() / (first.iter().map(|r| r.iter().map(String::len).sum::<usize>() + 1).max().unwrap_or(64)).max(1);
+    let per_column = text.len() / width.max(1);
+    for col in &mut table.columns {
+        *col = super::TextColumn::with_capacity(estimate_rows.min(1 << 24), per_column.min(1 << 30));
+    }
     // Records already read past the header rows.
     for (row, line) in first.iter().zip(&first_lines).skip(header_rows) {
         push_record(&mut table, row.iter().map(String::as_str), row.len(), *line);
-    }
-    let estimate = (text.len()
-        / (first
-            .iter()
-            .map(|r| r.iter().map(String::len).sum::<usize>() + 1)
-            .max()
-            .unwrap_or(64))
-        .max(1))
-    .min(1 << 24);
-    for col in &mut table.columns {
-        col.reserve(estimate);
     }
     loop {
         match rdr.read_record(&mut record) {
@@ -93,12 +80,7 @@ pub(super) fn read_delimited(path: &Path, bytes: &[u8]) -> Result<RawTable> {
 
 /// Append one record; a record with extra non-empty fields is malformed (most often a
 /// comment holding the delimiter without quotes), missing trailing fields are empty.
-fn push_record<'a>(
-    table: &mut RawTable,
-    fields: impl Iterator<Item = &'a str>,
-    len: usize,
-    line: u64,
-) {
+fn push_record<'a>(table: &mut RawTable, fields: impl Iterator<Item = &'a str>, len: usize, line: u64) {
     let width = table.headers.len();
     let fields: Vec<&str> = fields.collect();
     if len > width && fields[width..].iter().any(|f| !f.trim().is_empty()) {
@@ -118,7 +100,7 @@ fn push_record<'a>(
         return; // a blank line
     }
     for (c, col) in table.columns.iter_mut().enumerate() {
-        col.push(fields.get(c).map_or_else(String::new, |s| s.to_string()));
+        col.push(fields.get(c).copied().unwrap_or(""));
     }
     table.row_numbers.push(line);
 }

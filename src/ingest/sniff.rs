@@ -46,25 +46,16 @@ pub fn sniff_delimiter(text: &str) -> u8 {
     let sample = sample_lines(text, 64 * 1024);
     let mut best = (b',', 0.0f64, 0usize);
     for &d in &DELIMITERS {
-        let mut rdr = csv::ReaderBuilder::new()
-            .delimiter(d)
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(sample.as_bytes());
-        let counts: Vec<usize> = rdr
-            .records()
-            .take(50)
-            .filter_map(|r| r.ok())
-            .map(|r| r.len())
-            .collect();
+        let mut rdr =
+            csv::ReaderBuilder::new().delimiter(d).has_headers(false).flexible(true).from_reader(sample.as_bytes());
+        let counts: Vec<usize> = rdr.records().take(50).filter_map(|r| r.ok()).map(|r| r.len()).collect();
         let Some(&header) = counts.first() else {
             continue;
         };
         if header < 2 {
             continue;
         }
-        let consistent =
-            counts.iter().filter(|&&c| c == header).count() as f64 / counts.len() as f64;
+        let consistent = counts.iter().filter(|&&c| c == header).count() as f64 / counts.len() as f64;
         if consistent > best.1 + 1e-9 || ((consistent - best.1).abs() < 1e-9 && header > best.2) {
             best = (d, consistent, header);
         }
@@ -93,9 +84,7 @@ pub fn looks_like_ndjson(bytes: &[u8]) -> bool {
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(1 << 16)]);
     text.lines()
         .find(|l| !l.trim().is_empty())
-        .is_some_and(|l| {
-            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(l).is_ok()
-        })
+        .is_some_and(|l| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(l).is_ok())
 }
 
 #[cfg(test)]
@@ -119,10 +108,7 @@ mod tests {
             le.extend_from_slice(&u.to_le_bytes());
             be.extend_from_slice(&u.to_be_bytes());
         }
-        assert_eq!(
-            decode(&le),
-            (Cow::Owned::<str>(text.to_string()), "UTF-16LE")
-        );
+        assert_eq!(decode(&le), (Cow::Owned::<str>(text.to_string()), "UTF-16LE"));
         assert_eq!(decode(&be).0, text);
         assert_eq!(decode(&be).1, "UTF-16BE");
     }
@@ -139,17 +125,11 @@ mod tests {
     #[test]
     fn delimiters() {
         assert_eq!(sniff_delimiter("a,b,c\n1,2,3\n4,5,6\n"), b',');
-        assert_eq!(
-            sniff_delimiter("note;commentaire\n9;bien, vraiment\n3;nul\n"),
-            b';'
-        );
+        assert_eq!(sniff_delimiter("note;commentaire\n9;bien, vraiment\n3;nul\n"), b';');
         assert_eq!(sniff_delimiter("a\tb\n1\t2, 3\n"), b'\t');
         assert_eq!(sniff_delimiter("a|b|c\n1|2|3\n"), b'|');
         // Commas inside quotes do not fool it.
-        assert_eq!(
-            sniff_delimiter("id;score;comment\n1;9;\"a, b, c, d\"\n2;3;\"x, y\"\n"),
-            b';'
-        );
+        assert_eq!(sniff_delimiter("id;score;comment\n1;9;\"a, b, c, d\"\n2;3;\"x, y\"\n"), b';');
     }
 
     #[test]

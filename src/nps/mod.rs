@@ -46,87 +46,82 @@ impl NpsRow {
     }
 }
 
-/// Count promoters / passives / detractors of `frame` grouped by `by` (no grouping when empty).
-fn tallies(frame: &DataFrame, by: &[&str]) -> PolarsResult<Vec<(Vec<String>, Tally)>> {
+/// A grouping column: a code per response and the labels the codes stand for, sorted so
+/// that sorting codes sorts labels (see `validate::Interned`).
+#[derive(Debug, Clone, Copy)]
+pub struct Key<'a> {
+    pub name: &'a str,
+    pub codes: &'a [u32],
+    pub labels: &'a [String],
+}
+
+/// Count promoters / passives / detractors of `frame` grouped by the code columns `by`
+/// (frame column name, labels of its codes); no grouping when empty. Group keys come back
+/// as labels.
+fn tallies(frame: &DataFrame, by: &[(&str, &[String])]) -> PolarsResult<Vec<(Vec<String>, Tally)>> {
     let score = col(c::SCORE);
     let aggs = [
         len().cast(DataType::UInt64).alias(c::N),
-        score
-            .clone()
-            .gt_eq(lit(9))
-            .cast(DataType::UInt64)
-            .sum()
-            .alias(c::PROMOTERS),
-        score
-            .clone()
-            .lt_eq(lit(6))
-            .cast(DataType::UInt64)
-            .sum()
-            .alias(c::DETRACTORS),
+        score.clone().gt_eq(lit(9)).cast(DataType::UInt64).sum().alias(c::PROMOTERS),
+        score.clone().lt_eq(lit(6)).cast(DataType::UInt64).sum().alias(c::DETRACTORS),
     ];
     let lf = frame.clone().lazy();
+    let names: Vec<&str> = by.iter().map(|k| k.0).collect();
     let out = if by.is_empty() {
         lf.select(aggs).collect()?
     } else {
-        let keys: Vec<Expr> = by.iter().map(|k| col(*k)).collect();
-        lf.group_by(keys.clone())
-            .agg(aggs)
-            .sort(by.to_vec(), Default::default())
-            .collect()?
+        let keys: Vec<Expr> = names.iter().map(|k| col(*k)).collect();
+        lf.group_by(keys).agg(aggs).sort(names.clone(), Default::default()).collect()?
     };
     let n = out.column(c::N)?.u64()?.clone();
     let p = out.column(c::PROMOTERS)?.u64()?.clone();
     let d = out.column(c::DETRACTORS)?.u64()?.clone();
-    let key_cols: Vec<StringChunked> = by
-        .iter()
-        .map(|k| Ok(out.column(k)?.cast(&DataType::String)?.str()?.clone()))
-        .collect::<PolarsResult<_>>()?;
+    let key_cols: Vec<UInt32Chunked> =
+        names.iter().map(|k| Ok(out.column(k)?.u32()?.clone())).collect::<PolarsResult<_>>()?;
     Ok((0..out.height())
         .map(|i| {
             let keys = key_cols
                 .iter()
-                .map(|k| k.get(i).unwrap_or("").to_string())
+                .zip(by)
+                .map(|(k, (_, labels))| labels[k.get(i).expect("group keys are not null") as usize].clone())
                 .collect();
-            let (n, p, d) = (
-                n.get(i).unwrap_or(0),
-                p.get(i).unwrap_or(0),
-                d.get(i).unwrap_or(0),
-            );
-            (
-                keys,
-                Tally {
-                    n,
-                    promoters: p,
-                    passives: n - p - d,
-                    detractors: d,
-                },
-            )
+            let (n, p, d) = (n.get(i).unwrap_or(0), p.get(i).unwrap_or(0), d.get(i).unwrap_or(0));
+            (keys, Tally { n, promoters: p, passives: n - p - d, detractors: d })
         })
         .collect())
 }
 
 /// All rows of nps.parquet: overall; per period; per segment value; per period x segment
-/// value. `frame` needs the columns `period`, `score` and every name in `segments`.
-pub fn nps_table(frame: &DataFrame, segments: &[String]) -> PolarsResult<Vec<NpsRow>> {
+/// value. Counting is a Polars lazy group-by over the scores and the key codes.
+pub fn nps_table(scores: &[u8], period: Key, segments: &[Key]) -> PolarsResult<Vec<NpsRow>> {
+    // Frame columns get internal names, so that no segment name can collide with them.
+    let seg_cols: Vec<String> = (0..segments.len()).map(|i| format!("__segment_{i}")).collect();
+    let mut cols = vec![
+        Column::new(c::SCORE.into(), scores.iter().map(|&s| s as i32).collect::<Vec<_>>()),
+        Column::new("__period".into(), period.codes),
+    ];
+    for (name, k) in seg_cols.iter().zip(segments) {
+        cols.push(Column::new(name.as_str().into(), k.codes));
+    }
+    let frame = DataFrame::new(scores.len(), cols)?;
+    let p = ("__period", period.labels);
     let mut rows = Vec::new();
-    for (_, t) in tallies(frame, &[])? {
+    for (_, t) in tallies(&frame, &[])? {
         rows.push(NpsRow::new(c::ALL, c::ALL, c::ALL, t));
     }
-    let mut by_period: Vec<NpsRow> = tallies(frame, &[c::PERIOD])?
-        .into_iter()
-        .map(|(k, t)| NpsRow::new(&k[0], c::ALL, c::ALL, t))
-        .collect();
+    let mut by_period: Vec<NpsRow> =
+        tallies(&frame, &[p])?.into_iter().map(|(k, t)| NpsRow::new(&k[0], c::ALL, c::ALL, t)).collect();
     add_changes(&mut by_period);
     rows.extend(by_period);
-    for seg in segments {
-        for (k, t) in tallies(frame, &[seg.as_str()])? {
-            rows.push(NpsRow::new(c::ALL, seg, &k[0], t));
+    for (name, k) in seg_cols.iter().zip(segments) {
+        for (key, t) in tallies(&frame, &[(name, k.labels)])? {
+            rows.push(NpsRow::new(c::ALL, k.name, &key[0], t));
         }
     }
-    for seg in segments {
-        let mut cross: Vec<NpsRow> = tallies(frame, &[seg.as_str(), c::PERIOD])?
+    for (name, k) in seg_cols.iter().zip(segments) {
+        let mut cross: Vec<NpsRow> = tallies(&frame, &[(name, k.labels), p])?
             .into_iter()
-            .map(|(k, t)| NpsRow::new(&k[1], seg, &k[0], t))
+            .map(|(key, t)| NpsRow::new(&key[1], k.name, &key[0], t))
             .collect();
         add_changes(&mut cross);
         rows.extend(cross);
@@ -167,26 +162,11 @@ pub fn nps_frame(rows: &[NpsRow]) -> PolarsResult<DataFrame> {
             Column::new(c::PROMOTERS.into(), u(|t| t.promoters)),
             Column::new(c::PASSIVES.into(), u(|t| t.passives)),
             Column::new(c::DETRACTORS.into(), u(|t| t.detractors)),
-            Column::new(
-                c::NPS.into(),
-                rows.iter().map(|r| r.nps).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                c::MOE95.into(),
-                rows.iter().map(|r| r.moe95).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                c::DELTA_VS_PREVIOUS.into(),
-                rows.iter().map(|r| r.delta_vs_previous).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                c::P_VALUE_CHANGE.into(),
-                rows.iter().map(|r| r.p_value_change).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                c::LOW_N.into(),
-                rows.iter().map(NpsRow::low_n).collect::<Vec<_>>(),
-            ),
+            Column::new(c::NPS.into(), rows.iter().map(|r| r.nps).collect::<Vec<_>>()),
+            Column::new(c::MOE95.into(), rows.iter().map(|r| r.moe95).collect::<Vec<_>>()),
+            Column::new(c::DELTA_VS_PREVIOUS.into(), rows.iter().map(|r| r.delta_vs_previous).collect::<Vec<_>>()),
+            Column::new(c::P_VALUE_CHANGE.into(), rows.iter().map(|r| r.p_value_change).collect::<Vec<_>>()),
+            Column::new(c::LOW_N.into(), rows.iter().map(NpsRow::low_n).collect::<Vec<_>>()),
         ],
     )
 }
@@ -205,10 +185,7 @@ pub fn render_table(rows: &[NpsRow]) -> String {
         Some(x) => format!("{x:.1}"),
         None => "-".into(),
     };
-    for r in rows
-        .iter()
-        .filter(|r| r.period == c::ALL || r.segment == c::ALL)
-    {
+    for r in rows.iter().filter(|r| r.period == c::ALL || r.segment == c::ALL) {
         let warn = if r.low_n() { " ⚠ n<30" } else { "" };
         let _ = writeln!(
             out,

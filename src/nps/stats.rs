@@ -81,8 +81,7 @@ pub fn erfc(x: f64) -> f64 {
                 + t * (0.096_784_18
                     + t * (-0.186_288_06
                         + t * (0.278_868_07
-                            + t * (-1.135_203_98
-                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+                            + t * (-1.135_203_98 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
     let r = t * poly.exp();
     if x >= 0.0 {
         r
@@ -112,12 +111,7 @@ mod tests {
     /// docs/METRICS.md, "Worked example": 200 responses, 90 promoters, 60 passives, 50 detractors.
     #[test]
     fn metrics_md_worked_example_nps_and_margin() {
-        let t = Tally {
-            n: 200,
-            promoters: 90,
-            passives: 60,
-            detractors: 50,
-        };
+        let t = Tally { n: 200, promoters: 90, passives: 60, detractors: 50 };
         assert_eq!(t.nps(), Some(20.0));
         assert!(close(t.moe95(), 11.1607, 1e-4), "{}", t.moe95());
         // DOMAIN.md: 33 % promoters - 8 % detractors = +25.
@@ -131,18 +125,8 @@ mod tests {
     /// against week 1 (the example above, NPS 20): -10 points, z = -1.1251, p = 0.2606.
     #[test]
     fn metrics_md_worked_example_change() {
-        let w1 = Tally {
-            n: 200,
-            promoters: 90,
-            passives: 60,
-            detractors: 50,
-        };
-        let w2 = Tally {
-            n: 150,
-            promoters: 60,
-            passives: 45,
-            detractors: 45,
-        };
+        let w1 = Tally { n: 200, promoters: 90, passives: 60, detractors: 50 };
+        let w2 = Tally { n: 150, promoters: 60, passives: 45, detractors: 45 };
         let (delta, p) = change(&w2, &w1).unwrap();
         assert!(close(delta, -10.0, 1e-9));
         assert!(close(p.unwrap(), 0.26055, 1e-4), "{p:?}");
@@ -153,12 +137,7 @@ mod tests {
 
     #[test]
     fn change_degenerate_cases() {
-        let all_p = Tally {
-            n: 10,
-            promoters: 10,
-            passives: 0,
-            detractors: 0,
-        };
+        let all_p = Tally { n: 10, promoters: 10, passives: 0, detractors: 0 };
         assert_eq!(change(&all_p, &all_p), Some((0.0, None)));
         assert_eq!(change(&all_p, &Tally::default()), None);
     }

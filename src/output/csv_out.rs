@@ -15,11 +15,9 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
 /// A CSV document with a header, cells neutralised.
 pub fn to_csv(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-    w.write_record(header)
-        .expect("writing to memory cannot fail");
+    w.write_record(header).expect("writing to memory cannot fail");
     for row in rows {
-        w.write_record(row.iter().map(|c| neutralise(c).into_owned()))
-            .expect("writing to memory cannot fail");
+        w.write_record(row.iter().map(|c| neutralise(c).into_owned())).expect("writing to memory cannot fail");
     }
     w.into_inner().expect("writing to memory cannot fail")
 }
@@ -28,14 +26,7 @@ pub fn to_csv(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> V
 pub fn rejects_csv(rejects: &[Reject]) -> Vec<u8> {
     to_csv(
         &["source_file", "row", "reason", "raw_row"],
-        rejects.iter().map(|r| {
-            vec![
-                r.source_file.clone(),
-                r.row.to_string(),
-                r.reason.clone(),
-                r.raw.clone(),
-            ]
-        }),
+        rejects.iter().map(|r| vec![r.source_file.clone(), r.row.to_string(), r.reason.clone(), r.raw.clone()]),
     )
 }
 

@@ -22,16 +22,9 @@ pub struct Staged {
 
 impl Staged {
     pub fn new(dir: &Path) -> Result<Self> {
-        fs::create_dir_all(dir).map_err(|e| {
-            Error::io(
-                format!("cannot create output directory {}", dir.display()),
-                e,
-            )
-        })?;
-        Ok(Staged {
-            dir: dir.to_path_buf(),
-            pending: Vec::new(),
-        })
+        fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("cannot create output directory {}", dir.display()), e))?;
+        Ok(Staged { dir: dir.to_path_buf(), pending: Vec::new() })
     }
 
     pub fn dir(&self) -> &Path {
@@ -40,19 +33,12 @@ impl Staged {
 
     /// Write `name` (a file name inside the output directory) through `write` to a
     /// temporary file, synced to disk.
-    pub fn stage(
-        &mut self,
-        name: &str,
-        write: impl FnOnce(&mut fs::File) -> Result<()>,
-    ) -> Result<()> {
+    pub fn stage(&mut self, name: &str, write: impl FnOnce(&mut fs::File) -> Result<()>) -> Result<()> {
         let final_path = self.dir.join(name);
         let tmp = self.dir.join(format!(".{name}.tmp-{}", std::process::id()));
-        let mut f = fs::File::create(&tmp)
-            .map_err(|e| Error::io(format!("cannot create {}", tmp.display()), e))?;
+        let mut f = fs::File::create(&tmp).map_err(|e| Error::io(format!("cannot create {}", tmp.display()), e))?;
         let result = write(&mut f).and_then(|_| {
-            f.flush()
-                .and_then(|_| f.sync_all())
-                .map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e))
+            f.flush().and_then(|_| f.sync_all()).map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e))
         });
         if let Err(e) = result {
             let _ = fs::remove_file(&tmp);
@@ -63,24 +49,18 @@ impl Staged {
     }
 
     pub fn stage_bytes(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
-        self.stage(name, |f| {
-            f.write_all(bytes)
-                .map_err(|e| Error::io(format!("cannot write {name}"), e))
-        })
+        self.stage(name, |f| f.write_all(bytes).map_err(|e| Error::io(format!("cannot write {name}"), e)))
     }
 
     pub fn stage_parquet(&mut self, name: &str, df: &mut DataFrame) -> Result<()> {
         self.stage(name, |f| {
-            ParquetWriter::new(f)
-                .with_compression(ParquetCompression::Zstd(None))
-                .finish(df)?;
+            ParquetWriter::new(f).with_compression(ParquetCompression::Zstd(None)).finish(df)?;
             Ok(())
         })
     }
 
     pub fn stage_json(&mut self, name: &str, value: &impl serde::Serialize) -> Result<()> {
-        let mut bytes = serde_json::to_vec_pretty(value)
-            .expect("run summaries serialise: plain data. This is a bug.");
+        let mut bytes = serde_json::to_vec_pretty(value).expect("run summaries serialise: plain data. This is a bug.");
         bytes.push(b'\n');
         self.stage_bytes(name, &bytes)
     }
@@ -89,12 +69,8 @@ impl Staged {
     pub fn commit(mut self) -> Result<Vec<PathBuf>> {
         let mut done = Vec::new();
         for (tmp, final_path) in std::mem::take(&mut self.pending) {
-            fs::rename(&tmp, &final_path).map_err(|e| {
-                Error::io(
-                    format!("cannot move {} into place", final_path.display()),
-                    e,
-                )
-            })?;
+            fs::rename(&tmp, &final_path)
+                .map_err(|e| Error::io(format!("cannot move {} into place", final_path.display()), e))?;
             done.push(final_path);
         }
         Ok(done)

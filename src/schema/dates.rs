@@ -49,9 +49,7 @@ impl DateFormat {
         match (self.order, self.order_from_data) {
             (DateOrder::DayFirst, true) => "dd/mm/yyyy (a day above 12 was seen)",
             (DateOrder::MonthFirst, true) => "mm/dd/yyyy (a day above 12 was seen in second place)",
-            (DateOrder::DayFirst, false) => {
-                "ISO or dd/mm/yyyy (no day above 12 seen: day-first assumed)"
-            }
+            (DateOrder::DayFirst, false) => "ISO or dd/mm/yyyy (no day above 12 seen: day-first assumed)",
             (DateOrder::MonthFirst, false) => "mm/dd/yyyy",
         }
     }
@@ -74,15 +72,9 @@ pub fn infer(values: &[&str]) -> (DateFormat, f64) {
         }
     }
     let fmt = if month_first_evidence > day_first_evidence {
-        DateFormat {
-            order: DateOrder::MonthFirst,
-            order_from_data: true,
-        }
+        DateFormat { order: DateOrder::MonthFirst, order_from_data: true }
     } else {
-        DateFormat {
-            order: DateOrder::DayFirst,
-            order_from_data: day_first_evidence > 0,
-        }
+        DateFormat { order: DateOrder::DayFirst, order_from_data: day_first_evidence > 0 }
     };
     let non_empty: Vec<&&str> = values.iter().filter(|v| !v.trim().is_empty()).collect();
     if non_empty.is_empty() {
@@ -127,51 +119,50 @@ struct Parts {
     time: Option<NaiveTime>,
 }
 
-/// Split "2026-01-05T10:00:00Z", "05/01/2026 10:00", "1/5/2026 3:04:05 PM" into numbers.
+/// Split "2026-01-05T10:00:00Z", "05/01/2026 10:00", "1/5/2026 3:04:05 PM" into numbers
+/// (no allocation: this runs once per row).
 fn split(s: &str) -> Option<Parts> {
-    let (date, rest) = match s.find(|c: char| c == 'T' || c == ' ') {
+    let (date, rest) = match s.find(['T', ' ']) {
         Some(i) => (&s[..i], s[i + 1..].trim()),
         None => (s, ""),
     };
     let sep = date.chars().find(|c| matches!(c, '-' | '/' | '.'))?;
-    let nums: Vec<&str> = date.split(sep).collect();
-    if nums.len() != 3
-        || nums
-            .iter()
-            .any(|n| n.is_empty() || n.len() > 4 || !n.bytes().all(|b| b.is_ascii_digit()))
-    {
+    let mut it = date.split(sep);
+    let mut nums = [0u32; 3];
+    let mut lens = [0usize; 3];
+    for k in 0..3 {
+        let n = it.next()?;
+        if n.is_empty() || n.len() > 4 || !n.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        nums[k] = n.parse().ok()?;
+        lens[k] = n.len();
+    }
+    if it.next().is_some() {
         return None;
     }
-    let v: Vec<u32> = nums.iter().map(|n| n.parse().ok()).collect::<Option<_>>()?;
-    let kind = if nums[0].len() == 4 {
+    let kind = if lens[0] == 4 {
         Kind::YearFirst
-    } else if nums[2].len() == 4 || nums[2].len() == 2 {
+    } else if lens[2] == 4 || lens[2] == 2 {
         Kind::YearLast
     } else {
         return None;
     };
-    let time = if rest.is_empty() {
-        None
-    } else {
-        Some(parse_time(rest)?)
-    };
-    Some(Parts {
-        kind,
-        a: v[0],
-        b: v[1],
-        c: v[2],
-        time,
-    })
+    let time = if rest.is_empty() { None } else { Some(parse_time(rest)?) };
+    Some(Parts { kind, a: nums[0], b: nums[1], c: nums[2], time })
 }
 
 fn parse_time(s: &str) -> Option<NaiveTime> {
-    let upper = s.to_ascii_uppercase();
-    let (body, pm, am) = if let Some(b) = upper.strip_suffix("PM") {
-        (b.trim().to_string(), true, false)
-    } else if let Some(b) = upper.strip_suffix("AM") {
-        (b.trim().to_string(), false, true)
+    let suffix = |tag: &str| {
+        let n = s.len();
+        (n >= 2 && s.is_char_boundary(n - 2) && s[n - 2..].eq_ignore_ascii_case(tag)).then(|| s[..n - 2].trim())
+    };
+    let (body, pm, am) = if let Some(b) = suffix("PM") {
+        (b, true, false)
+    } else if let Some(b) = suffix("AM") {
+        (b, false, true)
     } else {
-        (upper.clone(), false, false)
+        (s, false, false)
     };
     // Drop a zone suffix (Z, +01:00, -0500): periods are computed on the local date written.
     let body = body.trim_end_matches('Z');
@@ -205,17 +196,7 @@ pub fn period_label(d: NaiveDate, period: Period) -> String {
 }
 
 /// Reporting period (DESIGN.md `--period`).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    serde::Serialize,
-    serde::Deserialize,
-    clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Period {
     /// ISO weeks (2026-W03), Monday to Sunday.
@@ -239,17 +220,8 @@ mod tests {
     fn iso_with_and_without_time() {
         let (f, share) = infer(&["2026-01-05", "2026-01-06T10:30:00Z", "2026-01-07 08:00:00"]);
         assert_eq!(share, 1.0);
-        assert_eq!(
-            f.parse("2026-01-06T10:30:00Z").unwrap().date(),
-            d(2026, 1, 6)
-        );
-        assert_eq!(
-            f.parse("2026-01-06T10:30:00+01:00")
-                .unwrap()
-                .time()
-                .to_string(),
-            "10:30:00"
-        );
+        assert_eq!(f.parse("2026-01-06T10:30:00Z").unwrap().date(), d(2026, 1, 6));
+        assert_eq!(f.parse("2026-01-06T10:30:00+01:00").unwrap().time().to_string(), "10:30:00");
     }
 
     #[test]
@@ -268,10 +240,7 @@ mod tests {
         let dt = f.parse("01/05/2026 3:04 PM").unwrap();
         assert_eq!(dt.date(), d(2026, 1, 5));
         assert_eq!(dt.time().to_string(), "15:04:00");
-        assert_eq!(
-            f.parse("12/31/2026 12:00 AM").unwrap().time().to_string(),
-            "00:00:00"
-        );
+        assert_eq!(f.parse("12/31/2026 12:00 AM").unwrap().time().to_string(), "00:00:00");
     }
 
     #[test]
@@ -283,10 +252,7 @@ mod tests {
 
     #[test]
     fn excel_serial_dates() {
-        let f = DateFormat {
-            order: DateOrder::DayFirst,
-            order_from_data: false,
-        };
+        let f = DateFormat { order: DateOrder::DayFirst, order_from_data: false };
         assert_eq!(f.parse("46027").unwrap().date(), d(2026, 1, 5));
         assert_eq!(f.parse("46027.5").unwrap().time().to_string(), "12:00:00");
         assert!(f.parse("9").is_none(), "a score is not a date");
@@ -294,10 +260,7 @@ mod tests {
 
     #[test]
     fn rejects_non_dates() {
-        let f = DateFormat {
-            order: DateOrder::DayFirst,
-            order_from_data: false,
-        };
+        let f = DateFormat { order: DateOrder::DayFirst, order_from_data: false };
         for s in ["", "hello", "31/02/2026", "2026-13-01", "1/2", "10"] {
             assert!(f.parse(s).is_none(), "{s}");
         }

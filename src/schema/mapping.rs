@@ -44,12 +44,7 @@ pub enum SchemaError {
     )]
     ScoreNotFound { file: PathBuf, candidates: String },
     #[error("{file}: {flag} '{name}' is not a column of this file. Columns: {available}")]
-    ColumnNotFound {
-        file: PathBuf,
-        flag: &'static str,
-        name: String,
-        available: String,
-    },
+    ColumnNotFound { file: PathBuf, flag: &'static str, name: String, available: String },
 }
 
 /// The column chosen for a role, with the reason shown to the user.
@@ -76,24 +71,13 @@ pub struct ColumnMapping {
 impl ColumnMapping {
     /// One line per role, for the terminal.
     pub fn describe(&self) -> Vec<String> {
-        let mut out = vec![format!(
-            "score    <- '{}' ({})",
-            self.score.column, self.score.reason
-        )];
+        let mut out = vec![format!("score    <- '{}' ({})", self.score.column, self.score.reason)];
         let opt = |role: &str, c: &Option<Choice>, none: &str| match c {
             Some(c) => format!("{role} <- '{}' ({})", c.column, c.reason),
             None => format!("{role} <- none ({none})"),
         };
-        out.push(opt(
-            "comment ",
-            &self.comment,
-            "no free-text column found; pass --comment-col",
-        ));
-        out.push(opt(
-            "id      ",
-            &self.id,
-            "ids are generated from file and row; pass --id-col",
-        ));
+        out.push(opt("comment ", &self.comment, "no free-text column found; pass --comment-col"));
+        out.push(opt("id      ", &self.id, "ids are generated from file and row; pass --id-col"));
         out.push(opt("date    ", &self.date, "no periods; pass --date-col"));
         if self.segments.is_empty() {
             out.push("segments <- none (pass --segment-col NAME, repeatable)".into());
@@ -112,11 +96,7 @@ impl ColumnMapping {
     pub fn apply_to(&self, table: &RawTable) -> Option<ColumnMapping> {
         let moved = |c: &Choice| -> Option<Choice> {
             let index = table.headers.iter().position(|h| *h == c.column)?;
-            Some(Choice {
-                column: c.column.clone(),
-                index,
-                reason: c.reason.clone(),
-            })
+            Some(Choice { column: c.column.clone(), index, reason: c.reason.clone() })
         };
         let opt = |c: &Option<Choice>| -> Option<Option<Choice>> {
             match c {
@@ -127,13 +107,9 @@ impl ColumnMapping {
         let date = opt(&self.date)?;
         let date_format = match &date {
             Some(d) => {
-                let values: Vec<&str> = table.columns[d.index].iter().map(String::as_str).collect();
+                let values: Vec<&str> = sample(&table.columns[d.index], 20_000);
                 let (fmt, _) = dates::infer(&values);
-                Some(if values.iter().all(|v| v.trim().is_empty()) {
-                    self.date_format.unwrap_or(fmt)
-                } else {
-                    fmt
-                })
+                Some(if values.iter().all(|v| v.trim().is_empty()) { self.date_format.unwrap_or(fmt) } else { fmt })
             }
             None => None,
         };
@@ -143,11 +119,7 @@ impl ColumnMapping {
             id: opt(&self.id)?,
             date,
             date_format,
-            segments: self
-                .segments
-                .iter()
-                .map(moved)
-                .collect::<Option<Vec<_>>>()?,
+            segments: self.segments.iter().map(moved).collect::<Option<Vec<_>>>()?,
         })
     }
 }
@@ -166,10 +138,7 @@ pub struct MappingOverrides {
 /// Lower case, accents removed: "Probabilité" -> "probabilite".
 pub fn fold(s: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
-    s.nfd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect()
+    s.nfd().filter(|c| !unicode_normalization::char::is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
 }
 
 const SCORE_WORDS: &[&str] = &[
@@ -187,17 +156,8 @@ const SCORE_WORDS: &[&str] = &[
     "wahrscheinlich",
     "empfehl",
 ];
-const SCORE_NOT: &[&str] = &[
-    "group",
-    "groupe",
-    "category",
-    "categorie",
-    "segment",
-    "type",
-    "label",
-    "reason",
-    "raison",
-];
+const SCORE_NOT: &[&str] =
+    &["group", "groupe", "category", "categorie", "segment", "type", "label", "reason", "raison"];
 const COMMENT_WORDS: &[&str] = &[
     "comment",
     "verbatim",
@@ -244,30 +204,10 @@ const ID_EXACT: &[&str] = &[
     "_recordid",
     "survey response id",
 ];
-const ID_NOT: &[&str] = &[
-    "import",
-    "collector",
-    "distribution",
-    "survey id",
-    "ip",
-    "external",
-    "person",
-    "customer",
-    "user",
-    "client",
-];
-const DATE_STRONG: &[&str] = &[
-    "recorded",
-    "submitted",
-    "submit",
-    "end",
-    "completed",
-    "response date",
-    "soumis",
-    "fin",
-    "timestamp",
-    "horodat",
-];
+const ID_NOT: &[&str] =
+    &["import", "collector", "distribution", "survey id", "ip", "external", "person", "customer", "user", "client"];
+const DATE_STRONG: &[&str] =
+    &["recorded", "submitted", "submit", "end", "completed", "response date", "soumis", "fin", "timestamp", "horodat"];
 const DATE_WORDS: &[&str] = &["date", "time", "created", "jour", "heure", "quand", "when"];
 const SEGMENT_WORDS: &[&str] = &[
     "channel",
@@ -305,16 +245,8 @@ const SEGMENT_WORDS: &[&str] = &[
     "contract",
     "contrat",
 ];
-const LABEL_VALUES: &[&str] = &[
-    "promoter",
-    "passive",
-    "detractor",
-    "promoteur",
-    "passif",
-    "detracteur",
-    "neutral",
-    "neutre",
-];
+const LABEL_VALUES: &[&str] =
+    &["promoter", "passive", "detractor", "promoteur", "passif", "detracteur", "neutral", "neutre"];
 
 /// What detection needs to know of a column, from a sample of its values.
 #[derive(Debug, Clone, Default)]
@@ -329,19 +261,15 @@ struct Profile {
     date_format: Option<DateFormat>,
 }
 
-fn profile(values: &[String]) -> Profile {
-    const SAMPLE: usize = 5000;
-    let step = (values.len() / SAMPLE).max(1);
-    let sample: Vec<&str> = values
-        .iter()
-        .step_by(step)
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .collect();
-    let mut p = Profile {
-        non_empty: sample.len(),
-        ..Default::default()
-    };
+/// Up to `max` cells spread evenly over the column (all of them when it is small).
+fn sample(col: &crate::ingest::TextColumn, max: usize) -> Vec<&str> {
+    let step = col.len().div_ceil(max).max(1);
+    (0..col.len()).step_by(step).map(|r| col.get(r)).collect()
+}
+
+fn profile(values: &crate::ingest::TextColumn) -> Profile {
+    let sample: Vec<&str> = sample(values, 5000).into_iter().map(str::trim).filter(|s| !s.is_empty()).collect();
+    let mut p = Profile { non_empty: sample.len(), ..Default::default() };
     if sample.is_empty() {
         return p;
     }
@@ -388,35 +316,19 @@ fn has_any(text: &str, words: &'static [&'static str]) -> Option<&'static str> {
 pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, SchemaError> {
     let profiles: Vec<Profile> = table.columns.iter().map(|c| profile(c)).collect();
     let names: Vec<String> = table.headers.iter().map(|h| fold(h)).collect();
-    let questions: Vec<String> = table
-        .questions
-        .iter()
-        .map(|q| q.as_deref().map(fold).unwrap_or_default())
-        .collect();
+    let questions: Vec<String> = table.questions.iter().map(|q| q.as_deref().map(fold).unwrap_or_default()).collect();
     let find = |flag: &'static str, name: &str| -> Result<usize, SchemaError> {
         let f = fold(name.trim());
-        table
-            .headers
-            .iter()
-            .position(|h| h == name)
-            .or_else(|| names.iter().position(|h| *h == f))
-            .ok_or_else(|| SchemaError::ColumnNotFound {
+        table.headers.iter().position(|h| h == name).or_else(|| names.iter().position(|h| *h == f)).ok_or_else(|| {
+            SchemaError::ColumnNotFound {
                 file: table.path.clone(),
                 flag,
                 name: name.to_string(),
-                available: table
-                    .headers
-                    .iter()
-                    .map(|h| format!("'{h}'"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })
+                available: table.headers.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", "),
+            }
+        })
     };
-    let choice = |i: usize, reason: String| Choice {
-        column: table.headers[i].clone(),
-        index: i,
-        reason,
-    };
+    let choice = |i: usize, reason: String| Choice { column: table.headers[i].clone(), index: i, reason };
 
     // Score.
     let score = match &ov.score {
@@ -443,15 +355,9 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
                     s += 1.0;
                 }
                 s += ints;
-                let place = if in_name.is_some() {
-                    "name"
-                } else {
-                    "question"
-                };
-                let reason = format!(
-                    "{:.0}% of values are whole numbers 0-10 and its {place} says '{word}'",
-                    ints * 100.0
-                );
+                let place = if in_name.is_some() { "name" } else { "question" };
+                let reason =
+                    format!("{:.0}% of values are whole numbers 0-10 and its {place} says '{word}'", ints * 100.0);
                 if best.as_ref().is_none_or(|b| s > b.0) {
                     best = Some((s, i, reason));
                 }
@@ -496,14 +402,8 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
                     Some(w) => format!("its name says '{w}'"),
                     None => "no date-like name, but the values are dates".into(),
                 };
-                let fmt = p
-                    .date_format
-                    .expect("profiled columns with values have a date format");
-                let reason = format!(
-                    "{:.0}% of values parse as {}; {why}",
-                    share * 100.0,
-                    fmt.describe()
-                );
+                let fmt = p.date_format.expect("profiled columns with values have a date format");
+                let reason = format!("{:.0}% of values parse as {}; {why}", share * 100.0, fmt.describe());
                 if best.as_ref().is_none_or(|b| s > b.0) {
                     best = Some((s, i, reason));
                 }
@@ -512,7 +412,7 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
         }
     };
     let date_format = date.as_ref().map(|d| {
-        let values: Vec<&str> = table.columns[d.index].iter().map(String::as_str).collect();
+        let values: Vec<&str> = sample(&table.columns[d.index], 20_000);
         dates::infer(&values).0
     });
 
@@ -522,16 +422,12 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
         None => {
             let mut best: Option<(f64, usize, String)> = None;
             for (i, p) in profiles.iter().enumerate() {
-                if taken(i, &[Some(score.index), date.as_ref().map(|d| d.index)])
-                    || p.non_empty == 0
-                {
+                if taken(i, &[Some(score.index), date.as_ref().map(|d| d.index)]) || p.non_empty == 0 {
                     continue;
                 }
                 let n = &names[i];
                 let exact = ID_EXACT.contains(&n.as_str());
-                let suffix = n.ends_with(" id")
-                    || n.ends_with("_id")
-                    || n.ends_with("id") && n.contains("response");
+                let suffix = n.ends_with(" id") || n.ends_with("_id") || n.ends_with("id") && n.contains("response");
                 if !(exact || suffix) || has_any(n, ID_NOT).is_some() {
                     continue;
                 }
@@ -540,10 +436,8 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
                     continue;
                 }
                 let s = if exact { 2.0 } else { 1.0 } + unique;
-                let reason = format!(
-                    "its name says it is an id and {:.0}% of sampled values are distinct",
-                    unique * 100.0
-                );
+                let reason =
+                    format!("its name says it is an id and {:.0}% of sampled values are distinct", unique * 100.0);
                 if best.as_ref().is_none_or(|b| s > b.0) {
                     best = Some((s, i, reason));
                 }
@@ -554,17 +448,10 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
 
     // Comment.
     let comment = match &ov.comment {
-        Some(name) => Some(choice(
-            find(Role::Comment.flag(), name)?,
-            "--comment-col".into(),
-        )),
+        Some(name) => Some(choice(find(Role::Comment.flag(), name)?, "--comment-col".into())),
         None => {
             let mut best: Option<(f64, usize, String)> = None;
-            let used = [
-                Some(score.index),
-                date.as_ref().map(|d| d.index),
-                id.as_ref().map(|d| d.index),
-            ];
+            let used = [Some(score.index), date.as_ref().map(|d| d.index), id.as_ref().map(|d| d.index)];
             for (i, p) in profiles.iter().enumerate() {
                 if taken(i, &used) || p.non_empty == 0 {
                     continue;
@@ -600,12 +487,7 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
     let segments = if !ov.segments.is_empty() {
         ov.segments
             .iter()
-            .map(|name| {
-                Ok(choice(
-                    find(Role::Segment.flag(), name)?,
-                    "--segment-col".into(),
-                ))
-            })
+            .map(|name| Ok(choice(find(Role::Segment.flag(), name)?, "--segment-col".into())))
             .collect::<Result<Vec<_>, SchemaError>>()?
     } else {
         let used = [
@@ -622,27 +504,13 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
                 let word = has_any(&names[i], SEGMENT_WORDS)?;
                 let ratio = p.share(p.distinct);
                 let few = p.distinct >= 2 && p.distinct <= 50 && (ratio <= 0.5 || p.non_empty < 20);
-                (few && p.share(p.labels) < 0.5 && p.share(p.int_0_10) < 0.9).then(|| {
-                    choice(
-                        i,
-                        format!(
-                            "its name says '{word}' and it has {} distinct values",
-                            p.distinct
-                        ),
-                    )
-                })
+                (few && p.share(p.labels) < 0.5 && p.share(p.int_0_10) < 0.9)
+                    .then(|| choice(i, format!("its name says '{word}' and it has {} distinct values", p.distinct)))
             })
             .collect()
     };
 
-    Ok(ColumnMapping {
-        score,
-        comment,
-        id,
-        date,
-        date_format,
-        segments,
-    })
+    Ok(ColumnMapping { score, comment, id, date, date_format, segments })
 }
 
 /// Columns a user might have meant as the score, each with what disqualified it.
@@ -652,21 +520,19 @@ fn score_candidates(table: &RawTable, profiles: &[Profile]) -> String {
         let name = &table.headers[i];
         let folded = fold(name);
         let q = table.questions[i].as_deref().map(fold).unwrap_or_default();
-        let named = has_any(&folded, SCORE_WORDS)
-            .or(has_any(&q, SCORE_WORDS))
-            .is_some();
+        let named = has_any(&folded, SCORE_WORDS).or(has_any(&q, SCORE_WORDS)).is_some();
         let ints = p.share(p.int_0_10);
         let why = if p.non_empty == 0 {
             continue;
         } else if p.share(p.labels) > 0.5 {
             "holds labels such as 'Promoter' / 'Detractor', not 0-10 scores: export the numeric answer".to_string()
         } else if ints >= 0.8 {
+            format!("{:.0}% whole numbers 0-10, but its name does not say score/NPS/recommend", ints * 100.0)
+        } else if named {
             format!(
-                "{:.0}% whole numbers 0-10, but its name does not say score/NPS/recommend",
+                "its name fits, but only {:.0}% of values are whole numbers 0-10 (at least 50% needed)",
                 ints * 100.0
             )
-        } else if named {
-            format!("its name fits, but only {:.0}% of values are whole numbers 0-10 (at least 50% needed)", ints * 100.0)
         } else {
             continue;
         };
@@ -675,12 +541,7 @@ fn score_candidates(table: &RawTable, profiles: &[Profile]) -> String {
     if lines.is_empty() {
         lines.push(format!(
             "  (none: no column holds 0-10 numbers; columns are {})",
-            table
-                .headers
-                .iter()
-                .map(|h| format!("'{h}'"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            table.headers.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
         ));
     }
     lines.join("\n")

@@ -21,16 +21,10 @@ const MARKERS: &[&str] = &[
     "malheureusement",
 ];
 /// Two-word contrast markers.
-const MARKERS2: &[(&str, &str)] = &[
-    ("par", "contre"),
-    ("en", "revanche"),
-    ("even", "though"),
-    ("by", "contrast"),
-];
+const MARKERS2: &[(&str, &str)] = &[("par", "contre"), ("en", "revanche"), ("even", "though"), ("by", "contrast")];
 /// Words ending with "." that do not end a sentence.
-const ABBREVIATIONS: &[&str] = &[
-    "m.", "mme.", "mr.", "mrs.", "ms.", "dr.", "etc.", "e.g.", "i.e.", "vs.", "st.", "n°.",
-];
+const ABBREVIATIONS: &[&str] =
+    &["m.", "mme.", "mr.", "mrs.", "ms.", "dr.", "etc.", "e.g.", "i.e.", "vs.", "st.", "n°."];
 
 /// Byte ranges of the clauses of `text` (a normalised comment), in order. Pieces of fewer
 /// than two words are merged into a neighbour.
@@ -39,15 +33,8 @@ pub fn split(text: &str) -> Vec<&str> {
     if words.is_empty() {
         return Vec::new();
     }
-    let lower: Vec<String> = words
-        .iter()
-        .map(|&(a, b)| text[a..b].to_lowercase())
-        .collect();
-    let bare = |i: usize| {
-        lower[i]
-            .trim_matches(|c: char| !c.is_alphanumeric())
-            .to_string()
-    };
+    let lower: Vec<String> = words.iter().map(|&(a, b)| text[a..b].to_lowercase()).collect();
+    let bare = |i: usize| lower[i].trim_matches(|c: char| !c.is_alphanumeric()).to_string();
     // Boundaries are word indices where a new clause starts.
     let mut starts = vec![0usize];
     for i in 1..words.len() {
@@ -68,9 +55,7 @@ pub fn split(text: &str) -> Vec<&str> {
     let mut merged: Vec<(usize, usize)> = Vec::new(); // word index ranges [from, to)
     for (k, &s) in starts.iter().enumerate() {
         let e = starts.get(k + 1).copied().unwrap_or(words.len());
-        let n_words = (s..e)
-            .filter(|&i| lower[i].chars().any(char::is_alphanumeric))
-            .count();
+        let n_words = (s..e).filter(|&i| lower[i].chars().any(char::is_alphanumeric)).count();
         match merged.last_mut() {
             Some(last) if n_words < 2 => last.1 = e,
             Some(last) if (last.1 - last.0) < 2 || count_alnum(&lower, *last) < 2 => last.1 = e,
@@ -88,9 +73,7 @@ pub fn split(text: &str) -> Vec<&str> {
 }
 
 fn count_alnum(lower: &[String], (s, e): (usize, usize)) -> usize {
-    (s..e)
-        .filter(|&i| lower[i].chars().any(char::is_alphanumeric))
-        .count()
+    (s..e).filter(|&i| lower[i].chars().any(char::is_alphanumeric)).count()
 }
 
 /// Byte spans of whitespace-separated words.
@@ -118,14 +101,8 @@ mod tests {
 
     #[test]
     fn contrast_markers_split() {
-        assert_eq!(
-            split("produit très bien mais prix trop élevé"),
-            ["produit très bien", "mais prix trop élevé"]
-        );
-        assert_eq!(
-            split("Great staff, but the app keeps crashing"),
-            ["Great staff", "but the app keeps crashing"]
-        );
+        assert_eq!(split("produit très bien mais prix trop élevé"), ["produit très bien", "mais prix trop élevé"]);
+        assert_eq!(split("Great staff, but the app keeps crashing"), ["Great staff", "but the app keeps crashing"]);
         assert_eq!(
             split("Livraison rapide. Par contre le SAV est nul"),
             ["Livraison rapide.", "Par contre le SAV est nul"]
@@ -138,10 +115,7 @@ mod tests {
 
     #[test]
     fn sentences_split_but_abbreviations_and_short_pieces_do_not() {
-        assert_eq!(
-            split("Très bien. Rien à dire."),
-            ["Très bien.", "Rien à dire."]
-        );
+        assert_eq!(split("Très bien. Rien à dire."), ["Très bien.", "Rien à dire."]);
         assert_eq!(split("M. Dupont était super"), ["M. Dupont était super"]);
         assert_eq!(split("Bien. Mais."), ["Bien. Mais."]);
         assert_eq!(split("RAS"), ["RAS"]);

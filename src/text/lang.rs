@@ -11,27 +11,17 @@ pub struct Language {
     pub reliable: bool,
 }
 
-const ALLOWED: [Lang; 7] = [
-    Lang::Fra,
-    Lang::Eng,
-    Lang::Spa,
-    Lang::Deu,
-    Lang::Ita,
-    Lang::Por,
-    Lang::Nld,
-];
+const ALLOWED: [Lang; 7] = [Lang::Fra, Lang::Eng, Lang::Spa, Lang::Deu, Lang::Ita, Lang::Por, Lang::Nld];
 
 /// Short French and English function words: they decide very short comments, where
 /// trigram statistics have little to go on.
 const FR: &[&str] = &[
-    "le", "la", "les", "des", "du", "un", "une", "est", "et", "très", "tres", "pas", "trop", "je",
-    "j'ai", "de", "mais", "pour", "avec", "sur", "bien", "rien", "merci", "au", "aux", "ne",
-    "plus", "c'est", "ras",
+    "le", "la", "les", "des", "du", "un", "une", "est", "et", "très", "tres", "pas", "trop", "je", "j'ai", "de",
+    "mais", "pour", "avec", "sur", "bien", "rien", "merci", "au", "aux", "ne", "plus", "c'est", "ras",
 ];
 const EN: &[&str] = &[
-    "the", "a", "an", "is", "and", "very", "not", "too", "i", "it", "of", "but", "for", "with",
-    "on", "good", "great", "nothing", "thanks", "to", "was", "my", "you", "your", "no", "this",
-    "so",
+    "the", "a", "an", "is", "and", "very", "not", "too", "i", "it", "of", "but", "for", "with", "on", "good", "great",
+    "nothing", "thanks", "to", "was", "my", "you", "your", "no", "this", "so",
 ];
 
 pub fn detect(text: &str) -> Language {
@@ -45,30 +35,14 @@ pub fn detect(text: &str) -> Language {
     let fr = words.iter().filter(|w| FR.contains(&w.as_str())).count();
     let en = words.iter().filter(|w| EN.contains(&w.as_str())).count();
     match info {
-        Some(i) if i.is_reliable() => Language {
-            code: code(i.lang()),
-            confidence: i.confidence(),
-            reliable: true,
-        },
+        Some(i) if i.is_reliable() => Language { code: code(i.lang()), confidence: i.confidence(), reliable: true },
         _ if fr != en && words.len() <= 12 => {
             let (code, votes) = if fr > en { ("fr", fr) } else { ("en", en) };
             let confidence = (votes as f64 / (fr + en) as f64 * 0.8).min(0.8);
-            Language {
-                code,
-                confidence,
-                reliable: false,
-            }
+            Language { code, confidence, reliable: false }
         }
-        Some(i) => Language {
-            code: code(i.lang()),
-            confidence: i.confidence(),
-            reliable: false,
-        },
-        None => Language {
-            code: "und",
-            confidence: 0.0,
-            reliable: false,
-        },
+        Some(i) => Language { code: code(i.lang()), confidence: i.confidence(), reliable: false },
+        None => Language { code: "und", confidence: 0.0, reliable: false },
     }
 }
 
@@ -91,8 +65,7 @@ mod tests {
 
     #[test]
     fn french_and_english() {
-        let fr =
-            detect("Le service client est injoignable depuis trois semaines, c'est inadmissible.");
+        let fr = detect("Le service client est injoignable depuis trois semaines, c'est inadmissible.");
         assert_eq!(fr.code, "fr");
         assert!(fr.reliable);
         let en = detect("The delivery was late and nobody answered my emails for a week.");

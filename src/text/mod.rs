@@ -33,19 +33,17 @@ pub struct Prepared {
 }
 
 /// Prepare comments (parallel over comments; the result does not depend on thread count).
-pub fn prepare(comments: &[String]) -> Prepared {
-    let per: Vec<(String, Option<lang::Language>, Vec<String>)> = comments
-        .par_iter()
-        .map(|raw| {
+pub fn prepare(comments: &crate::ingest::TextColumn) -> Prepared {
+    let per: Vec<(String, Option<lang::Language>, Vec<String>)> = (0..comments.len())
+        .into_par_iter()
+        .map(|i| {
+            let raw = comments.get(i);
             let normalized = normalize::normalize(raw);
             if normalized.is_empty() {
                 return (normalized, None, Vec::new());
             }
             let language = lang::detect(&normalized);
-            let parts = clauses::split(&normalized)
-                .into_iter()
-                .map(str::to_string)
-                .collect();
+            let parts = clauses::split(&normalized).into_iter().map(str::to_string).collect();
             (normalized, Some(language), parts)
         })
         .collect();
@@ -59,16 +57,11 @@ pub fn prepare(comments: &[String]) -> Prepared {
             let id = *index.entry(p.clone()).or_insert(next);
             if id == next {
                 out.unique.push(p);
-                out.unique_language
-                    .push(language.as_ref().map_or("und", |l| l.code));
+                out.unique_language.push(language.as_ref().map_or("und", |l| l.code));
             }
             ids.push(id);
         }
-        out.comments.push(CommentText {
-            normalized,
-            language,
-            clauses: ids,
-        });
+        out.comments.push(CommentText { normalized, language, clauses: ids });
     }
     out
 }
@@ -79,16 +72,8 @@ mod tests {
 
     #[test]
     fn dedupes_identical_clauses() {
-        let comments: Vec<String> = [
-            "Très bien",
-            "  Très bien ",
-            "",
-            "Prix trop élevé mais très bien",
-            "-",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let comments: crate::ingest::TextColumn =
+            ["Très bien", "  Très bien ", "", "Prix trop élevé mais très bien", "-"].into_iter().collect();
         let p = prepare(&comments);
         assert_eq!(p.unique, ["Très bien", "Prix trop élevé", "mais très bien"]);
         assert_eq!(p.comments[0].clauses, [0]);

@@ -27,9 +27,7 @@ pub fn normalize(raw: &str) -> String {
 
 /// Answers that mean "no comment" in exports: kept as empty comments, not sent to the model.
 fn is_placeholder(s: &str) -> bool {
-    const NONE: [&str; 12] = [
-        "-", "--", ".", "..", "...", "/", "n/a", "na", "none", "null", "nan", "#n/a",
-    ];
+    const NONE: [&str; 12] = ["-", "--", ".", "..", "...", "/", "n/a", "na", "none", "null", "nan", "#n/a"];
     s.chars().all(|c| !c.is_alphanumeric()) || NONE.contains(&s.to_lowercase().as_str())
 }
 
@@ -45,15 +43,11 @@ fn strip_html(s: &str) -> String {
         let tail = &rest[i..];
         if tail.starts_with('<') {
             // A tag: "<" followed by a letter, "/" or "!" up to ">".
-            let is_tag =
-                tail[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!');
+            let is_tag = tail[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!');
             match (is_tag, tail.find('>')) {
                 (true, Some(end)) => {
                     let tag = tail[1..end].to_ascii_lowercase();
-                    if tag.starts_with("br")
-                        || tag.starts_with("/p")
-                        || tag.starts_with("p")
-                        || tag.starts_with("/div")
+                    if tag.starts_with("br") || tag.starts_with("/p") || tag.starts_with("p") || tag.starts_with("/div")
                     {
                         out.push(' ');
                     }
