@@ -200,7 +200,7 @@ pub fn run(cfg: &RunConfig, printer: &Printer) -> Result<u8> {
         prepared.unique.len()
     ));
 
-    let model = ModelInfo::load(&cfg.model_dir)?;
+    let model = ModelInfo::load(&cfg.model_dir, cfg.cache_dir.as_deref())?;
     let (embeddings, report) = timings.time("encode", || encode_unique(cfg, &model, &prepared, printer))?;
     printer.note(format!(
         "encode: {} unique clauses, {} from cache, {} encoded in {:.1} s ({:.0} texts/s)",
@@ -261,7 +261,9 @@ pub struct ModelInfo {
 }
 
 impl ModelInfo {
-    pub fn load(dir: &Path) -> Result<ModelInfo> {
+    /// Read config.json and checksum the model files. With a cache directory, the sha256 of
+    /// the (large) model.onnx is remembered by path, size and modification time.
+    pub fn load(dir: &Path, cache_dir: Option<&Path>) -> Result<ModelInfo> {
         let read = |name: &str| {
             std::fs::read(dir.join(name)).map_err(|e| {
                 Error::Usage(format!(
@@ -278,7 +280,7 @@ impl ModelInfo {
         let prefix = config["verbatim"]["prefix"].as_str().unwrap_or(if is_e5 { "query: " } else { "" }).to_string();
         let onnx = [dir.join("model.onnx"), dir.join("onnx/model.onnx")].into_iter().find(|p| p.is_file());
         let onnx_sha256 = match onnx {
-            Some(p) => sha256_file(&p)?,
+            Some(p) => sha256_file_cached(&p, cache_dir)?,
             None => return Err(Error::Usage(format!("{}: no model.onnx. Run scripts/setup.sh", dir.display()))),
         };
         Ok(ModelInfo {
@@ -297,6 +299,31 @@ impl ModelInfo {
         let k = format!("{}|{}|{}|{}", self.onnx_sha256, self.tokenizer_sha256, self.prefix, self.max_tokens);
         ingest::sha256_hex(k.as_bytes())[..24].to_string()
     }
+}
+
+/// sha256 of a file, remembered in `<cache>/file-sha256.json` under (canonical path, size,
+/// modification time): a changed file has another size or time and is hashed again.
+fn sha256_file_cached(path: &Path, cache_dir: Option<&Path>) -> Result<String> {
+    let Some(dir) = cache_dir else { return sha256_file(path) };
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    let mtime = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
+    let key = format!("{}|{}|{mtime}", std::fs::canonicalize(path).unwrap_or(path.to_path_buf()).display(), meta.len());
+    let store = dir.join("file-sha256.json");
+    let mut known: BTreeMap<String, String> =
+        std::fs::read(&store).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+    if let Some(h) = known.get(&key) {
+        return Ok(h.clone());
+    }
+    let h = sha256_file(path)?;
+    known.insert(key, h.clone());
+    let tmp = dir.join(format!(".file-sha256.json.tmp-{}", std::process::id()));
+    let written = std::fs::create_dir_all(dir)
+        .and_then(|_| std::fs::write(&tmp, serde_json::to_vec_pretty(&known).unwrap_or_default()))
+        .and_then(|_| std::fs::rename(&tmp, &store));
+    if let Err(e) = written {
+        tracing::warn!("cannot remember the model checksum in {}: {e}", store.display());
+    }
+    Ok(h)
 }
 
 pub fn sha256_file(path: &Path) -> Result<String> {
@@ -321,16 +348,17 @@ fn encode_unique(
     prepared: &Prepared,
     printer: &Printer,
 ) -> Result<(Vec<Vec<f32>>, EncodeReport)> {
-    let tokenizer = infer::TextTokenizer::from_file(&cfg.model_dir.join("tokenizer.json"), model.max_tokens)?;
-    let backend = infer::ort::OrtBackend::new(
-        &cfg.ort_library,
-        &cfg.model_dir,
-        cfg.threads,
-        cfg.device == crate::cli::args::Device::Cuda,
-        model.hidden,
-    )?;
-    let mut encoder =
-        Encoder { tokenizer, backend: Box::new(backend), batch_tokens: cfg.batch_tokens, prefix: model.prefix.clone() };
+    let make_encoder = || -> std::result::Result<Encoder, infer::BackendError> {
+        let tokenizer = infer::TextTokenizer::from_file(&cfg.model_dir.join("tokenizer.json"), model.max_tokens)?;
+        let backend = infer::ort::OrtBackend::new(
+            &cfg.ort_library,
+            &cfg.model_dir,
+            cfg.threads,
+            cfg.device == crate::cli::args::Device::Cuda,
+            model.hidden,
+        )?;
+        Ok(Encoder { tokenizer, backend: Box::new(backend), batch_tokens: cfg.batch_tokens, prefix: model.prefix.clone() })
+    };
     let mut cache = match &cfg.cache_dir {
         Some(dir) => match Cache::open(dir, &model.cache_key(), model.hidden) {
             Ok(c) => Some(c),
@@ -343,7 +371,7 @@ fn encode_unique(
     };
     let bar = progress_bar(printer, prepared.unique.len() as u64, "encoding");
     let result =
-        encode::embed(&prepared.unique, &mut encoder, cache.as_mut(), &mut |done, _| bar.set_position(done as u64));
+        encode::embed(&prepared.unique, make_encoder, cache.as_mut(), &mut |done, _| bar.set_position(done as u64));
     bar.finish_and_clear();
     Ok(result?)
 }

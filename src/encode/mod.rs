@@ -17,10 +17,11 @@ pub struct EncodeReport {
 }
 
 /// Embeddings of `texts` (in order): cached ones from `cache`, the rest from the model.
-/// New vectors are added to the cache.
+/// New vectors are added to the cache. The encoder is only built (model loaded) when some
+/// text is not in the cache.
 pub fn embed(
     texts: &[String],
-    encoder: &mut Encoder,
+    make_encoder: impl FnOnce() -> Result<Encoder, BackendError>,
     mut cache: Option<&mut cache::Cache>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<(Vec<Vec<f32>>, EncodeReport), BackendError> {
@@ -31,7 +32,11 @@ pub fn embed(
     let from_cache = texts.len() - missing.len();
     let todo: Vec<String> = missing.iter().map(|&i| texts[i].clone()).collect();
     progress(from_cache, texts.len());
-    let (vectors, stats) = encoder.encode(&todo, &mut |done| progress(from_cache + done, texts.len()))?;
+    let (vectors, stats) = if todo.is_empty() {
+        (Vec::new(), EncodeStats::default())
+    } else {
+        make_encoder()?.encode(&todo, &mut |done| progress(from_cache + done, texts.len()))?
+    };
     let mut new_entries = Vec::with_capacity(vectors.len());
     for (&i, v) in missing.iter().zip(vectors) {
         new_entries.push((keys[i], v.clone()));
