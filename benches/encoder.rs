@@ -17,7 +17,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
     let threads: usize = value("--threads").map_or(2, |v| v.parse().expect("--threads N"));
-    let batch_tokens: usize = value("--batch-tokens").map_or(2048, |v| v.parse().expect("--batch-tokens N"));
+    let batch_tokens: usize = value("--batch-tokens").map_or(1024, |v| v.parse().expect("--batch-tokens N"));
     let texts: Vec<String> = match value("--texts") {
         Some(f) => std::fs::read_to_string(&f).expect("read --texts").lines().map(str::to_string).collect(),
         None => (0..1000)

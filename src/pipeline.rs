@@ -306,7 +306,8 @@ impl ModelInfo {
 fn sha256_file_cached(path: &Path, cache_dir: Option<&Path>) -> Result<String> {
     let Some(dir) = cache_dir else { return sha256_file(path) };
     let meta = std::fs::metadata(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
-    let mtime = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
+    let mtime =
+        meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
     let key = format!("{}|{}|{mtime}", std::fs::canonicalize(path).unwrap_or(path.to_path_buf()).display(), meta.len());
     let store = dir.join("file-sha256.json");
     let mut known: BTreeMap<String, String> =
@@ -357,7 +358,12 @@ fn encode_unique(
             cfg.device == crate::cli::args::Device::Cuda,
             model.hidden,
         )?;
-        Ok(Encoder { tokenizer, backend: Box::new(backend), batch_tokens: cfg.batch_tokens, prefix: model.prefix.clone() })
+        Ok(Encoder {
+            tokenizer,
+            backend: Box::new(backend),
+            batch_tokens: cfg.batch_tokens,
+            prefix: model.prefix.clone(),
+        })
     };
     let mut cache = match &cfg.cache_dir {
         Some(dir) => match Cache::open(dir, &model.cache_key(), model.hidden) {

@@ -151,7 +151,7 @@ pub struct RunArgs {
 
     /// Token budget of one encoder batch (padded tokens). Larger batches amortise
     /// overhead but pad more; results do not depend on it.
-    #[arg(long, value_name = "TOKENS", default_value_t = 2048)]
+    #[arg(long, value_name = "TOKENS", default_value_t = 1024)]
     pub batch_tokens: usize,
 
     /// Also write embeddings.parquet (text hash, text, language, embedding) for BI tools
@@ -188,7 +188,7 @@ mod tests {
         let Command::Run(r) = a.command else { panic!("not run") };
         assert_eq!(r.input.inputs.len(), 2);
         assert_eq!(r.input.period, Period::Week);
-        assert_eq!(r.batch_tokens, 2048);
+        assert_eq!(r.batch_tokens, 1024);
         assert_eq!(r.device, Device::Cpu);
     }
 

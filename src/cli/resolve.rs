@@ -82,7 +82,7 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig> {
     let threads = a.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     if a.batch_tokens < 16 {
         return Err(Error::Usage(format!(
-            "--batch-tokens {} is too small: use at least 16 (default 2048)",
+            "--batch-tokens {} is too small: use at least 16 (default 1024)",
             a.batch_tokens
         )));
     }

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use ort::session::builder::GraphOptimizationLevel;
-use ort::session::Session;
+use ort::session::{HasSelectedOutputs, OutputSelector, RunOptions, Session};
 use ort::value::TensorRef;
 
 use super::{Backend, BackendError, Batch};
@@ -32,6 +32,8 @@ fn environment(lib: &Path) -> Result<&'static ort::environment::Environment, Bac
 
 pub struct OrtBackend {
     session: Session,
+    /// Asks for the hidden states only (a graph may also compute a pooled output).
+    run_options: RunOptions<HasSelectedOutputs>,
     input_names: Vec<String>,
     output_name: String,
     hidden: usize,
@@ -71,7 +73,10 @@ impl OrtBackend {
             .cloned()
             .ok_or_else(|| BackendError::Start(format!("{} has no output", model.display())))?;
         let device = if cuda { "onnxruntime-cuda" } else { "onnxruntime-cpu" }.to_string();
-        Ok(OrtBackend { session, input_names, output_name, hidden, device })
+        let run_options = RunOptions::new()
+            .map_err(|e| BackendError::Start(e.to_string()))?
+            .with_outputs(OutputSelector::no_default().with(output_name.clone()));
+        Ok(OrtBackend { session, run_options, input_names, output_name, hidden, device })
     }
 }
 
@@ -133,7 +138,7 @@ impl Backend for OrtBackend {
             let t = TensorRef::from_array_view((shape, data)).map_err(err)?;
             inputs.push((name.clone(), t.into()));
         }
-        let outputs = self.session.run(inputs).map_err(err)?;
+        let outputs = self.session.run_with_options(inputs, &self.run_options).map_err(err)?;
         let (out_shape, data) = outputs[self.output_name.as_str()].try_extract_tensor::<f32>().map_err(err)?;
         let dims: Vec<i64> = out_shape.iter().copied().collect();
         if dims.len() != 3 || dims[2] as usize != self.hidden {
