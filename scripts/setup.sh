@@ -7,4 +7,6 @@ echo "== building verbatim (release; the first build compiles Polars and takes a
 cargo build --release
 echo "== installing models"
 bash scripts/fetch-models.sh
+echo "== training the default sentiment head (data/sentiment/, deterministic)"
+cargo run --release -q -- sentiment train --out models/sentiment-default
 echo "== done. Try: cargo run --release -q -- run data/sample_export.csv --out out/"

@@ -8,6 +8,7 @@
 //!   -> nps        NPS with margins by period and segment (Polars lazy)         nps/
 //!   -> text       normalise, language, clauses, dedupe                        text/
 //!   -> encode     one encoder pass per unique clause (batched, cached)        encode/ + infer/
+//!   -> sentiment  head on clause embeddings -> comment sentiment              sentiment/
 //!   -> outputs    Parquet tables, rejects.csv, run.json (atomic writes)       output/
 //! ```
 //!
@@ -24,6 +25,7 @@ pub mod nps;
 pub mod output;
 pub mod pipeline;
 pub mod schema;
+pub mod sentiment;
 pub mod text;
 pub mod validate;
 

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use verbatim::cli::args::{Args, Command, ModelsAction};
+use verbatim::cli::args::{Args, Command, ModelsAction, SentimentAction};
 use verbatim::cli::resolve::{self, Printer};
 use verbatim::{models, pipeline};
 
@@ -29,8 +29,16 @@ fn run(args: Args, printer: &Printer) -> anyhow::Result<u8> {
         }
         Command::Run(a) => {
             let cfg = resolve::run_config(&a)?;
-            set_threads(Some(cfg.threads));
+            set_threads(Some(cfg.encoder.threads));
             Ok(pipeline::run(&cfg, printer)?)
+        }
+        Command::Sentiment { action: SentimentAction::Train(a) } => {
+            set_threads(a.encoder.threads);
+            Ok(pipeline::sentiment_train(&a, printer)?)
+        }
+        Command::Sentiment { action: SentimentAction::Evaluate(a) } => {
+            set_threads(a.encoder.threads);
+            Ok(pipeline::sentiment_evaluate(&a, printer)?)
         }
         Command::Models { action: ModelsAction::List { models_dir } } => {
             let installed = models::list(&models_dir)?;

