@@ -407,7 +407,12 @@ pub fn embed_texts(
             enc.device == crate::cli::args::Device::Cuda,
             model.hidden,
         )?;
-        Ok(Encoder { tokenizer, backend: Box::new(backend), batch_tokens: enc.batch_tokens, prefix: model.prefix.clone() })
+        Ok(Encoder {
+            tokenizer,
+            backend: Box::new(backend),
+            batch_tokens: enc.batch_tokens,
+            prefix: model.prefix.clone(),
+        })
     };
     let mut cache = match &enc.cache_dir {
         Some(dir) => match Cache::open(dir, &model.cache_key(), model.hidden) {
@@ -451,11 +456,7 @@ fn labels(i: &crate::validate::Interned) -> Vec<&str> {
     (0..i.codes.len()).map(|k| i.get(k)).collect()
 }
 
-fn responses_frame(
-    r: &Responses,
-    p: &Prepared,
-    sentiments: &[Option<(&'static str, f32)>],
-) -> PolarsResult<DataFrame> {
+fn responses_frame(r: &Responses, p: &Prepared, sentiments: &[Option<(&'static str, f32)>]) -> PolarsResult<DataFrame> {
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
     let days: Vec<Option<i32>> = r.date.iter().map(|d| d.map(|d| (d - epoch).num_days() as i32)).collect();
     let mut cols = vec![
@@ -643,9 +644,9 @@ fn train_on(
 
 /// Neutral prior shift of the default head, chosen on the development sets of
 /// docs/QUALITY.md (model selection only; no weight is trained on them).
-pub const DEFAULT_NEUTRAL_BIAS: f32 = -2.5;
+pub const DEFAULT_NEUTRAL_BIAS: f32 = -2.0;
 /// L2 penalty of the default head (same selection).
-pub const DEFAULT_HEAD_L2: f64 = 0.6;
+pub const DEFAULT_HEAD_L2: f64 = 0.4;
 
 /// `verbatim sentiment train`.
 pub fn sentiment_train(a: &crate::cli::args::SentimentTrainArgs, printer: &Printer) -> Result<u8> {
@@ -706,8 +707,15 @@ pub fn sentiment_evaluate(a: &crate::cli::args::SentimentEvalArgs, printer: &Pri
             let head = sentiment::Head::load(&dir).map_err(Error::Usage)?;
             let l = read_labels(&a.labels)?;
             let (emb, _, _) = embed_texts(&enc, &l.texts, printer, "encoding")?;
-            let pred: Vec<usize> =
-                emb.iter().map(|e| sentiment::CLASSES.iter().position(|c| *c == sentiment::clause_label(&head.predict(e)).0).expect("a class")).collect();
+            let pred: Vec<usize> = emb
+                .iter()
+                .map(|e| {
+                    sentiment::CLASSES
+                        .iter()
+                        .position(|c| *c == sentiment::clause_label(&head.predict(e)).0)
+                        .expect("a class")
+                })
+                .collect();
             sentiment::metrics(&l.y, &pred)
         }
     };

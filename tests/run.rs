@@ -41,18 +41,33 @@ fn run_on_the_sample_writes_responses_and_reuses_the_cache() {
     ] {
         assert!(responses.column(c).is_ok(), "responses.parquet lacks {c}");
     }
-    // Every non-empty comment has a language; empty ones are flagged, not dropped.
+    // Every non-empty comment has a language and a sentiment; empty ones are flagged, not dropped.
     let status = responses.column("status").unwrap().str().unwrap().clone();
     let lang = responses.column("language").unwrap().str().unwrap().clone();
+    let sentiment = responses.column("sentiment").unwrap().str().unwrap().clone();
+    let score = responses.column("sentiment_score").unwrap().f32().unwrap().clone();
+    let nps_group = responses.column("nps_group").unwrap().str().unwrap().clone();
     let mut langs = std::collections::HashMap::new();
+    let mut by_group = std::collections::HashMap::new();
     for i in 0..responses.height() {
         match status.get(i).unwrap() {
-            "ok" => *langs.entry(lang.get(i).expect("a language for every comment")).or_insert(0) += 1,
-            "empty_comment" => assert!(lang.get(i).is_none()),
+            "ok" => {
+                *langs.entry(lang.get(i).expect("a language for every comment")).or_insert(0) += 1;
+                let s = sentiment.get(i).expect("a sentiment for every comment");
+                assert!(["negative", "neutral", "positive", "mixed"].contains(&s));
+                assert!((-1.0..=1.0).contains(&score.get(i).unwrap()));
+                *by_group.entry((nps_group.get(i).unwrap(), s)).or_insert(0) += 1;
+            }
+            "empty_comment" => assert!(lang.get(i).is_none() && sentiment.get(i).is_none()),
             other => panic!("unexpected status {other}"),
         }
     }
     assert!(langs["fr"] > 600 && langs["en"] > 400, "{langs:?}");
+    // Detractors mostly write negative comments, promoters positive ones; contrasts are mixed.
+    let get = |g: &'static str, s: &'static str| *by_group.get(&(g, s)).unwrap_or(&0);
+    assert!(get("detractor", "negative") > 5 * get("detractor", "positive"), "{by_group:?}");
+    assert!(get("promoter", "positive") > 5 * get("promoter", "negative"), "{by_group:?}");
+    assert!(get("passive", "mixed") > 50, "{by_group:?}");
 
     let run: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path("o1/run.json")).unwrap()).unwrap();

@@ -9,4 +9,5 @@ mod encoder;
 mod ingest;
 mod nps;
 mod run;
+mod sentiment;
 mod util;

@@ -218,12 +218,12 @@ pub struct SentimentTrainArgs {
     pub folds: usize,
 
     /// L2 penalty of the logistic regression (on standardised features; the loss is a
-    /// weighted mean, so the penalty does not depend on the number of rows) [default: 0.6
+    /// weighted mean, so the penalty does not depend on the number of rows) [default: 0.4
     /// for the default head, 0.1 with --labels].
     #[arg(long)]
     pub l2: Option<f64>,
 
-    /// Shift of the neutral logit [default: -2.5 for the default head (neutral is rare in
+    /// Shift of the neutral logit [default: -2 for the default head (neutral is rare in
     /// feedback), 0 with --labels (your labels set the prior)].
     #[arg(long, allow_hyphen_values = true)]
     pub neutral_bias: Option<f32>,

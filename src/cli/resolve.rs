@@ -109,13 +109,15 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig> {
 }
 
 /// A file shipped with the repository (data/..., models/...), looked up from the working
-/// directory, then beside the executable and its parents.
+/// directory, then beside the executable and its parents, then in the source tree the
+/// binary was built from (a target directory may live elsewhere, e.g. in a cache).
 pub fn find_repo_file(rel: &Path) -> Option<PathBuf> {
     if rel.exists() {
         return Some(rel.to_path_buf());
     }
-    let exe = std::env::current_exe().ok()?;
-    exe.ancestors().skip(1).map(|a| a.join(rel)).find(|p| p.exists())
+    let exe = std::env::current_exe().ok();
+    let beside = exe.iter().flat_map(|e| e.ancestors().skip(1)).map(|a| a.join(rel)).find(|p| p.exists());
+    beside.or_else(|| Some(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)).filter(|p| p.exists()))
 }
 
 /// `~/.cache/verbatim` (or `$XDG_CACHE_HOME/verbatim`).
@@ -148,9 +150,7 @@ pub fn find_ort_library(model_dir: &Path) -> Result<PathBuf> {
         return Ok(PathBuf::from(p));
     }
     let mut dirs: Vec<PathBuf> = model_dir.parent().map(|p| p.join("onnxruntime")).into_iter().collect();
-    if let Ok(exe) = std::env::current_exe() {
-        dirs.extend(exe.ancestors().skip(1).map(|a| a.join("models").join("onnxruntime")));
-    }
+    dirs.extend(find_repo_file(Path::new("models/onnxruntime")));
     for d in dirs {
         if let Ok(rd) = std::fs::read_dir(&d) {
             let mut libs: Vec<PathBuf> = rd

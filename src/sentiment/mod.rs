@@ -135,7 +135,8 @@ impl Head {
         let bytes = std::fs::read(&path).map_err(|e| {
             format!("{}: {e}. Run the setup command (scripts/setup.sh) or `verbatim sentiment train`", path.display())
         })?;
-        let head: Head = serde_json::from_slice(&bytes).map_err(|e| format!("{}: not a sentiment head: {e}", path.display()))?;
+        let head: Head =
+            serde_json::from_slice(&bytes).map_err(|e| format!("{}: not a sentiment head: {e}", path.display()))?;
         if head.format != FORMAT {
             return Err(format!("{}: format '{}', expected '{FORMAT}'", path.display(), head.format));
         }

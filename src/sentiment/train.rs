@@ -53,8 +53,10 @@ fn fit(x: &[Vec<f32>], y: &[usize], sample_w: &[f64], opts: &TrainOptions) -> Fi
         }
     }
     let std: Vec<f64> = var.iter().map(|s| (s / n.max(1) as f64).sqrt().max(1e-6)).collect();
-    let z: Vec<f32> =
-        x.iter().flat_map(|row| row.iter().zip(&mean).zip(&std).map(|((v, m), s)| ((*v as f64 - m) / s) as f32)).collect();
+    let z: Vec<f32> = x
+        .iter()
+        .flat_map(|row| row.iter().zip(&mean).zip(&std).map(|((v, m), s)| ((*v as f64 - m) / s) as f32))
+        .collect();
 
     // Class-balanced sample weights, normalised to sum to 1.
     let mut counts = [0f64; 3];
