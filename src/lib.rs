@@ -27,6 +27,7 @@ pub mod pipeline;
 pub mod schema;
 pub mod sentiment;
 pub mod text;
+pub mod themes;
 pub mod validate;
 
 pub use error::{Error, Result};

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use verbatim::cli::args::{Args, Command, ModelsAction, SentimentAction};
+use verbatim::cli::args::{Args, Command, ModelsAction, SentimentAction, ThemesAction};
 use verbatim::cli::resolve::{self, Printer};
 use verbatim::{models, pipeline};
 
@@ -39,6 +39,14 @@ fn run(args: Args, printer: &Printer) -> anyhow::Result<u8> {
         Command::Sentiment { action: SentimentAction::Evaluate(a) } => {
             set_threads(a.encoder.threads);
             Ok(pipeline::sentiment_evaluate(&a, printer)?)
+        }
+        Command::Themes { action: ThemesAction::Train(a) } => {
+            set_threads(a.encoder.threads);
+            Ok(pipeline::themes_train(&a, printer)?)
+        }
+        Command::Themes { action: ThemesAction::Evaluate(a) } => {
+            set_threads(a.encoder.threads);
+            Ok(pipeline::themes_evaluate(&a, printer)?)
         }
         Command::Models { action: ModelsAction::List { models_dir } } => {
             let installed = models::list(&models_dir)?;

@@ -17,6 +17,7 @@ use crate::output::{csv_out, Staged};
 use crate::schema::{self, columns as c, ColumnMapping};
 use crate::sentiment;
 use crate::text::{self, Prepared};
+use crate::themes;
 use crate::validate::{self, Counts, Reject, Responses};
 use crate::{Error, Result};
 
@@ -213,11 +214,33 @@ pub fn run(cfg: &RunConfig, printer: &Printer) -> Result<u8> {
         report.seconds,
         if report.seconds > 0.0 { report.encoded as f64 / report.seconds } else { 0.0 }
     ));
-    let sentiments = timings.time("sentiment", || comment_sentiments(&head, &model, &prepared, &embeddings))?;
+    let (clause_probs, sentiments) =
+        timings.time("sentiment", || comment_sentiments(&head, &model, &prepared, &embeddings))?;
+    let assigner = build_assigner(cfg, &model, printer)?;
+    let clause_themes: Vec<Vec<(usize, f32)>> = timings.time("themes", || {
+        use rayon::prelude::*;
+        Ok(prepared.unique.par_iter().zip(&embeddings).map(|(t, e)| assigner.assign(t, e)).collect())
+    })?;
+    let theme_ids: Vec<&str> = assigner.themes().iter().map(|t| t.id.as_str()).collect();
 
     let t = Instant::now();
     let mut staged = Staged::new(&cfg.out)?;
-    staged.stage_parquet("responses.parquet", &mut responses_frame(&loaded.responses, &prepared, &sentiments)?)?;
+    let mut mentions = mentions_frame(&loaded.responses, &prepared, &clause_probs, &clause_themes, &theme_ids)?;
+    let themes_of: Vec<Vec<&str>> = prepared
+        .comments
+        .iter()
+        .map(|c| {
+            let mut t: Vec<usize> = c.clauses.iter().flat_map(|&u| clause_themes[u].iter().map(|x| x.0)).collect();
+            t.sort();
+            t.dedup();
+            t.into_iter().map(|i| theme_ids[i]).collect()
+        })
+        .collect();
+    let mut responses = responses_frame(&loaded.responses, &prepared, &sentiments)?;
+    let lists: Vec<Series> = themes_of.iter().map(|t| Series::new("".into(), t)).collect();
+    responses.with_column(Column::new(c::THEMES.into(), lists).cast(&DataType::List(Box::new(DataType::String)))?)?;
+    staged.stage_parquet("responses.parquet", &mut responses)?;
+    staged.stage_parquet("mentions.parquet", &mut mentions)?;
     staged.stage_parquet("nps.parquet", &mut nps::nps_frame(&rows)?)?;
     staged.stage_bytes("rejects.csv", &csv_out::rejects_csv(&loaded.rejects))?;
     if cfg.write_embeddings {
@@ -267,13 +290,14 @@ pub fn run(cfg: &RunConfig, printer: &Printer) -> Result<u8> {
     Ok(exit_code(&cfg.input, &loaded.counts))
 }
 
-/// Comment sentiment from clause sentiment (None for empty comments).
+/// Clause probabilities, and comment sentiment from them (None for empty comments).
+#[allow(clippy::type_complexity)]
 fn comment_sentiments(
     head: &sentiment::Head,
     model: &ModelInfo,
     prepared: &Prepared,
     embeddings: &[Vec<f32>],
-) -> Result<Vec<Option<(&'static str, f32)>>> {
+) -> Result<(Vec<[f32; 3]>, Vec<Option<(&'static str, f32)>>)> {
     if head.encoder != model.cache_key() {
         return Err(Error::Usage(format!(
             "the sentiment head was trained on another encoder (key {}, this one is {}): retrain it with \
@@ -285,7 +309,7 @@ fn comment_sentiments(
     }
     use rayon::prelude::*;
     let probs: Vec<[f32; 3]> = embeddings.par_iter().map(|e| head.predict(e)).collect();
-    Ok(prepared
+    let comments = prepared
         .comments
         .iter()
         .map(|c| {
@@ -293,7 +317,43 @@ fn comment_sentiments(
                 c.clauses.iter().map(|&u| (probs[u], prepared.unique[u].chars().count() as f32)).collect();
             sentiment::aggregate(&clauses)
         })
-        .collect())
+        .collect();
+    Ok((probs, comments))
+}
+
+/// mentions.parquet: one row per (response, clause, theme).
+fn mentions_frame(
+    r: &Responses,
+    p: &Prepared,
+    clause_probs: &[[f32; 3]],
+    clause_themes: &[Vec<(usize, f32)>],
+    theme_ids: &[&str],
+) -> PolarsResult<DataFrame> {
+    let (mut rid, mut theme, mut clause, mut sent, mut conf, mut idx) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (i, c) in p.comments.iter().enumerate() {
+        for (k, &u) in c.clauses.iter().enumerate() {
+            for &(t, confidence) in &clause_themes[u] {
+                rid.push(r.response_id.get(i));
+                theme.push(theme_ids[t]);
+                clause.push(p.unique[u].as_str());
+                sent.push(sentiment::clause_label(&clause_probs[u]).0);
+                conf.push((confidence * 1e4).round() / 1e4);
+                idx.push(k as u32);
+            }
+        }
+    }
+    DataFrame::new(
+        rid.len(),
+        vec![
+            Column::new(c::RESPONSE_ID.into(), rid),
+            Column::new(c::THEME.into(), theme),
+            Column::new(c::CLAUSE.into(), clause),
+            Column::new(c::CLAUSE_INDEX.into(), idx),
+            Column::new(c::SENTIMENT.into(), sent),
+            Column::new(c::CONFIDENCE.into(), conf),
+        ],
+    )
 }
 
 /// Encoder files and their checksums (the cache key).
@@ -718,6 +778,250 @@ pub fn sentiment_evaluate(a: &crate::cli::args::SentimentEvalArgs, printer: &Pri
                 .collect();
             sentiment::metrics(&l.y, &pred)
         }
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&metrics).expect("metrics serialise"));
+    } else {
+        print!("{}", metrics.render());
+    }
+    Ok(0)
+}
+
+/// Coded verbatims with their themes (ids joined by ';', possibly none).
+pub struct Coded {
+    pub texts: Vec<String>,
+    pub themes: Vec<Vec<String>>,
+}
+
+pub fn read_examples(path: &Path) -> Result<Coded> {
+    let table = ingest::read_input(path, &ingest::ReadOptions::default())?;
+    let find = |name: &str| table.headers.iter().position(|h| schema::mapping::fold(h.trim()) == name);
+    let (Some(t), Some(th)) = (find("text"), find("themes")) else {
+        return Err(Error::input(
+            path,
+            format!(
+                "coded verbatims need columns 'text' and 'themes' (theme ids joined by ';'); found {}",
+                table.headers.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    };
+    let mut out = Coded { texts: Vec::new(), themes: Vec::new() };
+    for r in 0..table.n_rows() {
+        let text = text::normalize::normalize(table.columns[t].get(r));
+        if text.is_empty() {
+            continue;
+        }
+        let mut ids: Vec<String> =
+            table.columns[th].get(r).split(';').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+        ids.sort();
+        ids.dedup();
+        out.texts.push(text);
+        out.themes.push(ids);
+    }
+    if out.texts.is_empty() {
+        return Err(Error::input(path, "no row with a text"));
+    }
+    Ok(out)
+}
+
+/// Assigns themes to clauses.
+pub enum Assigner {
+    ZeroShot(themes::ZeroShot),
+    Learnt(themes::learn::ThemeModel),
+}
+
+impl Assigner {
+    pub fn themes(&self) -> &[themes::ThemeInfo] {
+        match self {
+            Assigner::ZeroShot(z) => &z.themes,
+            Assigner::Learnt(m) => &m.themes,
+        }
+    }
+
+    pub fn assign(&self, text: &str, e: &[f32]) -> Vec<(usize, f32)> {
+        match self {
+            Assigner::ZeroShot(z) => z.assign(text, e),
+            Assigner::Learnt(m) => m.assign(e),
+        }
+    }
+}
+
+fn load_taxonomy(path: &Path) -> Result<themes::Taxonomy> {
+    themes::Taxonomy::load(path).map_err(Error::Usage)
+}
+
+fn zero_shot(
+    taxonomy: &themes::Taxonomy,
+    settings: themes::ZeroShotSettings,
+    enc: &EncoderConfig,
+    printer: &Printer,
+) -> Result<themes::ZeroShot> {
+    themes::ZeroShot::new(taxonomy, settings, |texts| {
+        embed_texts(enc, texts, printer, "theme prototypes").map(|(e, _, _)| e)
+    })
+}
+
+/// Train a theme model on coded examples; themes = taxonomy leaves, then example themes
+/// absent from the taxonomy.
+pub fn train_themes(
+    coded: &Coded,
+    taxonomy: Option<&themes::Taxonomy>,
+    enc: &EncoderConfig,
+    opts: &themes::learn::LearnOptions,
+    printer: &Printer,
+    folds: Option<usize>,
+) -> Result<(Option<themes::learn::ThemeModel>, Option<themes::ThemeMetrics>)> {
+    let mut infos: Vec<themes::ThemeInfo> = Vec::new();
+    let mut proto: Vec<Option<Vec<f32>>> = Vec::new();
+    if let Some(t) = taxonomy {
+        let z = zero_shot(t, Default::default(), enc, printer)?;
+        for (info, ps) in z.themes.iter().zip(&z.prototypes) {
+            infos.push(info.clone());
+            let mut m = vec![0f32; ps.first().map_or(0, Vec::len)];
+            ps.iter().for_each(|p| m.iter_mut().zip(p).for_each(|(a, b)| *a += b));
+            proto.push(Some(m));
+        }
+    }
+    for ids in &coded.themes {
+        for id in ids {
+            if !infos.iter().any(|t| &t.id == id) {
+                infos.push(themes::ThemeInfo { id: id.clone(), label: id.clone(), parent: None });
+                proto.push(None);
+            }
+        }
+    }
+    if infos.is_empty() {
+        return Err(Error::Usage("the examples name no theme: fill the 'themes' column (ids joined by ';')".into()));
+    }
+    let y: Vec<Vec<usize>> = coded
+        .themes
+        .iter()
+        .map(|ids| ids.iter().filter_map(|id| infos.iter().position(|t| &t.id == id)).collect())
+        .collect();
+    let (emb, _, model_info) = embed_texts(enc, &coded.texts, printer, "encoding examples")?;
+    if let Some(k) = folds {
+        let m = themes::learn::cross_validate(&coded.texts, &emb, &y, &infos, &proto, opts, k.max(2));
+        return Ok((None, Some(m)));
+    }
+    let mut model = themes::learn::train(&coded.texts, &emb, &y, &infos, &proto, opts);
+    model.encoder = model_info.cache_key();
+    Ok((Some(model), None))
+}
+
+fn build_assigner(cfg: &RunConfig, model: &ModelInfo, printer: &Printer) -> Result<Assigner> {
+    use crate::cli::resolve::ThemeSource;
+    Ok(match &cfg.themes {
+        ThemeSource::Taxonomy(p) => {
+            Assigner::ZeroShot(zero_shot(&load_taxonomy(p)?, cfg.zero_shot, &cfg.encoder, printer)?)
+        }
+        ThemeSource::Examples { examples, taxonomy } => {
+            let tax = taxonomy.as_deref().map(load_taxonomy).transpose()?;
+            let coded = read_examples(examples)?;
+            let (m, _) = train_themes(&coded, tax.as_ref(), &cfg.encoder, &Default::default(), printer, None)?;
+            Assigner::Learnt(m.expect("training without folds returns a model"))
+        }
+        ThemeSource::Model(dir) => {
+            let path = dir.join("model.json");
+            let bytes = std::fs::read(&path).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
+            let m: themes::learn::ThemeModel = serde_json::from_slice(&bytes)
+                .map_err(|e| Error::Usage(format!("{}: not a themes model: {e}", path.display())))?;
+            if m.encoder != model.cache_key() {
+                return Err(Error::Usage(format!(
+                    "{} was trained on another encoder: retrain it with `verbatim themes train`",
+                    path.display()
+                )));
+            }
+            Assigner::Learnt(m)
+        }
+    })
+}
+
+/// `verbatim themes train`.
+pub fn themes_train(a: &crate::cli::args::ThemesTrainArgs, printer: &Printer) -> Result<u8> {
+    let enc = crate::cli::resolve::encoder_config(&a.encoder)?;
+    let tax = a.taxonomy.as_deref().map(load_taxonomy).transpose()?;
+    let coded = read_examples(&a.examples)?;
+    printer.note(format!("{}: {} coded verbatims", a.examples.display(), coded.texts.len()));
+    let opts = themes::learn::LearnOptions { l2: a.l2, ..Default::default() };
+    let (model, _) = train_themes(&coded, tax.as_ref(), &enc, &opts, printer, None)?;
+    let model = model.expect("training without folds returns a model");
+    let mut staged = Staged::new(&a.out)?;
+    staged.stage_json("model.json", &model)?;
+    staged.stage_json(
+        "MANIFEST",
+        &json!({
+            "name": "verbatim themes model",
+            "format": themes::learn::FORMAT,
+            "verbatim_version": env!("CARGO_PKG_VERSION"),
+            "encoder": model.encoder,
+            "examples": { "file": a.examples.display().to_string(), "sha256": sha256_file(&a.examples)?, "rows": coded.texts.len() },
+            "taxonomy": a.taxonomy.as_ref().map(|p| p.display().to_string()),
+            "themes": model.themes,
+            "thresholds": model.thresholds,
+            "options": opts,
+        }),
+    )?;
+    staged.commit()?;
+    printer.note(format!("wrote {}/model.json and MANIFEST ({} themes)", a.out.display(), model.themes.len()));
+    Ok(0)
+}
+
+/// `verbatim themes evaluate`.
+pub fn themes_evaluate(a: &crate::cli::args::ThemesEvalArgs, printer: &Printer) -> Result<u8> {
+    let enc = crate::cli::resolve::encoder_config(&a.encoder)?;
+    let tax = a.taxonomy.as_deref().map(load_taxonomy).transpose()?;
+    let coded = read_examples(&a.examples)?;
+    let metrics = if a.zero_shot {
+        let tax = tax.ok_or_else(|| Error::Usage("--zero-shot needs --taxonomy FILE".into()))?;
+        let settings = themes::ZeroShotSettings {
+            min_similarity: a.min_similarity,
+            margin: a.similarity_margin,
+            distinctiveness: a.distinctiveness,
+        };
+        let z = zero_shot(&tax, settings, &enc, printer)?;
+        // Zero-shot works on clauses, as in a run: a text's themes are its clauses' themes.
+        let clauses: Vec<Vec<String>> =
+            coded.texts.iter().map(|t| text::clauses::split(t).into_iter().map(str::to_string).collect()).collect();
+        let flat: Vec<String> = clauses.iter().flatten().cloned().collect();
+        let (emb, _, _) = embed_texts(&enc, &flat, printer, "encoding clauses")?;
+        let mut k = 0;
+        let pred: Vec<Vec<usize>> = clauses
+            .iter()
+            .map(|cs| {
+                let mut ts: Vec<usize> = cs
+                    .iter()
+                    .flat_map(|c| {
+                        k += 1;
+                        z.assign(c, &emb[k - 1]).into_iter().map(|x| x.0)
+                    })
+                    .collect();
+                ts.sort();
+                ts.dedup();
+                ts
+            })
+            .collect();
+        let ids: Vec<String> = z.themes.iter().map(|t| t.id.clone()).collect();
+        let gold: Vec<Vec<usize>> =
+            coded.themes.iter().map(|g| g.iter().filter_map(|id| ids.iter().position(|x| x == id)).collect()).collect();
+        let unknown: std::collections::BTreeSet<&String> =
+            coded.themes.iter().flatten().filter(|id| !ids.contains(id)).collect();
+        if !unknown.is_empty() {
+            printer.note(format!("themes of the examples absent from the taxonomy (counted as missed): {unknown:?}"));
+        }
+        let mut m = themes::theme_metrics(&ids, &gold, &pred);
+        // Gold mentions of unknown themes are misses.
+        let missed: usize = coded.themes.iter().flatten().filter(|id| !ids.contains(id)).count();
+        if missed > 0 {
+            let tp = m.micro_recall * m.per_theme.iter().map(|x| x.4).sum::<usize>() as f64;
+            let support = m.per_theme.iter().map(|x| x.4).sum::<usize>() + missed;
+            m.micro_recall = tp / support as f64;
+            let (p, r) = (m.micro_precision, m.micro_recall);
+            m.micro_f1 = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
+        }
+        m
+    } else {
+        let opts = themes::learn::LearnOptions { l2: a.l2, ..Default::default() };
+        train_themes(&coded, tax.as_ref(), &enc, &opts, printer, Some(a.folds))?.1.expect("cross-validation ran")
     };
     if a.json {
         println!("{}", serde_json::to_string_pretty(&metrics).expect("metrics serialise"));

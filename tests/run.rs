@@ -21,7 +21,7 @@ fn run_on_the_sample_writes_responses_and_reuses_the_cache() {
     let o = dir.ok(&a1.iter().map(String::as_str).collect::<Vec<_>>());
     let log = stderr(&o);
     assert!(log.contains("rows read 2001 = accepted 1994 + rejected 6 + duplicates 1"), "{log}");
-    for f in ["responses.parquet", "nps.parquet", "rejects.csv", "run.json", "embeddings.parquet"] {
+    for f in ["responses.parquet", "mentions.parquet", "nps.parquet", "rejects.csv", "run.json", "embeddings.parquet"] {
         assert!(dir.path("o1").join(f).is_file(), "{f} written");
     }
     let responses = read_parquet(&dir.path("o1/responses.parquet"));
@@ -116,7 +116,7 @@ fn run_is_deterministic_across_threads_and_batch_sizes() {
         "512",
     ]);
     dir.ok(&["run", &s, "--out", "t2", "--model", &model, "--no-cache", "--threads", "2", "--write-embeddings"]);
-    for f in ["responses.parquet", "nps.parquet"] {
+    for f in ["responses.parquet", "nps.parquet", "mentions.parquet"] {
         let a = read_parquet(&dir.path("t1").join(f));
         let b = read_parquet(&dir.path("t2").join(f));
         assert!(a.equals_missing(&b), "{f} differs between --threads 1 and 2");

@@ -10,4 +10,5 @@ mod ingest;
 mod nps;
 mod run;
 mod sentiment;
+mod themes;
 mod util;

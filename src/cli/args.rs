@@ -50,6 +50,11 @@ pub enum Command {
         #[command(subcommand)]
         action: SentimentAction,
     },
+    /// Themes: learn them from coded verbatims, or measure an assignment.
+    Themes {
+        #[command(subcommand)]
+        action: ThemesAction,
+    },
     /// Obtain or verify the default models in models/.
     Models {
         #[command(subcommand)]
@@ -171,6 +176,35 @@ pub struct RunArgs {
     #[command(flatten)]
     pub encoder: EncoderArgs,
 
+    /// Theme taxonomy (themes.toml). With none of --taxonomy, --examples, --themes-model,
+    /// the shipped data/themes.toml is used.
+    #[arg(long, value_name = "FILE")]
+    pub taxonomy: Option<PathBuf>,
+
+    /// Hand-coded verbatims (coded.csv: text, themes separated by ';') to learn themes from,
+    /// trained at the start of the run.
+    #[arg(long, value_name = "FILE")]
+    pub examples: Option<PathBuf>,
+
+    /// Theme classifier made by `verbatim themes train`.
+    #[arg(long, value_name = "DIR", conflicts_with = "examples")]
+    pub themes_model: Option<PathBuf>,
+
+    /// Zero-shot: least cosine between a clause and a theme prototype to assign the theme
+    /// without a keyword.
+    #[arg(long, default_value_t = 0.88)]
+    pub min_similarity: f32,
+
+    /// Zero-shot: a theme is assigned by similarity only when within this distance of the
+    /// clause's best theme.
+    #[arg(long, default_value_t = 0.01)]
+    pub similarity_margin: f32,
+
+    /// Zero-shot: least lead of a theme's similarity over the clause's mean similarity to
+    /// all themes (generic clauses get no theme).
+    #[arg(long, default_value_t = 0.03)]
+    pub distinctiveness: f32,
+
     /// Sentiment head (made by `verbatim sentiment train`; default: the head trained at setup).
     #[arg(long, value_name = "DIR", default_value = "models/sentiment-default")]
     pub sentiment_model: PathBuf,
@@ -192,6 +226,69 @@ pub enum SentimentAction {
     /// precision / recall, confusion matrix. With --cv K, measures instead a head trained
     /// on this file (k-fold cross-validation, the file's rows held out in turn).
     Evaluate(SentimentEvalArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ThemesAction {
+    /// Learn themes from coded verbatims (coded.csv: `text`, `themes` joined by ';') and
+    /// write the classifier to --out (model.json, MANIFEST). Themes of the examples that are
+    /// not in the taxonomy are learnt too.
+    Train(ThemesTrainArgs),
+    /// Measure theme assignment on coded verbatims: k-fold cross-validated precision /
+    /// recall / F1 per theme, micro and macro. With --zero-shot, measures the taxonomy
+    /// alone (no training).
+    Evaluate(ThemesEvalArgs),
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+pub struct ThemesTrainArgs {
+    /// Coded verbatims with columns `text` and `themes`.
+    #[arg(long, value_name = "FILE")]
+    pub examples: PathBuf,
+    /// Taxonomy whose texts seed each theme's prototype.
+    #[arg(long, value_name = "FILE")]
+    pub taxonomy: Option<PathBuf>,
+    /// Output directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// L2 penalty of the per-theme logistic regressions.
+    #[arg(long, default_value_t = 0.05)]
+    pub l2: f64,
+    #[command(flatten)]
+    pub encoder: EncoderArgs,
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+pub struct ThemesEvalArgs {
+    /// Coded verbatims with columns `text` and `themes`.
+    #[arg(long, value_name = "FILE")]
+    pub examples: PathBuf,
+    /// Taxonomy (required with --zero-shot).
+    #[arg(long, value_name = "FILE")]
+    pub taxonomy: Option<PathBuf>,
+    /// Measure zero-shot assignment from the taxonomy alone.
+    #[arg(long)]
+    pub zero_shot: bool,
+    /// Folds of the cross-validation.
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// L2 penalty of the per-theme logistic regressions.
+    #[arg(long, default_value_t = 0.05)]
+    pub l2: f64,
+    /// Zero-shot least similarity (see `run --help`).
+    #[arg(long, default_value_t = 0.88)]
+    pub min_similarity: f32,
+    /// Zero-shot similarity margin (see `run --help`).
+    #[arg(long, default_value_t = 0.01)]
+    pub similarity_margin: f32,
+    /// Zero-shot distinctiveness (see `run --help`).
+    #[arg(long, default_value_t = 0.03)]
+    pub distinctiveness: f32,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub encoder: EncoderArgs,
 }
 
 #[derive(Debug, Clone, ClapArgs)]

@@ -54,11 +54,24 @@ pub struct EncoderConfig {
     pub device: Device,
 }
 
+/// Where a run's themes come from (DESIGN.md "Which themes a run uses").
+#[derive(Debug, Clone)]
+pub enum ThemeSource {
+    /// Zero-shot from a taxonomy (the shipped data/themes.toml when nothing is given).
+    Taxonomy(PathBuf),
+    /// Learnt at the start of the run from coded examples (and the taxonomy, if given).
+    Examples { examples: PathBuf, taxonomy: Option<PathBuf> },
+    /// A classifier made by `verbatim themes train`.
+    Model(PathBuf),
+}
+
 #[derive(Debug, Clone)]
 pub struct RunConfig {
     pub input: InputConfig,
     pub out: PathBuf,
     pub encoder: EncoderConfig,
+    pub themes: ThemeSource,
+    pub zero_shot: crate::themes::ZeroShotSettings,
     /// Sentiment head directory (head.json).
     pub sentiment_model: PathBuf,
     pub write_embeddings: bool,
@@ -103,6 +116,21 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig> {
         input: input_config(&a.input),
         out: a.out.clone(),
         encoder: encoder_config(&a.encoder)?,
+        themes: match (&a.themes_model, &a.examples, &a.taxonomy) {
+            (Some(m), _, _) => ThemeSource::Model(find_model_dir(m)?),
+            (None, Some(e), t) => ThemeSource::Examples { examples: e.clone(), taxonomy: t.clone() },
+            (None, None, Some(t)) => ThemeSource::Taxonomy(t.clone()),
+            (None, None, None) => {
+                ThemeSource::Taxonomy(find_repo_file(Path::new("data/themes.toml")).ok_or_else(|| {
+                    Error::Usage("data/themes.toml (the default taxonomy) not found: pass --taxonomy FILE".into())
+                })?)
+            }
+        },
+        zero_shot: crate::themes::ZeroShotSettings {
+            min_similarity: a.min_similarity,
+            margin: a.similarity_margin,
+            distinctiveness: a.distinctiveness,
+        },
         sentiment_model: find_model_dir(&a.sentiment_model)?,
         write_embeddings: a.write_embeddings,
     })

@@ -1,0 +1,166 @@
+//! themes.toml: the user's taxonomy, validated with errors that name the theme and the fix.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// Texts of one theme in one language.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LangTexts {
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub examples: Vec<String>,
+}
+
+impl LangTexts {
+    fn is_empty(&self) -> bool {
+        self.description.as_deref().is_none_or(|d| d.trim().is_empty())
+            && self.keywords.is_empty()
+            && self.examples.is_empty()
+    }
+}
+
+/// One theme of the taxonomy.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Theme {
+    pub id: String,
+    pub label: String,
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// Per language code ("fr", "en", ...).
+    #[serde(flatten)]
+    pub languages: BTreeMap<String, LangTexts>,
+}
+
+impl Theme {
+    pub fn keywords(&self) -> impl Iterator<Item = &str> {
+        self.languages.values().flat_map(|l| l.keywords.iter().map(String::as_str))
+    }
+
+    /// Texts that describe the theme, embedded as its prototypes: descriptions, examples,
+    /// and the keyword list of each language.
+    pub fn prototype_texts(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for l in self.languages.values() {
+            out.extend(l.description.iter().filter(|d| !d.trim().is_empty()).cloned());
+            out.extend(l.examples.iter().cloned());
+            if !l.keywords.is_empty() {
+                out.push(l.keywords.join(", "));
+            }
+        }
+        out
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct File {
+    #[serde(default)]
+    theme: Vec<Theme>,
+}
+
+/// A validated taxonomy.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Taxonomy {
+    pub themes: Vec<Theme>,
+}
+
+impl Taxonomy {
+    pub fn load(path: &Path) -> Result<Taxonomy, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    pub fn parse(text: &str) -> Result<Taxonomy, String> {
+        let file: File = toml::from_str(text).map_err(|e| format!("not a valid themes.toml: {e}"))?;
+        let t = Taxonomy { themes: file.theme };
+        t.validate()?;
+        Ok(t)
+    }
+
+    /// Duplicate ids, unknown or cyclic parents, and themes with nothing to match on.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.themes.is_empty() {
+            return Err("no [[theme]] entry: add at least one theme with an id, a label and texts".into());
+        }
+        let mut ids = HashSet::new();
+        for t in &self.themes {
+            if t.id.trim().is_empty() || t.id.contains(';') {
+                return Err(format!("theme '{}' (label '{}'): an id must be non-empty and hold no ';'", t.id, t.label));
+            }
+            if !ids.insert(t.id.as_str()) {
+                return Err(format!("theme id '{}' is used twice: give each theme its own id", t.id));
+            }
+        }
+        for t in &self.themes {
+            if let Some(p) = &t.parent {
+                if !ids.contains(p.as_str()) {
+                    return Err(format!(
+                        "theme '{}': parent '{p}' is not a theme id; add a theme '{p}' or fix the parent",
+                        t.id
+                    ));
+                }
+            }
+            let has_children = self.themes.iter().any(|c| c.parent.as_deref() == Some(&t.id));
+            if !has_children && t.languages.values().all(LangTexts::is_empty) {
+                return Err(format!(
+                    "theme '{}' has nothing to match on: give it, under [theme.fr] or [theme.en], a description, \
+                     keywords or examples",
+                    t.id
+                ));
+            }
+            // Parent chains end.
+            let mut seen = HashSet::new();
+            let mut cur = Some(t);
+            while let Some(c) = cur {
+                if !seen.insert(c.id.as_str()) {
+                    return Err(format!("theme '{}': its parents form a cycle; one theme must have no parent", t.id));
+                }
+                cur = c.parent.as_ref().and_then(|p| self.themes.iter().find(|x| &x.id == p));
+            }
+        }
+        Ok(())
+    }
+
+    /// Themes that clauses are assigned to: those without children (parents are rolled up).
+    pub fn leaves(&self) -> Vec<&Theme> {
+        self.themes.iter().filter(|t| !self.themes.iter().any(|c| c.parent.as_deref() == Some(&t.id))).collect()
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Theme> {
+        self.themes.iter().find(|t| t.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_taxonomy_is_valid() {
+        let t = Taxonomy::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/themes.toml")).unwrap();
+        assert!(t.leaves().len() >= 10);
+        assert!(t.leaves().iter().all(|l| l.parent.is_none() || t.get(l.parent.as_deref().unwrap()).is_some()));
+    }
+
+    #[test]
+    fn validation_errors_name_the_theme_and_the_fix() {
+        let dup = "[[theme]]\nid='a'\nlabel='A'\n[theme.en]\nkeywords=['x']\n[[theme]]\nid='a'\nlabel='B'\n[theme.en]\nkeywords=['y']\n";
+        assert!(Taxonomy::parse(dup).unwrap_err().contains("theme id 'a' is used twice"));
+        let parent = "[[theme]]\nid='a'\nlabel='A'\nparent='zz'\n[theme.en]\nkeywords=['x']\n";
+        let e = Taxonomy::parse(parent).unwrap_err();
+        assert!(e.contains("theme 'a': parent 'zz' is not a theme id"), "{e}");
+        let empty = "[[theme]]\nid='a'\nlabel='A'\n";
+        let e = Taxonomy::parse(empty).unwrap_err();
+        assert!(e.contains("theme 'a' has nothing to match on") && e.contains("[theme.fr]"), "{e}");
+        let cycle = "[[theme]]\nid='a'\nlabel='A'\nparent='b'\n[theme.en]\nkeywords=['x']\n[[theme]]\nid='b'\nlabel='B'\nparent='a'\n[theme.en]\nkeywords=['y']\n";
+        assert!(Taxonomy::parse(cycle).unwrap_err().contains("cycle"));
+        assert!(Taxonomy::parse("").unwrap_err().contains("no [[theme]]"));
+        let typo = "[[theme]]\nid='a'\nlabel='A'\n[theme.en]\nkeyword=['x']\n";
+        assert!(Taxonomy::parse(typo).unwrap_err().contains("keyword"));
+    }
+}

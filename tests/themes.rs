@@ -1,0 +1,95 @@
+//! Themes with the real encoder: zero-shot from the shipped taxonomy in a run, and a model
+//! learnt from coded verbatims (train / evaluate / run --themes-model), deterministic.
+
+use crate::util::*;
+
+fn coded() -> String {
+    let rows = [
+        ("Trop cher pour ce que c'est", "price"),
+        ("Le prix a encore augmenté", "price"),
+        ("The price went up again", "price"),
+        ("Way too expensive", "price"),
+        ("L'abonnement coûte une fortune", "price"),
+        ("Prices are outrageous", "price"),
+        ("Personne ne répond au téléphone", "support_wait"),
+        ("45 minutes d'attente", "support_wait"),
+        ("I was on hold for an hour", "support_wait"),
+        ("Nobody answers my emails", "support_wait"),
+        ("Impossible de joindre le service client", "support_wait"),
+        ("Still waiting for a call back", "support_wait"),
+        ("L'appli plante tout le temps", "app"),
+        ("The app crashes on startup", "app"),
+        ("Impossible de me connecter à l'application", "app"),
+        ("The website is so slow", "app"),
+        ("Le site bugue au paiement", "app"),
+        ("I can't log in to the app", "app"),
+        ("Trop cher et l'appli plante", "price;app"),
+        ("Expensive and nobody answers the phone", "price;support_wait"),
+        ("Très bien", ""),
+        ("Nothing to say", ""),
+    ];
+    let mut s = String::from("text,themes,sentiment\n");
+    for (t, th) in rows {
+        s.push_str(&format!("\"{t}\",{th},\n"));
+    }
+    s
+}
+
+#[test]
+fn themes_train_evaluate_and_run_with_the_model() {
+    let dir = Dir::new();
+    dir.write("coded.csv", coded());
+    let model = model_dir().display().to_string();
+    let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("verbatim-test-cache");
+    let cache = cache.to_str().unwrap();
+    let common = ["--model", model.as_str(), "--cache-dir", cache];
+    let with = |args: &[&str]| -> Vec<String> { args.iter().chain(common.iter()).map(|s| s.to_string()).collect() };
+    let run = |args: Vec<String>| dir.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+
+    run(with(&["themes", "train", "--examples", "coded.csv", "--out", "m1", "--threads", "1"]));
+    run(with(&["themes", "train", "--examples", "coded.csv", "--out", "m2", "--threads", "2"]));
+    let a = std::fs::read(dir.path("m1/model.json")).unwrap();
+    let b = std::fs::read(dir.path("m2/model.json")).unwrap();
+    assert!(a == b, "a trained model does not depend on the thread count");
+    let m: serde_json::Value = serde_json::from_slice(&a).unwrap();
+    let ids: Vec<&str> = m["themes"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["price", "support_wait", "app"], "themes of the examples in order of appearance");
+
+    let o = run(with(&["themes", "evaluate", "--examples", "coded.csv", "--folds", "3", "--json"]));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["n"], 22);
+    assert!(v["micro_f1"].as_f64().unwrap() > 0.6, "{v}");
+    assert_eq!(v["per_theme"].as_array().unwrap().len(), 3);
+
+    // A run with the model: themes column and mentions with clause and sentiment.
+    dir.write(
+        "export.csv",
+        "id,score,comment\n1,2,\"Trop cher, et l'appli plante\"\n2,9,Très bien\n3,4,Nobody answers the phone\n",
+    );
+    run(with(&["run", "export.csv", "--out", "o", "--themes-model", "m1"]));
+    let responses = read_parquet(&dir.path("o/responses.parquet"));
+    let themes = responses.column("themes").unwrap().list().unwrap().clone();
+    let first: Vec<String> =
+        themes.get_as_series(0).unwrap().str().unwrap().iter().flatten().map(str::to_string).collect();
+    assert_eq!(first, ["price", "app"], "in the order of the model's themes");
+    let mentions = read_parquet(&dir.path("o/mentions.parquet"));
+    for c in ["response_id", "theme", "clause", "sentiment", "confidence"] {
+        assert!(mentions.column(c).is_ok(), "mentions.parquet lacks {c}");
+    }
+    assert!(mentions.height() >= 3, "{mentions}");
+}
+
+#[test]
+fn invalid_taxonomy_is_a_clear_error() {
+    let dir = Dir::new();
+    dir.write(
+        "t.toml",
+        "[[theme]]\nid = \"price\"\nlabel = \"Price\"\nparent = \"money\"\n[theme.en]\nkeywords = [\"price\"]\n",
+    );
+    dir.write("e.csv", "score,comment\n3,too expensive\n");
+    let model = model_dir().display().to_string();
+    let o = dir.run(&["run", "e.csv", "--out", "o", "--taxonomy", "t.toml", "--model", &model, "--no-cache"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("theme 'price': parent 'money' is not a theme id"), "{}", stderr(&o));
+    assert!(!dir.path("o/responses.parquet").exists());
+}
