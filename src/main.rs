@@ -30,7 +30,7 @@ fn run(args: Args, printer: &Printer) -> anyhow::Result<u8> {
         Command::Run(a) => {
             let cfg = resolve::run_config(&a)?;
             set_threads(Some(cfg.encoder.threads));
-            Ok(pipeline::run(&cfg, printer)?)
+            Ok(pipeline::run(&cfg, printer, false)?)
         }
         Command::Sentiment { action: SentimentAction::Train(a) } => {
             set_threads(a.encoder.threads);
@@ -43,6 +43,11 @@ fn run(args: Args, printer: &Printer) -> anyhow::Result<u8> {
         Command::Themes { action: ThemesAction::Train(a) } => {
             set_threads(a.encoder.threads);
             Ok(pipeline::themes_train(&a, printer)?)
+        }
+        Command::Themes { action: ThemesAction::Discover(a) } => {
+            let cfg = resolve::run_config(&a)?;
+            set_threads(Some(cfg.encoder.threads));
+            Ok(pipeline::run(&cfg, printer, true)?)
         }
         Command::Themes { action: ThemesAction::Evaluate(a) } => {
             set_threads(a.encoder.threads);

@@ -189,8 +189,9 @@ pub fn run_nps(cfg: &NpsConfig, printer: &Printer) -> Result<u8> {
     Ok(exit_code(&cfg.input, &loaded.counts))
 }
 
-/// `verbatim run`: the weekly job.
-pub fn run(cfg: &RunConfig, printer: &Printer) -> Result<u8> {
+/// `verbatim run`: the weekly job. With `discover_only` (`verbatim themes discover`),
+/// only the discovery outputs are written.
+pub fn run(cfg: &RunConfig, printer: &Printer, discover_only: bool) -> Result<u8> {
     let mut timings = Timings::default();
     // Load the sentiment head first: a bad --sentiment-model fails before any work.
     let head = sentiment::Head::load(&cfg.sentiment_model).map_err(Error::Usage)?;
@@ -222,9 +223,31 @@ pub fn run(cfg: &RunConfig, printer: &Printer) -> Result<u8> {
         Ok(prepared.unique.par_iter().zip(&embeddings).map(|(t, e)| assigner.assign(t, e)).collect())
     })?;
     let theme_ids: Vec<&str> = assigner.themes().iter().map(|t| t.id.as_str()).collect();
+    let proposals =
+        timings.time("discovery", || discover(cfg, &loaded.responses, &prepared, &embeddings, &clause_themes))?;
 
     let t = Instant::now();
     let mut staged = Staged::new(&cfg.out)?;
+    staged.stage_parquet("proposed_themes.parquet", &mut proposals_frame(&proposals)?)?;
+    staged.stage_bytes(
+        "proposed_themes.toml",
+        themes::discovery::toml_snippet(&proposals.iter().map(|p| p.0.clone()).collect::<Vec<_>>()).as_bytes(),
+    )?;
+    for (p, tally) in proposals.iter().take(5) {
+        printer.note(format!(
+            "proposed theme {} '{}': {} mentions, NPS {:+.0} (e.g. \"{}\")",
+            p.id,
+            p.label,
+            p.size,
+            tally.nps().unwrap_or(0.0),
+            p.representatives.first().map_or("", String::as_str)
+        ));
+    }
+    if discover_only {
+        staged.commit()?;
+        printer.note(format!("wrote proposed_themes.parquet, proposed_themes.toml to {}", cfg.out.display()));
+        return Ok(0);
+    }
     let mut mentions = mentions_frame(&loaded.responses, &prepared, &clause_probs, &clause_themes, &theme_ids)?;
     let themes_of: Vec<Vec<&str>> = prepared
         .comments
@@ -1029,4 +1052,99 @@ pub fn themes_evaluate(a: &crate::cli::args::ThemesEvalArgs, printer: &Printer) 
         print!("{}", metrics.render());
     }
     Ok(0)
+}
+
+/// Discovery over the clauses no theme covers; with the NPS of the responses behind each
+/// proposal.
+fn discover(
+    cfg: &RunConfig,
+    r: &Responses,
+    p: &Prepared,
+    embeddings: &[Vec<f32>],
+    clause_themes: &[Vec<(usize, f32)>],
+) -> Result<Vec<(themes::discovery::Proposal, nps::Tally)>> {
+    let mut counts = vec![0usize; p.unique.len()];
+    for c in &p.comments {
+        for &u in &c.clauses {
+            counts[u] += 1;
+        }
+    }
+    let uncovered: Vec<usize> = (0..p.unique.len()).filter(|&u| clause_themes[u].is_empty()).collect();
+    let texts: Vec<String> = uncovered.iter().map(|&u| p.unique[u].clone()).collect();
+    let emb: Vec<Vec<f32>> = uncovered.iter().map(|&u| embeddings[u].clone()).collect();
+    let cnt: Vec<usize> = uncovered.iter().map(|&u| counts[u]).collect();
+    let previous = previous_proposals(&cfg.out.join("proposed_themes.parquet"));
+    let proposals = themes::discovery::discover(&texts, &emb, &cnt, &previous, &Default::default());
+    Ok(proposals
+        .into_iter()
+        .map(|prop| {
+            let members: std::collections::HashSet<usize> = prop.members.iter().map(|&k| uncovered[k]).collect();
+            let mut tally = nps::Tally::default();
+            for (i, c) in p.comments.iter().enumerate() {
+                if c.clauses.iter().any(|u| members.contains(u)) {
+                    let s = r.score[i];
+                    tally.n += 1;
+                    match nps::group(s) {
+                        "promoter" => tally.promoters += 1,
+                        "passive" => tally.passives += 1,
+                        _ => tally.detractors += 1,
+                    }
+                }
+            }
+            (prop, tally)
+        })
+        .collect())
+}
+
+/// The previous run's proposals in the output directory (none when absent or unreadable).
+fn previous_proposals(path: &Path) -> Vec<themes::discovery::Proposal> {
+    let Ok(f) = std::fs::File::open(path) else { return Vec::new() };
+    let Ok(df) = ParquetReader::new(f).finish() else { return Vec::new() };
+    let (Ok(ids), Ok(cent)) =
+        (df.column("id").and_then(|c| c.str().cloned()), df.column("centroid").and_then(|c| c.list().cloned()))
+    else {
+        return Vec::new();
+    };
+    (0..df.height())
+        .filter_map(|i| {
+            let id = ids.get(i)?.to_string();
+            let c = cent.get_as_series(i)?;
+            let centroid: Vec<f32> = c.f32().ok()?.iter().flatten().collect();
+            Some(themes::discovery::Proposal {
+                id,
+                label: String::new(),
+                keywords: Vec::new(),
+                size: 0,
+                representatives: Vec::new(),
+                members: Vec::new(),
+                centroid,
+                carried_over: false,
+            })
+        })
+        .collect()
+}
+
+/// proposed_themes.parquet.
+fn proposals_frame(p: &[(themes::discovery::Proposal, nps::Tally)]) -> PolarsResult<DataFrame> {
+    let list = |f: fn(&themes::discovery::Proposal) -> &Vec<String>| -> Vec<Series> {
+        p.iter().map(|(x, _)| Series::new("".into(), f(x))).collect()
+    };
+    let str_list = DataType::List(Box::new(DataType::String));
+    DataFrame::new(
+        p.len(),
+        vec![
+            Column::new("id".into(), p.iter().map(|(x, _)| x.id.as_str()).collect::<Vec<_>>()),
+            Column::new("label".into(), p.iter().map(|(x, _)| x.label.as_str()).collect::<Vec<_>>()),
+            Column::new("keywords".into(), list(|x| &x.keywords)).cast(&str_list)?,
+            Column::new("size".into(), p.iter().map(|(x, _)| x.size as u64).collect::<Vec<_>>()),
+            Column::new("n_responses".into(), p.iter().map(|(_, t)| t.n).collect::<Vec<_>>()),
+            Column::new(c::NPS.into(), p.iter().map(|(_, t)| t.nps()).collect::<Vec<_>>()),
+            Column::new("representatives".into(), list(|x| &x.representatives)).cast(&str_list)?,
+            Column::new("carried_over".into(), p.iter().map(|(x, _)| x.carried_over).collect::<Vec<_>>()),
+            Column::new(
+                "centroid".into(),
+                p.iter().map(|(x, _)| Series::new("".into(), &x.centroid)).collect::<Vec<_>>(),
+            ),
+        ],
+    )
 }

@@ -21,7 +21,16 @@ fn run_on_the_sample_writes_responses_and_reuses_the_cache() {
     let o = dir.ok(&a1.iter().map(String::as_str).collect::<Vec<_>>());
     let log = stderr(&o);
     assert!(log.contains("rows read 2001 = accepted 1994 + rejected 6 + duplicates 1"), "{log}");
-    for f in ["responses.parquet", "mentions.parquet", "nps.parquet", "rejects.csv", "run.json", "embeddings.parquet"] {
+    for f in [
+        "responses.parquet",
+        "mentions.parquet",
+        "nps.parquet",
+        "rejects.csv",
+        "run.json",
+        "embeddings.parquet",
+        "proposed_themes.parquet",
+        "proposed_themes.toml",
+    ] {
         assert!(dir.path("o1").join(f).is_file(), "{f} written");
     }
     let responses = read_parquet(&dir.path("o1/responses.parquet"));
@@ -83,6 +92,26 @@ fn run_on_the_sample_writes_responses_and_reuses_the_cache() {
     assert_eq!(v.len(), 384);
     assert!((v.iter().map(|x| x * x).sum::<f32>() - 1.0).abs() < 1e-4);
 
+    // Discovery: proposals with a snippet; a second discovery into the same directory keeps
+    // every id (the clusters are the same), and `themes discover` writes nothing else.
+    let proposed = read_parquet(&dir.path("o1/proposed_themes.parquet"));
+    assert!(proposed.height() >= 2, "{proposed}");
+    let toml = std::fs::read_to_string(dir.path("o1/proposed_themes.toml")).unwrap();
+    assert!(toml.contains("[[theme]]") && toml.contains("examples = ["), "{toml}");
+    let ids = |df: &polars::prelude::DataFrame| -> Vec<String> {
+        df.column("id").unwrap().str().unwrap().iter().flatten().map(str::to_string).collect()
+    };
+    let before = std::fs::read(dir.path("o1/responses.parquet")).unwrap();
+    let d: Vec<String> = ["themes", "discover", &sample(), "--out", "o1", "--model", &model, "--cache-dir", "cache"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    dir.ok(&d.iter().map(String::as_str).collect::<Vec<_>>());
+    let again = read_parquet(&dir.path("o1/proposed_themes.parquet"));
+    assert_eq!(ids(&proposed), ids(&again));
+    assert!(again.column("carried_over").unwrap().bool().unwrap().iter().all(|c| c == Some(true)));
+    assert_eq!(std::fs::read(dir.path("o1/responses.parquet")).unwrap(), before, "discover writes only its files");
+
     // Second run: everything from the cache, identical tables.
     let a2 = args("o2");
     dir.ok(&a2.iter().map(String::as_str).collect::<Vec<_>>());
@@ -116,7 +145,7 @@ fn run_is_deterministic_across_threads_and_batch_sizes() {
         "512",
     ]);
     dir.ok(&["run", &s, "--out", "t2", "--model", &model, "--no-cache", "--threads", "2", "--write-embeddings"]);
-    for f in ["responses.parquet", "nps.parquet", "mentions.parquet"] {
+    for f in ["responses.parquet", "nps.parquet", "mentions.parquet", "proposed_themes.parquet"] {
         let a = read_parquet(&dir.path("t1").join(f));
         let b = read_parquet(&dir.path("t2").join(f));
         assert!(a.equals_missing(&b), "{f} differs between --threads 1 and 2");

@@ -238,6 +238,11 @@ pub enum ThemesAction {
     /// recall / F1 per theme, micro and macro. With --zero-shot, measures the taxonomy
     /// alone (no training).
     Evaluate(ThemesEvalArgs),
+    /// Cluster what no theme covers and propose themes: writes proposed_themes.parquet
+    /// and proposed_themes.toml (a snippet to paste into themes.toml) to --out. Takes the
+    /// options of `run`; every `run` does this too. A cluster close to one of the previous
+    /// run's in the same --out keeps its id.
+    Discover(RunArgs),
 }
 
 #[derive(Debug, Clone, ClapArgs)]
