@@ -295,6 +295,15 @@ pub fn run(cfg: &RunConfig, printer: &Printer, discover_only: bool) -> Result<u8
     for (label, _) in sentiments.iter().flatten() {
         *by_label.entry(label).or_default() += 1;
     }
+    let mut per_theme = vec![0usize; theme_ids.len()];
+    themes_of.iter().flatten().for_each(|id| per_theme[theme_ids.iter().position(|t| t == id).expect("known id")] += 1);
+    let mut ranked: Vec<(usize, &str)> = per_theme.iter().copied().zip(theme_ids.iter().copied()).collect();
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    printer.note(format!(
+        "themes (comments mentioning): {}; {} comments with no theme",
+        ranked.iter().map(|(n, id)| format!("{id} {n}")).collect::<Vec<_>>().join(", "),
+        themes_of.iter().zip(&prepared.comments).filter(|(t, c)| t.is_empty() && !c.normalized.is_empty()).count()
+    ));
     printer.note(format!(
         "sentiment of comments: {}",
         by_label.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
