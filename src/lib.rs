@@ -20,6 +20,7 @@ pub mod encode;
 pub mod error;
 pub mod infer;
 pub mod ingest;
+pub mod linalg;
 pub mod models;
 pub mod nps;
 pub mod output;

@@ -623,19 +623,25 @@ pub struct Labelled {
     pub skipped: usize,
 }
 
-/// Read `text` and `sentiment` columns of a coded file (any input format).
-pub fn read_labels(path: &Path) -> Result<Labelled> {
+/// A coded file (any input format) and the indices of its `text` and `other` columns.
+fn read_coded(path: &Path, other: &str, what: &str) -> Result<(ingest::RawTable, usize, usize)> {
     let table = ingest::read_input(path, &ingest::ReadOptions::default())?;
     let find = |name: &str| table.headers.iter().position(|h| schema::mapping::fold(h.trim()) == name);
-    let (Some(t), Some(s)) = (find("text"), find("sentiment")) else {
-        return Err(Error::input(
+    match (find("text"), find(other)) {
+        (Some(t), Some(o)) => Ok((table, t, o)),
+        _ => Err(Error::input(
             path,
             format!(
-                "coded verbatims need columns 'text' and 'sentiment' (negative / neutral / positive); found {}",
+                "coded verbatims need columns 'text' and '{other}' ({what}); found {}",
                 table.headers.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
             ),
-        ));
-    };
+        )),
+    }
+}
+
+/// Read `text` and `sentiment` columns of a coded file (any input format).
+pub fn read_labels(path: &Path) -> Result<Labelled> {
+    let (table, t, s) = read_coded(path, "sentiment", "negative / neutral / positive")?;
     let mut out = Labelled { texts: Vec::new(), y: Vec::new(), skipped: 0 };
     for r in 0..table.n_rows() {
         let text = text::normalize::normalize(table.columns[t].get(r));
@@ -826,17 +832,7 @@ pub struct Coded {
 }
 
 pub fn read_examples(path: &Path) -> Result<Coded> {
-    let table = ingest::read_input(path, &ingest::ReadOptions::default())?;
-    let find = |name: &str| table.headers.iter().position(|h| schema::mapping::fold(h.trim()) == name);
-    let (Some(t), Some(th)) = (find("text"), find("themes")) else {
-        return Err(Error::input(
-            path,
-            format!(
-                "coded verbatims need columns 'text' and 'themes' (theme ids joined by ';'); found {}",
-                table.headers.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
-            ),
-        ));
-    };
+    let (table, t, th) = read_coded(path, "themes", "theme ids joined by ';'")?;
     let mut out = Coded { texts: Vec::new(), themes: Vec::new() };
     for r in 0..table.n_rows() {
         let text = text::normalize::normalize(table.columns[t].get(r));

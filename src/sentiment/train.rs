@@ -37,26 +37,8 @@ struct Fitted {
 }
 
 fn fit(x: &[Vec<f32>], y: &[usize], sample_w: &[f64], opts: &TrainOptions) -> Fitted {
-    let n = x.len();
-    let d = x.first().map_or(0, Vec::len);
-    let mut mean = vec![0f64; d];
-    for row in x {
-        for (m, v) in mean.iter_mut().zip(row) {
-            *m += *v as f64;
-        }
-    }
-    mean.iter_mut().for_each(|m| *m /= n.max(1) as f64);
-    let mut var = vec![0f64; d];
-    for row in x {
-        for ((s, v), m) in var.iter_mut().zip(row).zip(&mean) {
-            *s += (*v as f64 - m).powi(2);
-        }
-    }
-    let std: Vec<f64> = var.iter().map(|s| (s / n.max(1) as f64).sqrt().max(1e-6)).collect();
-    let z: Vec<f32> = x
-        .iter()
-        .flat_map(|row| row.iter().zip(&mean).zip(&std).map(|((v, m), s)| ((*v as f64 - m) / s) as f32))
-        .collect();
+    let st = crate::linalg::standardize(x);
+    let (n, d) = (st.n, st.d);
 
     // Class-balanced sample weights, normalised to sum to 1.
     let mut counts = [0f64; 3];
@@ -73,25 +55,11 @@ fn fit(x: &[Vec<f32>], y: &[usize], sample_w: &[f64], opts: &TrainOptions) -> Fi
     let wsum: f64 = w.iter().sum::<f64>().max(1e-12);
     w.iter_mut().for_each(|v| *v /= wsum);
 
-    // Step size 1/L, L bounding the curvature of the loss: the softmax Hessian is at most
-    // 1/2 x the weighted second moment of the features (largest eigenvalue by power
-    // iteration, bias column included), plus the L2 term.
-    let mut v = vec![1.0f64 / ((d + 1) as f64).sqrt(); d + 1];
-    let mut lambda = 1.0;
-    for _ in 0..30 {
-        let mut next = vec![0f64; d + 1];
-        for i in 0..n {
-            let row = &z[i * d..(i + 1) * d];
-            let dot = row.iter().zip(&v[..d]).map(|(a, b)| *a as f64 * b).sum::<f64>() + v[d];
-            for (nj, a) in next[..d].iter_mut().zip(row) {
-                *nj += w[i] * dot * *a as f64;
-            }
-            next[d] += w[i] * dot;
-        }
-        lambda = next.iter().map(|x| x * x).sum::<f64>().sqrt().max(1e-12);
-        v = next.iter().map(|x| x / lambda).collect();
-    }
+    // Step size 1/L: the softmax Hessian is at most 1/2 x the weighted second moment of
+    // the features, plus the L2 term.
+    let lambda = crate::linalg::second_moment_bound(&st, &w);
     let step = opts.learning_rate / (0.5 * lambda + opts.l2);
+    let z = &st.z;
 
     let mut theta = vec![0f64; 3 * (d + 1)]; // per class: d weights then bias
     let mut velocity = vec![0f64; theta.len()];
@@ -128,8 +96,8 @@ fn fit(x: &[Vec<f32>], y: &[usize], sample_w: &[f64], opts: &TrainOptions) -> Fi
         }
     }
     Fitted {
-        mean: mean.iter().map(|v| *v as f32).collect(),
-        std: std.iter().map(|v| *v as f32).collect(),
+        mean: st.mean.iter().map(|v| *v as f32).collect(),
+        std: st.std.iter().map(|v| *v as f32).collect(),
         weights: (0..3).map(|c| theta[c * (d + 1)..c * (d + 1) + d].iter().map(|v| *v as f32).collect()).collect(),
         bias: (0..3).map(|c| theta[c * (d + 1) + d] as f32).collect(),
     }

@@ -112,34 +112,10 @@ fn fit(
     let t_n = themes.len();
     let protos = prototypes(t_n, emb, y, taxonomy);
     let x: Vec<Vec<f32>> = emb.iter().map(|e| features(&protos, e)).collect();
-    let n = x.len();
-    let d = x.first().map_or(0, Vec::len);
-    let mut mean = vec![0f64; d];
-    for r in &x {
-        mean.iter_mut().zip(r).for_each(|(m, v)| *m += *v as f64);
-    }
-    mean.iter_mut().for_each(|m| *m /= n.max(1) as f64);
-    let mut var = vec![0f64; d];
-    for r in &x {
-        var.iter_mut().zip(r).zip(&mean).for_each(|((s, v), m)| *s += (*v as f64 - m).powi(2));
-    }
-    let std: Vec<f64> = var.iter().map(|s| (s / n.max(1) as f64).sqrt().max(1e-6)).collect();
-    let z: Vec<f32> =
-        x.iter().flat_map(|r| r.iter().zip(&mean).zip(&std).map(|((v, m), s)| ((*v as f64 - m) / s) as f32)).collect();
+    let st = crate::linalg::standardize(&x);
+    let (n, d, z) = (st.n, st.d, &st.z);
     // Step 1/L: the logistic Hessian is at most 1/4 of the feature second moment.
-    let mut v = vec![1.0f64 / ((d + 1) as f64).sqrt(); d + 1];
-    let mut lambda = 1.0;
-    for _ in 0..30 {
-        let mut next = vec![0f64; d + 1];
-        for i in 0..n {
-            let row = &z[i * d..(i + 1) * d];
-            let dotv = row.iter().zip(&v[..d]).map(|(a, b)| *a as f64 * b).sum::<f64>() + v[d];
-            next[..d].iter_mut().zip(row).for_each(|(nj, a)| *nj += dotv * *a as f64 / n as f64);
-            next[d] += dotv / n as f64;
-        }
-        lambda = next.iter().map(|x| x * x).sum::<f64>().sqrt().max(1e-12);
-        v = next.iter().map(|x| x / lambda).collect();
-    }
+    let lambda = crate::linalg::second_moment_bound(&st, &vec![1.0 / n.max(1) as f64; n]);
     let step = 1.0 / (0.25 * lambda + opts.l2);
     let mut theta = vec![0f64; t_n * (d + 1)];
     let mut vel = vec![0f64; theta.len()];
@@ -174,8 +150,8 @@ fn fit(
         encoder: String::new(),
         themes: themes.to_vec(),
         prototypes: protos,
-        mean: mean.iter().map(|v| *v as f32).collect(),
-        std: std.iter().map(|v| *v as f32).collect(),
+        mean: st.mean.iter().map(|v| *v as f32).collect(),
+        std: st.std.iter().map(|v| *v as f32).collect(),
         weights: (0..t_n).map(|t| theta[t * (d + 1)..t * (d + 1) + d].iter().map(|v| *v as f32).collect()).collect(),
         bias: (0..t_n).map(|t| theta[t * (d + 1) + d] as f32).collect(),
         thresholds: vec![0.5; t_n],
