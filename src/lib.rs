@@ -16,6 +16,7 @@
 //! inference seam: it imports nothing from the rest of the crate.
 
 pub mod cli;
+pub mod drivers;
 pub mod encode;
 pub mod error;
 pub mod infer;

@@ -9,6 +9,7 @@ use polars::prelude::*;
 use serde_json::json;
 
 use crate::cli::resolve::{EncoderConfig, InputConfig, NpsConfig, Printer, RunConfig};
+use crate::drivers;
 use crate::encode::{self, cache::Cache, EncodeReport};
 use crate::infer::{self, Encoder};
 use crate::ingest::{self, RawTable};
@@ -259,6 +260,10 @@ pub fn run(cfg: &RunConfig, printer: &Printer, discover_only: bool) -> Result<u8
             t.into_iter().map(|i| theme_ids[i]).collect()
         })
         .collect();
+    let driver_rows = timings.time("drivers", || {
+        Ok(drivers_rows(&loaded.responses, &prepared, &clause_probs, &clause_themes, assigner.themes()))
+    })?;
+    staged.stage_parquet("drivers.parquet", &mut drivers_frame(&driver_rows)?)?;
     let mut responses = responses_frame(&loaded.responses, &prepared, &sentiments)?;
     let lists: Vec<Series> = themes_of.iter().map(|t| Series::new("".into(), t)).collect();
     responses.with_column(Column::new(c::THEMES.into(), lists).cast(&DataType::List(Box::new(DataType::String)))?)?;
@@ -303,6 +308,24 @@ pub fn run(cfg: &RunConfig, printer: &Printer, discover_only: bool) -> Result<u8
         "themes (comments mentioning): {}; {} comments with no theme",
         ranked.iter().map(|(n, id)| format!("{id} {n}")).collect::<Vec<_>>().join(", "),
         themes_of.iter().zip(&prepared.comments).filter(|(t, c)| t.is_empty() && !c.normalized.is_empty()).count()
+    ));
+    let mut costing: Vec<&drivers::DriverRow> =
+        driver_rows.iter().filter(|r| r.period == c::ALL && r.segment == c::ALL && r.ranked).collect();
+    costing.sort_by(|a, b| a.impact.unwrap_or(0.0).total_cmp(&b.impact.unwrap_or(0.0)).then(a.theme.cmp(&b.theme)));
+    printer.note(format!(
+        "drivers costing most NPS points: {}",
+        costing
+            .iter()
+            .take(3)
+            .map(|r| format!(
+                "{} {:+.1} (lift {:.2}, q {})",
+                r.theme,
+                r.impact.unwrap_or(0.0),
+                r.lift.unwrap_or(0.0),
+                r.q_value.map_or("-".into(), |q| format!("{q:.3}"))
+            ))
+            .collect::<Vec<_>>()
+            .join("; ")
     ));
     printer.note(format!(
         "sentiment of comments: {}",
@@ -1150,6 +1173,109 @@ fn proposals_frame(p: &[(themes::discovery::Proposal, nps::Tally)]) -> PolarsRes
                 "centroid".into(),
                 p.iter().map(|(x, _)| Series::new("".into(), &x.centroid)).collect::<Vec<_>>(),
             ),
+        ],
+    )
+}
+
+/// Driver rows: overall, per period (with the change of impact), per segment value.
+fn drivers_rows(
+    r: &Responses,
+    p: &Prepared,
+    clause_probs: &[[f32; 3]],
+    clause_themes: &[Vec<(usize, f32)>],
+    leaves: &[themes::ThemeInfo],
+) -> Vec<drivers::DriverRow> {
+    // Leaves, then their parents (rolled up).
+    let mut list: Vec<(String, String)> = leaves.iter().map(|t| (t.id.clone(), t.label.clone())).collect();
+    for t in leaves {
+        if let Some(parent) = &t.parent {
+            if !list.iter().any(|(id, _)| id == parent) {
+                list.push((parent.clone(), parent.clone()));
+            }
+        }
+    }
+    let parent_of: Vec<Option<usize>> =
+        leaves.iter().map(|t| t.parent.as_ref().and_then(|pid| list.iter().position(|(id, _)| id == pid))).collect();
+    let per_response: Vec<drivers::ResponseThemes> = p
+        .comments
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut rt = drivers::ResponseThemes { score: r.score[i], themes: Vec::new(), mentions: Vec::new() };
+            for &u in &c.clauses {
+                let negative = sentiment::clause_label(&clause_probs[u]).0 == "negative";
+                for &(t, _) in &clause_themes[u] {
+                    for theme in std::iter::once(Some(t)).chain(std::iter::once(parent_of[t])).flatten() {
+                        match rt.themes.iter().position(|x| *x == theme) {
+                            Some(k) => {
+                                rt.mentions[k].0 += 1;
+                                rt.mentions[k].1 += u32::from(negative);
+                            }
+                            None => {
+                                rt.themes.push(theme);
+                                rt.mentions.push((1, u32::from(negative)));
+                            }
+                        }
+                    }
+                }
+            }
+            rt
+        })
+        .collect();
+    let all: Vec<&drivers::ResponseThemes> = per_response.iter().collect();
+    let mut rows = drivers::driver_table((c::ALL, c::ALL, c::ALL), &all, &list);
+    let mut previous: Option<Vec<drivers::DriverRow>> = None;
+    for (code, label) in r.period.labels.iter().enumerate() {
+        let group: Vec<&drivers::ResponseThemes> =
+            per_response.iter().zip(&r.period.codes).filter(|(_, c)| **c as usize == code).map(|(x, _)| x).collect();
+        let mut table = drivers::driver_table((label, c::ALL, c::ALL), &group, &list);
+        if label != c::UNDATED {
+            if let Some(prev) = &previous {
+                for (row, before) in table.iter_mut().zip(prev) {
+                    row.delta_impact_vs_previous = row.impact.zip(before.impact).map(|(a, b)| a - b);
+                }
+            }
+            previous = Some(table.clone());
+        }
+        rows.extend(table);
+    }
+    for (name, seg) in &r.segments {
+        for (code, value) in seg.labels.iter().enumerate() {
+            let group: Vec<&drivers::ResponseThemes> =
+                per_response.iter().zip(&seg.codes).filter(|(_, c)| **c as usize == code).map(|(x, _)| x).collect();
+            rows.extend(drivers::driver_table((c::ALL, name, value), &group, &list));
+        }
+    }
+    rows
+}
+
+/// drivers.parquet.
+fn drivers_frame(rows: &[drivers::DriverRow]) -> PolarsResult<DataFrame> {
+    let s = |f: fn(&drivers::DriverRow) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
+    let o = |f: fn(&drivers::DriverRow) -> Option<f64>| rows.iter().map(f).collect::<Vec<Option<f64>>>();
+    DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new(c::PERIOD.into(), s(|r| &r.period)),
+            Column::new(c::SEGMENT.into(), s(|r| &r.segment)),
+            Column::new(c::VALUE.into(), s(|r| &r.value)),
+            Column::new("theme".into(), s(|r| &r.theme)),
+            Column::new("label".into(), s(|r| &r.label)),
+            Column::new(c::N.into(), rows.iter().map(|r| r.n).collect::<Vec<_>>()),
+            Column::new("n_mentions".into(), rows.iter().map(|r| r.n_mentions).collect::<Vec<_>>()),
+            Column::new("share".into(), rows.iter().map(|r| r.share).collect::<Vec<_>>()),
+            Column::new("nps_with".into(), o(|r| r.nps_with)),
+            Column::new("nps_without".into(), o(|r| r.nps_without)),
+            Column::new("moe95_with".into(), rows.iter().map(|r| r.moe95_with).collect::<Vec<_>>()),
+            Column::new("impact".into(), o(|r| r.impact)),
+            Column::new("detractor_rate_with".into(), o(|r| r.detractor_rate_with)),
+            Column::new("detractor_rate_without".into(), o(|r| r.detractor_rate_without)),
+            Column::new("lift".into(), o(|r| r.lift)),
+            Column::new("p_value".into(), o(|r| r.p_value)),
+            Column::new("q_value".into(), o(|r| r.q_value)),
+            Column::new("negative_share".into(), o(|r| r.negative_share)),
+            Column::new("ranked".into(), rows.iter().map(|r| r.ranked).collect::<Vec<_>>()),
+            Column::new("delta_impact_vs_previous".into(), o(|r| r.delta_impact_vs_previous)),
         ],
     )
 }

@@ -112,6 +112,45 @@ fn run_on_the_sample_writes_responses_and_reuses_the_cache() {
     assert!(again.column("carried_over").unwrap().bool().unwrap().iter().all(|c| c == Some(true)));
     assert_eq!(std::fs::read(dir.path("o1/responses.parquet")).unwrap(), before, "discover writes only its files");
 
+    // Drivers recomputed independently from responses.parquet equal drivers.parquet.
+    let drivers = read_parquet(&dir.path("o1/drivers.parquet"));
+    let scores = responses.column("score").unwrap().i32().unwrap().clone();
+    let themes_col = responses.column("themes").unwrap().list().unwrap().clone();
+    let nps = |s: &[i32]| {
+        100.0 * (s.iter().filter(|x| **x >= 9).count() as f64 - s.iter().filter(|x| **x <= 6).count() as f64)
+            / s.len() as f64
+    };
+    let all: Vec<i32> = scores.iter().flatten().collect();
+    let theme_ids: Vec<String> =
+        drivers.column("theme").unwrap().str().unwrap().iter().flatten().map(str::to_string).collect();
+    let period = drivers.column("period").unwrap().str().unwrap().clone();
+    let segment = drivers.column("segment").unwrap().str().unwrap().clone();
+    let impact = drivers.column("impact").unwrap().f64().unwrap().clone();
+    let n_mentions = drivers.column("n_mentions").unwrap().u64().unwrap().clone();
+    let mut checked = 0;
+    for (i, theme) in theme_ids.iter().enumerate() {
+        if period.get(i) != Some("all")
+            || segment.get(i) != Some("all")
+            || ["money", "support"].contains(&theme.as_str())
+        {
+            continue;
+        }
+        let (mut with, mut without) = (Vec::new(), Vec::new());
+        for r in 0..responses.height() {
+            let ts = themes_col.get_as_series(r).unwrap();
+            let has = ts.str().unwrap().iter().flatten().any(|t| t == theme);
+            if has {
+                with.push(scores.get(r).unwrap())
+            } else {
+                without.push(scores.get(r).unwrap())
+            }
+        }
+        assert_eq!(n_mentions.get(i).unwrap(), with.len() as u64, "{theme}");
+        assert!((impact.get(i).unwrap() - (nps(&all) - nps(&without))).abs() < 1e-9, "{theme}");
+        checked += 1;
+    }
+    assert!(checked >= 10, "{checked} themes checked");
+
     // Second run: everything from the cache, identical tables.
     let a2 = args("o2");
     dir.ok(&a2.iter().map(String::as_str).collect::<Vec<_>>());
@@ -145,7 +184,7 @@ fn run_is_deterministic_across_threads_and_batch_sizes() {
         "512",
     ]);
     dir.ok(&["run", &s, "--out", "t2", "--model", &model, "--no-cache", "--threads", "2", "--write-embeddings"]);
-    for f in ["responses.parquet", "nps.parquet", "mentions.parquet", "proposed_themes.parquet"] {
+    for f in ["responses.parquet", "nps.parquet", "mentions.parquet", "drivers.parquet", "proposed_themes.parquet"] {
         let a = read_parquet(&dir.path("t1").join(f));
         let b = read_parquet(&dir.path("t2").join(f));
         assert!(a.equals_missing(&b), "{f} differs between --threads 1 and 2");
