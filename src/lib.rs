@@ -26,6 +26,7 @@ pub mod models;
 pub mod nps;
 pub mod output;
 pub mod pipeline;
+pub mod report;
 pub mod schema;
 pub mod sentiment;
 pub mod text;

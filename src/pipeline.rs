@@ -264,6 +264,13 @@ pub fn run(cfg: &RunConfig, printer: &Printer, discover_only: bool) -> Result<u8
         Ok(drivers_rows(&loaded.responses, &prepared, &clause_probs, &clause_themes, assigner.themes()))
     })?;
     staged.stage_parquet("drivers.parquet", &mut drivers_frame(&driver_rows)?)?;
+    let (followup, state) = followup(cfg, &loaded.responses, &prepared, &sentiments, &themes_of)?;
+    staged.stage_bytes("followup.csv", &followup)?;
+    staged.stage_json(FOLLOWUP_STATE, &state)?;
+    staged.stage_json(
+        "summary.json",
+        &summary_json(&loaded.counts, &rows, &driver_rows, &proposals, &sentiments, &prepared),
+    )?;
     let mut responses = responses_frame(&loaded.responses, &prepared, &sentiments)?;
     let lists: Vec<Series> = themes_of.iter().map(|t| Series::new("".into(), t)).collect();
     responses.with_column(Column::new(c::THEMES.into(), lists).cast(&DataType::List(Box::new(DataType::String)))?)?;
@@ -1278,4 +1285,111 @@ fn drivers_frame(rows: &[drivers::DriverRow]) -> PolarsResult<DataFrame> {
             Column::new("delta_impact_vs_previous".into(), o(|r| r.delta_impact_vs_previous)),
         ],
     )
+}
+
+/// State kept in the output directory between runs: ids already listed in followup.csv.
+const FOLLOWUP_STATE: &str = ".followup-state.json";
+
+/// followup.csv and the updated state.
+fn followup(
+    cfg: &RunConfig,
+    r: &Responses,
+    p: &Prepared,
+    sentiments: &[Option<(&'static str, f32)>],
+    themes_of: &[Vec<&str>],
+) -> Result<(Vec<u8>, serde_json::Value)> {
+    use crate::report::{followup as fu, mask::mask};
+    let seen: std::collections::BTreeSet<String> = std::fs::read(cfg.out.join(FOLLOWUP_STATE))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v["listed"].as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()))
+        .unwrap_or_default();
+    let mut rows: Vec<(Option<chrono::NaiveDate>, f64, usize, bool, bool)> = Vec::new();
+    for i in 0..r.len() {
+        if r.score[i] > 6 {
+            continue;
+        }
+        if let Some(since) = cfg.since {
+            if r.date[i].is_none_or(|d| d < since) {
+                continue;
+            }
+        }
+        let is_new = !seen.contains(r.response_id.get(i));
+        if cfg.new_only && !is_new {
+            continue;
+        }
+        let urgent = fu::urgent(&p.comments[i].normalized);
+        rows.push((r.date[i], fu::priority(r.score[i], sentiments[i].map(|s| s.1), urgent), i, urgent, is_new));
+    }
+    // Newest first, then the most urgent.
+    rows.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2)));
+    let mut header: Vec<&str> = vec![c::RESPONSE_ID, c::DATE];
+    header.extend(r.contacts.iter().map(|(n, _)| n.as_str()));
+    header.extend([c::SCORE, "priority", "urgent", "new", c::SENTIMENT, c::THEMES, c::COMMENT]);
+    let body = rows.iter().map(|&(date, priority, i, urgent, is_new)| {
+        let mut v = vec![r.response_id.get(i).to_string(), date.map_or_else(String::new, |d| d.to_string())];
+        v.extend(r.contacts.iter().map(|(_, col)| col.get(i).to_string()));
+        let comment = r.comment.get(i);
+        v.extend([
+            r.score[i].to_string(),
+            format!("{priority:.3}"),
+            urgent.to_string(),
+            is_new.to_string(),
+            sentiments[i].map_or_else(String::new, |s| s.0.to_string()),
+            themes_of[i].join(";"),
+            if cfg.mask { mask(comment) } else { comment.to_string() },
+        ]);
+        v
+    });
+    let csv = csv_out::to_csv(&header, body);
+    let mut listed: Vec<String> = seen.into_iter().collect();
+    listed.extend(rows.iter().map(|x| r.response_id.get(x.2).to_string()));
+    listed.sort();
+    listed.dedup();
+    Ok((csv, json!({ "listed": listed })))
+}
+
+/// summary.json: the machine-readable twin of the report.
+fn summary_json(
+    counts: &Counts,
+    nps_rows: &[nps::NpsRow],
+    drivers: &[drivers::DriverRow],
+    proposals: &[(themes::discovery::Proposal, nps::Tally)],
+    sentiments: &[Option<(&'static str, f32)>],
+    p: &Prepared,
+) -> serde_json::Value {
+    let overall = nps_rows.iter().find(|r| r.period == c::ALL && r.segment == c::ALL);
+    let latest = nps_rows.iter().filter(|r| r.segment == c::ALL && r.period != c::ALL && r.period != c::UNDATED).last();
+    let row = |r: &nps::NpsRow| {
+        json!({ "period": r.period, "n": r.tally.n, "nps": r.nps, "moe95": r.moe95, "delta_vs_previous": r.delta_vs_previous,
+                "p_value_change": r.p_value_change, "low_n": r.low_n() })
+    };
+    let mut ranked: Vec<&drivers::DriverRow> =
+        drivers.iter().filter(|d| d.period == c::ALL && d.segment == c::ALL && d.ranked).collect();
+    ranked.sort_by(|a, b| a.impact.unwrap_or(0.0).total_cmp(&b.impact.unwrap_or(0.0)).then(a.theme.cmp(&b.theme)));
+    let driver = |d: &&drivers::DriverRow| {
+        json!({ "theme": d.theme, "label": d.label, "n_mentions": d.n_mentions, "share": d.share, "impact": d.impact,
+                "nps_with": d.nps_with, "lift": d.lift, "q_value": d.q_value, "negative_share": d.negative_share })
+    };
+    let mut by_sentiment = BTreeMap::<&str, usize>::new();
+    sentiments.iter().flatten().for_each(|(s, _)| *by_sentiment.entry(s).or_default() += 1);
+    let mut languages = BTreeMap::<&str, usize>::new();
+    p.comments.iter().filter_map(|c| c.language.as_ref()).for_each(|l| *languages.entry(l.code).or_default() += 1);
+    json!({
+        "verbatim_version": env!("CARGO_PKG_VERSION"),
+        "nps": overall.map(row),
+        "latest_period": latest.map(row),
+        "drivers": {
+            "costing": ranked.iter().filter(|d| d.impact.unwrap_or(0.0) < 0.0).take(5).map(driver).collect::<Vec<_>>(),
+            "earning": ranked.iter().rev().filter(|d| d.impact.unwrap_or(0.0) > 0.0).take(5).map(driver).collect::<Vec<_>>(),
+        },
+        "emerging_themes": proposals.iter().take(5).map(|(x, t)| json!({
+            "id": x.id, "label": x.label, "size": x.size, "n_responses": t.n, "nps": t.nps(),
+            "carried_over": x.carried_over, "example": x.representatives.first(),
+        })).collect::<Vec<_>>(),
+        "sentiment": by_sentiment,
+        "languages": languages,
+        "counts": counts,
+        "counts_reconcile": counts.reconciles(),
+    })
 }

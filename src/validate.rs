@@ -77,6 +77,8 @@ pub struct Responses {
     pub source_file: Vec<u32>,
     pub source_files: Vec<String>,
     pub source_row: Vec<u64>,
+    /// Contact columns of the first input's mapping: (name, values).
+    pub contacts: Vec<(String, TextColumn)>,
 }
 
 impl Responses {
@@ -162,6 +164,10 @@ pub fn validate(tables: &[RawTable], mappings: &[ColumnMapping], period: Period)
     let mut periods = Interner::default();
     let mut period_of_date: HashMap<Option<NaiveDate>, String> = HashMap::default();
     let mut segments: Vec<Interner> = segment_names.iter().map(|_| Interner::default()).collect();
+    out.contacts = mappings
+        .first()
+        .map(|m| m.contacts.iter().map(|c| (c.column.clone(), TextColumn::default())).collect())
+        .unwrap_or_default();
     for (t, (table, mapping)) in tables.iter().zip(mappings).enumerate() {
         let file = table.file_name();
         out.source_files.push(file.clone());
@@ -238,6 +244,10 @@ pub fn validate(tables: &[RawTable], mappings: &[ColumnMapping], period: Period)
             for (s, col) in seg_cols.iter().enumerate() {
                 let v = col.map_or("", |c| table.columns[c].get(r).trim());
                 segments[s].push(if v.is_empty() { "(blank)" } else { v });
+            }
+            for (name, col) in out.contacts.iter_mut() {
+                let v = table.headers.iter().position(|h| h == name).map_or("", |c| table.columns[c].get(r).trim());
+                col.push(v);
             }
             out.source_file.push(t as u32);
             out.source_row.push(row);

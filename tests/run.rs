@@ -212,3 +212,47 @@ fn missing_model_is_a_clear_error() {
     assert!(stderr(&o).contains("scripts/setup.sh"), "{}", stderr(&o));
     assert!(!dir.path("o").exists(), "nothing written");
 }
+
+/// followup.csv: detractors only, contacts carried, personal data masked, formulas
+/// neutralised, newest first, `--new-only` for a daily job; summary.json alongside.
+#[test]
+fn followup_and_summary() {
+    let dir = Dir::new();
+    let model = model_dir().display().to_string();
+    dir.write(
+        "export.csv",
+        "Response ID,Date,Email,Score,Comment\n\
+         A,2026-11-20,a@example.fr,2,\"Je vais résilier, rappelez-moi au 06 12 34 56 78 ou a@example.fr\"\n\
+         B,2026-11-21,b@example.com,9,Great service\n\
+         C,2026-11-22,c@example.com,5,=HYPERLINK(\"http://x\") the app crashes\n\
+         D,2026-11-18,d@example.com,6,Too expensive\n",
+    );
+    let args = ["run", "export.csv", "--out", "o", "--model", model.as_str(), "--no-cache", "--since", "2026-11-19"];
+    dir.ok(&args);
+    let text = std::fs::read_to_string(dir.path("o/followup.csv")).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let headers = r.headers().unwrap().clone();
+    assert!(headers.iter().any(|h| h == "Email") && headers.iter().any(|h| h == "priority"), "{headers:?}");
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    let ids: Vec<&str> = rows.iter().map(|r| &r[0]).collect();
+    assert_eq!(ids, ["C", "A"], "detractors since the date, newest first: {text}");
+    let a = &rows[1];
+    let comment = &a[headers.iter().position(|h| h == "comment").unwrap()];
+    assert!(comment.contains("[phone]") && comment.contains("[email]") && !comment.contains("06 12"), "{comment}");
+    assert_eq!(&a[headers.iter().position(|h| h == "urgent").unwrap()], "true");
+    assert_eq!(&a[headers.iter().position(|h| h == "Email").unwrap()], "a@example.fr", "contacts are carried");
+    assert!(text.contains("'=HYPERLINK"), "formula neutralised: {text}");
+
+    // The next daily run lists nobody already listed.
+    let mut again = args.to_vec();
+    again.push("--new-only");
+    dir.ok(&again);
+    let text = std::fs::read_to_string(dir.path("o/followup.csv")).unwrap();
+    assert_eq!(text.lines().count(), 1, "{text}");
+
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path("o/summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["nps"]["n"], 4);
+    assert_eq!(summary["counts"]["accepted"], 4);
+    assert!(summary["drivers"]["costing"].is_array() && summary["emerging_themes"].is_array());
+}

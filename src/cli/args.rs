@@ -213,6 +213,19 @@ pub struct RunArgs {
     /// and vector stores.
     #[arg(long)]
     pub write_embeddings: bool,
+
+    /// followup.csv lists detractors answering on or after this date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<chrono::NaiveDate>,
+
+    /// followup.csv lists only detractors not listed by a previous run into the same --out
+    /// (for a daily job: the people to call within 24 hours).
+    #[arg(long)]
+    pub new_only: bool,
+
+    /// Keep emails, phone numbers, IBANs and card numbers inside verbatims (masked by default).
+    #[arg(long)]
+    pub no_mask: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -75,6 +75,9 @@ pub struct RunConfig {
     /// Sentiment head directory (head.json).
     pub sentiment_model: PathBuf,
     pub write_embeddings: bool,
+    pub since: Option<chrono::NaiveDate>,
+    pub new_only: bool,
+    pub mask: bool,
 }
 
 pub fn input_config(a: &InputArgs) -> InputConfig {
@@ -133,6 +136,9 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig> {
         },
         sentiment_model: find_model_dir(&a.sentiment_model)?,
         write_embeddings: a.write_embeddings,
+        since: a.since,
+        new_only: a.new_only,
+        mask: !a.no_mask,
     })
 }
 

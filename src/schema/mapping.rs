@@ -66,6 +66,9 @@ pub struct ColumnMapping {
     #[serde(skip)]
     pub date_format: Option<DateFormat>,
     pub segments: Vec<Choice>,
+    /// Contact columns (email, phone, name, customer id) carried to followup.csv.
+    #[serde(default)]
+    pub contacts: Vec<Choice>,
 }
 
 impl ColumnMapping {
@@ -84,6 +87,12 @@ impl ColumnMapping {
         }
         for s in &self.segments {
             out.push(format!("segment  <- '{}' ({})", s.column, s.reason));
+        }
+        if !self.contacts.is_empty() {
+            out.push(format!(
+                "contacts <- {} (carried to followup.csv)",
+                self.contacts.iter().map(|c| format!("'{}'", c.column)).collect::<Vec<_>>().join(", ")
+            ));
         }
         out
     }
@@ -120,6 +129,7 @@ impl ColumnMapping {
             date,
             date_format,
             segments: self.segments.iter().map(moved).collect::<Option<Vec<_>>>()?,
+            contacts: self.contacts.iter().filter_map(moved).collect(),
         })
     }
 }
@@ -244,6 +254,26 @@ const SEGMENT_WORDS: &[&str] = &[
     "abonnement",
     "contract",
     "contrat",
+];
+const CONTACT_WORDS: &[&str] = &[
+    "email",
+    "e-mail",
+    "courriel",
+    "mail",
+    "phone",
+    "telephone",
+    "mobile",
+    "portable",
+    "name",
+    "nom",
+    "prenom",
+    "customer id",
+    "client id",
+    "customer_id",
+    "client_id",
+    "id client",
+    "account",
+    "compte",
 ];
 const LABEL_VALUES: &[&str] =
     &["promoter", "passive", "detractor", "promoteur", "passif", "detracteur", "neutral", "neutre"];
@@ -510,7 +540,19 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
             .collect()
     };
 
-    Ok(ColumnMapping { score, comment, id, date, date_format, segments })
+    // Contacts: columns named like an email, a phone, a name or a customer id.
+    let used: Vec<usize> = [Some(score.index), date.as_ref().map(|d| d.index), comment.as_ref().map(|d| d.index)]
+        .into_iter()
+        .flatten()
+        .chain(segments.iter().map(|s| s.index))
+        .collect();
+    let contacts = names
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !used.contains(i) && id.as_ref().is_none_or(|c| c.index != *i))
+        .filter_map(|(i, n)| has_any(n, CONTACT_WORDS).map(|w| choice(i, format!("its name says '{w}'"))))
+        .collect();
+    Ok(ColumnMapping { score, comment, id, date, date_format, segments, contacts })
 }
 
 /// Columns a user might have meant as the score, each with what disqualified it.
