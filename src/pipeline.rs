@@ -1114,18 +1114,13 @@ fn discover(
         .into_iter()
         .map(|prop| {
             let members: std::collections::HashSet<usize> = prop.members.iter().map(|&k| uncovered[k]).collect();
-            let mut tally = nps::Tally::default();
-            for (i, c) in p.comments.iter().enumerate() {
-                if c.clauses.iter().any(|u| members.contains(u)) {
-                    let s = r.score[i];
-                    tally.n += 1;
-                    match nps::group(s) {
-                        "promoter" => tally.promoters += 1,
-                        "passive" => tally.passives += 1,
-                        _ => tally.detractors += 1,
-                    }
-                }
-            }
+            let tally = nps::Tally::from_scores(
+                p.comments
+                    .iter()
+                    .zip(&r.score)
+                    .filter(|(c, _)| c.clauses.iter().any(|u| members.contains(u)))
+                    .map(|(_, s)| *s),
+            );
             (prop, tally)
         })
         .collect())

@@ -47,16 +47,7 @@ pub struct DriverRow {
 }
 
 fn tally_of(scores: impl Iterator<Item = u8>) -> Tally {
-    let mut t = Tally::default();
-    for s in scores {
-        t.n += 1;
-        match s {
-            9..=10 => t.promoters += 1,
-            7..=8 => t.passives += 1,
-            _ => t.detractors += 1,
-        }
-    }
-    t
+    Tally::from_scores(scores)
 }
 
 /// Two-proportion z-test (pooled), two-sided p-value; None when undefined.

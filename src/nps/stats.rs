@@ -41,6 +41,20 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// Count the groups of some scores.
+    pub fn from_scores(scores: impl IntoIterator<Item = u8>) -> Tally {
+        let mut t = Tally::default();
+        for s in scores {
+            t.n += 1;
+            match s {
+                9..=10 => t.promoters += 1,
+                7..=8 => t.passives += 1,
+                _ => t.detractors += 1,
+            }
+        }
+        t
+    }
+
     pub fn nps(&self) -> Option<f64> {
         nps(self.promoters, self.detractors, self.n)
     }

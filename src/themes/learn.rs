@@ -180,6 +180,11 @@ fn best_threshold(scores: &[f32], truth: &[bool]) -> f32 {
     best.0
 }
 
+/// The elements of `v` at `idx`.
+fn pick<T: Clone>(v: &[T], idx: &[usize]) -> Vec<T> {
+    idx.iter().map(|&i| v[i].clone()).collect()
+}
+
 /// Train with thresholds chosen by inner cross-validation.
 pub fn train(
     texts: &[String],
@@ -197,13 +202,7 @@ pub fn train(
         if tr.is_empty() || tr.len() == emb.len() {
             continue;
         }
-        let m = fit(
-            &tr.iter().map(|&i| emb[i].clone()).collect::<Vec<_>>(),
-            &tr.iter().map(|&i| y[i].clone()).collect::<Vec<_>>(),
-            themes,
-            taxonomy,
-            opts,
-        );
+        let m = fit(&pick(emb, &tr), &pick(y, &tr), themes, taxonomy, opts);
         for i in (0..emb.len()).filter(|&i| fold[i] == f) {
             oof[i] = m.scores(&emb[i]);
         }
@@ -233,14 +232,7 @@ pub fn cross_validate(
     let mut pred = vec![Vec::new(); emb.len()];
     for f in 0..folds {
         let tr: Vec<usize> = (0..emb.len()).filter(|&i| fold[i] != f).collect();
-        let m = train(
-            &tr.iter().map(|&i| texts[i].clone()).collect::<Vec<_>>(),
-            &tr.iter().map(|&i| emb[i].clone()).collect::<Vec<_>>(),
-            &tr.iter().map(|&i| y[i].clone()).collect::<Vec<_>>(),
-            themes,
-            taxonomy,
-            opts,
-        );
+        let m = train(&pick(texts, &tr), &pick(emb, &tr), &pick(y, &tr), themes, taxonomy, opts);
         for i in (0..emb.len()).filter(|&i| fold[i] == f) {
             pred[i] = m.assign(&emb[i]).into_iter().map(|(t, _)| t).collect();
         }
