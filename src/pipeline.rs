@@ -267,6 +267,21 @@ pub fn run(cfg: &RunConfig, printer: &Printer, discover_only: bool) -> Result<u8
     let (followup, state) = followup(cfg, &loaded.responses, &prepared, &sentiments, &themes_of)?;
     staged.stage_bytes("followup.csv", &followup)?;
     staged.stage_json(FOLLOWUP_STATE, &state)?;
+    let report_view = report_data(
+        cfg,
+        &loaded.counts,
+        &rows,
+        &driver_rows,
+        &proposals,
+        &prepared,
+        &embeddings,
+        &clause_themes,
+        &loaded.responses,
+        &theme_ids,
+        assigner.themes(),
+    );
+    staged.stage_bytes("report.md", crate::report::render::markdown(&report_view).as_bytes())?;
+    staged.stage_bytes("report.html", crate::report::render::html(&report_view).as_bytes())?;
     staged.stage_json(
         "summary.json",
         &summary_json(&loaded.counts, &rows, &driver_rows, &proposals, &sentiments, &prepared),
@@ -1387,4 +1402,132 @@ fn summary_json(
         "counts": counts,
         "counts_reconcile": counts.reconciles(),
     })
+}
+
+/// What report.md and report.html show.
+#[allow(clippy::too_many_arguments)]
+fn report_data(
+    cfg: &RunConfig,
+    counts: &Counts,
+    nps_rows: &[nps::NpsRow],
+    drivers: &[drivers::DriverRow],
+    proposals: &[(themes::discovery::Proposal, nps::Tally)],
+    p: &Prepared,
+    embeddings: &[Vec<f32>],
+    clause_themes: &[Vec<(usize, f32)>],
+    r: &Responses,
+    theme_ids: &[&str],
+    leaves: &[themes::ThemeInfo],
+) -> crate::report::render::Report {
+    use crate::report::render::{DriverLine, Report};
+    let masked = |t: &str| if cfg.mask { crate::report::mask::mask(t) } else { t.to_string() };
+    let mut languages = BTreeMap::<&str, usize>::new();
+    p.comments.iter().filter_map(|c| c.language.as_ref()).for_each(|l| *languages.entry(l.code).or_default() += 1);
+    let lang: &'static str = match cfg.report_lang.as_deref() {
+        Some("fr") => "fr",
+        Some(_) => "en",
+        None => {
+            if languages.get("fr").copied().unwrap_or(0) > languages.get("en").copied().unwrap_or(0) {
+                "fr"
+            } else {
+                "en"
+            }
+        }
+    };
+    let overall = nps_rows.iter().find(|x| x.period == c::ALL && x.segment == c::ALL);
+    let trend: Vec<_> = nps_rows
+        .iter()
+        .filter(|x| x.segment == c::ALL && x.period != c::ALL && x.period != c::UNDATED)
+        .map(|x| (x.period.clone(), x.nps, x.moe95, x.tally.n))
+        .collect();
+    let latest = nps_rows
+        .iter()
+        .filter(|x| x.segment == c::ALL && x.period != c::ALL && x.period != c::UNDATED)
+        .last()
+        .map(|x| (x.period.clone(), x.nps, x.delta_vs_previous, x.p_value_change));
+    // Representative verbatims of a theme: detractors' clauses closest to their centroid.
+    let examples = |theme: &str| -> Vec<String> {
+        let Some(t) = theme_ids.iter().position(|id| *id == theme) else { return Vec::new() };
+        let mut clauses: Vec<usize> = p
+            .comments
+            .iter()
+            .zip(&r.score)
+            .filter(|(_, s)| **s <= 6)
+            .flat_map(|(c, _)| c.clauses.iter().copied().filter(|&u| clause_themes[u].iter().any(|x| x.0 == t)))
+            .collect();
+        clauses.sort();
+        clauses.dedup();
+        if clauses.is_empty() {
+            return Vec::new();
+        }
+        let mut centroid = vec![0f32; embeddings[clauses[0]].len()];
+        clauses.iter().for_each(|&u| centroid.iter_mut().zip(&embeddings[u]).for_each(|(a, b)| *a += b));
+        let cos = |u: usize| embeddings[u].iter().zip(&centroid).map(|(a, b)| a * b).sum::<f32>();
+        clauses.sort_by(|&a, &b| cos(b).total_cmp(&cos(a)).then(a.cmp(&b)));
+        clauses.iter().take(3).map(|&u| masked(&p.unique[u])).collect()
+    };
+    let label_of = |id: &str| leaves.iter().find(|t| t.id == id).map_or(id.to_string(), |t| t.label.clone());
+    // Leaf themes only in the report (parents are in drivers.parquet): the ones with examples.
+    let mut ranked: Vec<&drivers::DriverRow> = drivers
+        .iter()
+        .filter(|d| d.period == c::ALL && d.segment == c::ALL && d.ranked && theme_ids.contains(&d.theme.as_str()))
+        .collect();
+    ranked.sort_by(|a, b| a.impact.unwrap_or(0.0).total_cmp(&b.impact.unwrap_or(0.0)).then(a.theme.cmp(&b.theme)));
+    let drivers_lines: Vec<DriverLine> = ranked
+        .iter()
+        .take(12)
+        .map(|d| DriverLine {
+            label: label_of(&d.theme),
+            n_mentions: d.n_mentions,
+            share: d.share,
+            nps_with: d.nps_with,
+            impact: d.impact.unwrap_or(0.0),
+            lift: d.lift,
+            q_value: d.q_value,
+            negative_share: d.negative_share,
+            examples: examples(&d.theme),
+        })
+        .collect();
+    let segments = nps_rows
+        .iter()
+        .filter(|x| x.period == c::ALL && x.segment != c::ALL)
+        .map(|x| (x.segment.clone(), x.value.clone(), x.tally.n, x.nps, x.moe95))
+        .collect();
+    let fr = lang == "fr";
+    let quality = vec![
+        (if fr { "lignes lues" } else { "rows read" }.to_string(), counts.rows_read.to_string()),
+        (if fr { "acceptées" } else { "accepted" }.to_string(), counts.accepted.to_string()),
+        (if fr { "rejetées (rejects.csv)" } else { "rejected (rejects.csv)" }.to_string(), counts.rejected.to_string()),
+        (if fr { "doublons" } else { "duplicates" }.to_string(), counts.duplicates.to_string()),
+        (if fr { "sans commentaire" } else { "without comment" }.to_string(), counts.empty_comments.to_string()),
+        (
+            if fr { "langues" } else { "languages" }.to_string(),
+            languages.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "),
+        ),
+    ];
+    Report {
+        lang,
+        title: if fr { "Rapport NPS".into() } else { "NPS report".into() },
+        n: overall.map_or(0, |o| o.tally.n),
+        nps: overall.and_then(|o| o.nps),
+        moe95: overall.map_or(0.0, |o| o.moe95),
+        trend,
+        latest,
+        drivers: drivers_lines,
+        emerging: proposals
+            .iter()
+            .take(5)
+            .map(|(x, t)| {
+                (
+                    x.id.clone(),
+                    x.label.clone(),
+                    x.size,
+                    t.nps(),
+                    masked(x.representatives.first().map_or("", String::as_str)),
+                )
+            })
+            .collect(),
+        segments,
+        quality,
+    }
 }

@@ -225,7 +225,8 @@ fn followup_and_summary() {
          A,2026-11-20,a@example.fr,2,\"Je vais résilier, rappelez-moi au 06 12 34 56 78 ou a@example.fr\"\n\
          B,2026-11-21,b@example.com,9,Great service\n\
          C,2026-11-22,c@example.com,5,=HYPERLINK(\"http://x\") the app crashes\n\
-         D,2026-11-18,d@example.com,6,Too expensive\n",
+         D,2026-11-18,d@example.com,6,Too expensive\n\
+         E,2026-11-17,e@example.com,1,<script>alert(1)</script> the app is too expensive\n",
     );
     let args = ["run", "export.csv", "--out", "o", "--model", model.as_str(), "--no-cache", "--since", "2026-11-19"];
     dir.ok(&args);
@@ -252,7 +253,54 @@ fn followup_and_summary() {
 
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path("o/summary.json")).unwrap()).unwrap();
-    assert_eq!(summary["nps"]["n"], 4);
-    assert_eq!(summary["counts"]["accepted"], 4);
+    assert_eq!(summary["nps"]["n"], 5);
+    assert_eq!(summary["counts"]["accepted"], 5);
+    // The report: self-contained, charts, every verbatim escaped.
+    let html = std::fs::read_to_string(dir.path("o/report.html")).unwrap();
+    assert!(!html.contains("<script"), "a verbatim must never inject a script");
+    assert!(html.contains("<svg") && html.contains("<table"));
+    let md = std::fs::read_to_string(dir.path("o/report.md")).unwrap();
+    assert!(md.starts_with("# NPS report"), "{md}");
     assert!(summary["drivers"]["costing"].is_array() && summary["emerging_themes"].is_array());
+}
+
+/// The report as a person sees it: rendered by headless Chromium when it is installed
+/// (`apt-get install chromium`); the charts and tables must be in the rendered page.
+#[test]
+fn report_renders_in_chromium() {
+    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"].iter().find(|b| {
+        std::process::Command::new("sh")
+            .args(["-c", &format!("command -v {b}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }) else {
+        eprintln!("report_renders_in_chromium: no Chromium installed, nothing to check (apt-get install chromium)");
+        return;
+    };
+    let dir = Dir::new();
+    let model = model_dir().display().to_string();
+    let sample = repo().join("data/sample_export.csv").display().to_string();
+    dir.ok(&["run", &sample, "--out", "o", "--model", &model, "--no-cache", "--report-lang", "fr"]);
+    let profile = dir.path("chromium-profile");
+    let url = format!("file://{}", dir.path("o/report.html").display());
+    let out = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(["--dump-dom", &url])
+        .output()
+        .expect("run chromium");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(dom.contains("Rapport NPS"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(dom.matches("<svg").count(), 2, "trend and driver charts");
+    assert!(dom.matches("<table").count() >= 3, "drivers, emerging themes, segments");
+    assert!(dom.contains("class=\"band\""), "the margin band of the trend chart");
 }

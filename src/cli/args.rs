@@ -226,6 +226,10 @@ pub struct RunArgs {
     /// Keep emails, phone numbers, IBANs and card numbers inside verbatims (masked by default).
     #[arg(long)]
     pub no_mask: bool,
+
+    /// Language of report.md / report.html [default: the majority language of the comments].
+    #[arg(long, value_parser = ["fr", "en"])]
+    pub report_lang: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

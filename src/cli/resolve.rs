@@ -78,6 +78,7 @@ pub struct RunConfig {
     pub since: Option<chrono::NaiveDate>,
     pub new_only: bool,
     pub mask: bool,
+    pub report_lang: Option<String>,
 }
 
 pub fn input_config(a: &InputArgs) -> InputConfig {
@@ -139,6 +140,7 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig> {
         since: a.since,
         new_only: a.new_only,
         mask: !a.no_mask,
+        report_lang: a.report_lang.clone(),
     })
 }
 

@@ -3,3 +3,4 @@
 
 pub mod followup;
 pub mod mask;
+pub mod render;

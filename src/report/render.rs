@@ -1,0 +1,509 @@
+//! report.md and report.html, rendered from a [`Report`] only (no stage is called from
+//! here). The HTML is one self-contained file: inline CSS and SVG, no script, no network;
+//! every verbatim is HTML-escaped, personal data is masked upstream.
+
+use std::fmt::Write;
+
+/// Everything the report shows.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Report {
+    pub lang: &'static str,
+    pub title: String,
+    pub n: u64,
+    pub nps: Option<f64>,
+    pub moe95: f64,
+    /// (period, nps, moe95, n) in order.
+    pub trend: Vec<(String, Option<f64>, f64, u64)>,
+    /// Latest period: (label, nps, delta vs previous, p-value).
+    pub latest: Option<(String, Option<f64>, Option<f64>, Option<f64>)>,
+    pub drivers: Vec<DriverLine>,
+    /// (id, label, size, nps, example)
+    pub emerging: Vec<(String, String, usize, Option<f64>, String)>,
+    /// (segment, value, n, nps, moe95)
+    pub segments: Vec<(String, String, u64, Option<f64>, f64)>,
+    /// (label, value) lines of the data-quality section.
+    pub quality: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DriverLine {
+    pub label: String,
+    pub n_mentions: u64,
+    pub share: f64,
+    pub nps_with: Option<f64>,
+    pub impact: f64,
+    pub lift: Option<f64>,
+    pub q_value: Option<f64>,
+    pub negative_share: Option<f64>,
+    pub examples: Vec<String>,
+}
+
+/// HTML-escape text (the five XML specials).
+pub fn escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            _ => o.push(c),
+        }
+    }
+    o
+}
+
+fn t(lang: &str, key: &str) -> &'static str {
+    let fr = lang == "fr";
+    match key {
+        "headline" => {
+            if fr {
+                "NPS de la période"
+            } else {
+                "NPS of the period"
+            }
+        }
+        "responses" => {
+            if fr {
+                "réponses"
+            } else {
+                "responses"
+            }
+        }
+        "margin" => {
+            if fr {
+                "marge d'erreur à 95 %"
+            } else {
+                "95 % margin of error"
+            }
+        }
+        "latest" => {
+            if fr {
+                "Dernière période"
+            } else {
+                "Latest period"
+            }
+        }
+        "vs_prev" => {
+            if fr {
+                "vs période précédente"
+            } else {
+                "vs previous period"
+            }
+        }
+        "trend" => {
+            if fr {
+                "Évolution du NPS (bande : marge d'erreur)"
+            } else {
+                "NPS trend (band: margin of error)"
+            }
+        }
+        "drivers" => {
+            if fr {
+                "Ce qui coûte des points de NPS"
+            } else {
+                "What costs NPS points"
+            }
+        }
+        "drivers_help" => {
+            if fr {
+                "Impact : points de NPS en plus sans les réponses qui citent le thème (négatif = le thème coûte des points). Lift : taux de détracteurs parmi ceux qui citent le thème, rapporté aux autres. q : significativité corrigée (sous 0,05 : peu probablement dû au hasard)."
+            } else {
+                "Impact: NPS points gained without the responses mentioning the theme (negative = the theme costs points). Lift: detractor rate of those mentioning it over the others'. q: significance corrected for many themes (below 0.05: unlikely to be chance)."
+            }
+        }
+        "chart_drivers" => {
+            if fr {
+                "Impact selon le volume (part des réponses)"
+            } else {
+                "Impact against volume (share of responses)"
+            }
+        }
+        "theme" => {
+            if fr {
+                "Thème"
+            } else {
+                "Theme"
+            }
+        }
+        "mentions" => {
+            if fr {
+                "Réponses"
+            } else {
+                "Responses"
+            }
+        }
+        "theme_nps" => {
+            if fr {
+                "NPS du thème"
+            } else {
+                "Theme NPS"
+            }
+        }
+        "negative" => {
+            if fr {
+                "Part négative"
+            } else {
+                "Negative share"
+            }
+        }
+        "examples" => {
+            if fr {
+                "Verbatims de détracteurs"
+            } else {
+                "Detractors' verbatims"
+            }
+        }
+        "emerging" => {
+            if fr {
+                "Thèmes émergents (non couverts par la taxonomie)"
+            } else {
+                "Emerging themes (not in the taxonomy)"
+            }
+        }
+        "size" => {
+            if fr {
+                "Mentions"
+            } else {
+                "Mentions"
+            }
+        }
+        "example" => {
+            if fr {
+                "Exemple"
+            } else {
+                "Example"
+            }
+        }
+        "segments" => {
+            if fr {
+                "NPS par segment"
+            } else {
+                "NPS by segment"
+            }
+        }
+        "segment" => {
+            if fr {
+                "Segment"
+            } else {
+                "Segment"
+            }
+        }
+        "value" => {
+            if fr {
+                "Valeur"
+            } else {
+                "Value"
+            }
+        }
+        "quality" => {
+            if fr {
+                "Qualité des données"
+            } else {
+                "Data quality"
+            }
+        }
+        "low_n" => {
+            if fr {
+                "moins de 30 réponses : à lire comme une tendance"
+            } else {
+                "fewer than 30 responses: read as a direction only"
+            }
+        }
+        _ => "",
+    }
+}
+
+fn num(v: Option<f64>, signed: bool) -> String {
+    match v {
+        Some(x) if signed => format!("{x:+.1}"),
+        Some(x) => format!("{x:.1}"),
+        None => "–".into(),
+    }
+}
+
+/// report.md
+pub fn markdown(r: &Report) -> String {
+    let l = r.lang;
+    let mut s = String::new();
+    let _ = writeln!(s, "# {}\n", r.title);
+    let _ = writeln!(
+        s,
+        "**{}: {} ± {:.1}** ({} {}, {})\n",
+        t(l, "headline"),
+        num(r.nps, true),
+        r.moe95,
+        r.n,
+        t(l, "responses"),
+        t(l, "margin")
+    );
+    if let Some((p, nps, d, pv)) = &r.latest {
+        let _ = writeln!(
+            s,
+            "{} {p}: {} ({} {}, p = {})\n",
+            t(l, "latest"),
+            num(*nps, true),
+            num(*d, true),
+            t(l, "vs_prev"),
+            pv.map_or("–".into(), |p| format!("{p:.3}"))
+        );
+    }
+    let _ = writeln!(s, "## {}\n", t(l, "trend"));
+    let _ = writeln!(s, "| period | NPS | ± | n |\n|---|---|---|---|");
+    for (p, n, m, c) in &r.trend {
+        let _ = writeln!(s, "| {p} | {} | {m:.1} | {c}{} |", num(*n, true), if *c < 30 { " ⚠" } else { "" });
+    }
+    let _ = writeln!(s, "\n## {}\n\n{}\n", t(l, "drivers"), t(l, "drivers_help"));
+    let _ = writeln!(
+        s,
+        "| {} | {} | {} | Impact | Lift | q | {} | {} |\n|---|---|---|---|---|---|---|---|",
+        t(l, "theme"),
+        t(l, "mentions"),
+        t(l, "theme_nps"),
+        t(l, "negative"),
+        t(l, "examples")
+    );
+    for d in &r.drivers {
+        let ex = d.examples.iter().map(|e| format!("“{}”", e.replace('|', "/"))).collect::<Vec<_>>().join("<br>");
+        let _ = writeln!(
+            s,
+            "| {} | {} ({:.0} %) | {} | {:+.1} | {} | {} | {} | {ex} |",
+            d.label,
+            d.n_mentions,
+            d.share * 100.0,
+            num(d.nps_with, true),
+            d.impact,
+            d.lift.map_or("–".into(), |x| format!("{x:.2}")),
+            d.q_value.map_or("–".into(), |q| format!("{q:.3}")),
+            d.negative_share.map_or("–".into(), |x| format!("{:.0} %", x * 100.0))
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n## {}\n\n| id | {} | NPS | {} |\n|---|---|---|---|",
+        t(l, "emerging"),
+        t(l, "size"),
+        t(l, "example")
+    );
+    for (id, label, size, nps, ex) in &r.emerging {
+        let _ = writeln!(s, "| {id} ({label}) | {size} | {} | “{}” |", num(*nps, true), ex.replace('|', "/"));
+    }
+    let _ = writeln!(
+        s,
+        "\n## {}\n\n| {} | {} | n | NPS | ± |\n|---|---|---|---|---|",
+        t(l, "segments"),
+        t(l, "segment"),
+        t(l, "value")
+    );
+    for (seg, v, n, nps, m) in &r.segments {
+        let _ = writeln!(s, "| {seg} | {v} | {n}{} | {} | {m:.1} |", if *n < 30 { " ⚠" } else { "" }, num(*nps, true));
+    }
+    let _ = writeln!(s, "\n⚠ {}\n\n## {}\n", t(l, "low_n"), t(l, "quality"));
+    for (k, v) in &r.quality {
+        let _ = writeln!(s, "- {k}: {v}");
+    }
+    s
+}
+
+/// Trend chart: NPS line with its margin as a band.
+fn trend_svg(r: &Report) -> String {
+    let pts: Vec<(usize, f64, f64)> =
+        r.trend.iter().enumerate().filter_map(|(i, (_, n, m, _))| n.map(|v| (i, v, *m))).collect();
+    let (w, h, pad) = (720.0, 240.0, 40.0);
+    if pts.is_empty() {
+        return String::new();
+    }
+    let lo = pts.iter().map(|p| p.1 - p.2).fold(f64::MAX, f64::min).max(-100.0).min(0.0) - 5.0;
+    let hi = pts.iter().map(|p| p.1 + p.2).fold(f64::MIN, f64::max).min(100.0).max(0.0) + 5.0;
+    let n = r.trend.len().max(2) as f64;
+    let x = |i: usize| pad + (w - 2.0 * pad) * i as f64 / (n - 1.0);
+    let y = |v: f64| h - pad - (h - 2.0 * pad) * (v - lo) / (hi - lo);
+    let mut s = format!("<svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"trend\" class=\"chart\">");
+    let band_top: Vec<String> = pts.iter().map(|p| format!("{:.1},{:.1}", x(p.0), y(p.1 + p.2))).collect();
+    let band_bot: Vec<String> = pts.iter().rev().map(|p| format!("{:.1},{:.1}", x(p.0), y(p.1 - p.2))).collect();
+    let _ = write!(s, "<polygon class=\"band\" points=\"{} {}\"/>", band_top.join(" "), band_bot.join(" "));
+    let _ =
+        write!(s, "<line class=\"zero\" x1=\"{pad}\" x2=\"{}\" y1=\"{:.1}\" y2=\"{:.1}\"/>", w - pad, y(0.0), y(0.0));
+    let line: Vec<String> = pts.iter().map(|p| format!("{:.1},{:.1}", x(p.0), y(p.1))).collect();
+    let _ = write!(s, "<polyline class=\"line\" points=\"{}\"/>", line.join(" "));
+    for p in &pts {
+        let _ = write!(
+            s,
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3.5\"><title>{:+.1}</title></circle>",
+            x(p.0),
+            y(p.1),
+            p.1
+        );
+        let _ = write!(s, "<text x=\"{:.1}\" y=\"{:.1}\" class=\"val\">{:+.0}</text>", x(p.0), y(p.1) - 8.0, p.1);
+    }
+    for (i, (label, ..)) in r.trend.iter().enumerate() {
+        let _ = write!(s, "<text x=\"{:.1}\" y=\"{:.1}\" class=\"axis\">{}</text>", x(i), h - 12.0, escape(label));
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// Driver chart: impact (y) against share of responses (x).
+fn drivers_svg(r: &Report) -> String {
+    let (w, h, pad) = (720.0, 280.0, 48.0);
+    if r.drivers.is_empty() {
+        return String::new();
+    }
+    let max_share = r.drivers.iter().map(|d| d.share).fold(0.0, f64::max).max(0.05) * 1.1;
+    let lo = r.drivers.iter().map(|d| d.impact).fold(0.0, f64::min) - 1.0;
+    let hi = r.drivers.iter().map(|d| d.impact).fold(0.0, f64::max) + 1.0;
+    // Room on the right for the labels of the largest themes.
+    let x = |v: f64| pad + (w - 2.0 * pad - 150.0) * v / max_share;
+    let y = |v: f64| h - pad - (h - 2.0 * pad) * (v - lo) / (hi - lo);
+    let mut s = format!("<svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"drivers\" class=\"chart\">");
+    let _ =
+        write!(s, "<line class=\"zero\" x1=\"{pad}\" x2=\"{}\" y1=\"{:.1}\" y2=\"{:.1}\"/>", w - pad, y(0.0), y(0.0));
+    for d in &r.drivers {
+        let cls = if d.impact < 0.0 { "cost" } else { "gain" };
+        let _ = write!(
+            s,
+            "<circle class=\"{cls}\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"6\"><title>{}: {:+.1}</title></circle><text x=\"{:.1}\" y=\"{:.1}\" class=\"lbl\">{}</text>",
+            x(d.share), y(d.impact), escape(&d.label), d.impact, x(d.share) + 8.0, y(d.impact) + 4.0, escape(&d.label)
+        );
+    }
+    let _ = write!(
+        s,
+        "<text x=\"{:.1}\" y=\"{:.1}\" class=\"axis\">→ %</text><text x=\"8\" y=\"{pad}\" class=\"axisl\">impact</text>",
+        w - pad,
+        h - 12.0
+    );
+    s.push_str("</svg>");
+    s
+}
+
+const CSS: &str = "body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:980px;margin:2rem auto;padding:0 1rem;color:#1d2330}\
+h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2.2rem;border-bottom:1px solid #dde}\
+.headline{font-size:2.6rem;font-weight:700}.muted{color:#667}.chart{width:100%;height:auto;background:#fafbfd;border:1px solid #eef}\
+.band{fill:#c9d8f5}.line{fill:none;stroke:#2c5cc5;stroke-width:2.5}.zero{stroke:#99a;stroke-dasharray:4 3}\
+.val{font-size:11px;text-anchor:middle;fill:#2c5cc5}.axis{font-size:11px;text-anchor:middle;fill:#556}.axisl{font-size:11px;fill:#556}.lbl{font-size:12px;fill:#333}\
+.cost{fill:#d9534f}.gain{fill:#3c9a5f}table{border-collapse:collapse;width:100%;margin:.6rem 0}\
+th,td{border-bottom:1px solid #e4e6ee;padding:.35rem .45rem;text-align:left;vertical-align:top}th{background:#f3f5fa}\
+td.n{text-align:right;white-space:nowrap}.ex{font-style:italic;color:#444;font-size:.9em}@media print{body{margin:0}.chart{break-inside:avoid}}";
+
+/// report.html
+pub fn html(r: &Report) -> String {
+    let l = r.lang;
+    let mut s = format!(
+        "<!DOCTYPE html><html lang=\"{l}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{}</title><style>{CSS}</style></head><body>",
+        escape(&r.title)
+    );
+    let _ = write!(
+        s,
+        "<h1>{}</h1><p class=\"headline\">{} <span class=\"muted\">± {:.1}</span></p><p class=\"muted\">{}: {} {}, {}.",
+        escape(&r.title),
+        num(r.nps, true),
+        r.moe95,
+        t(l, "headline"),
+        r.n,
+        t(l, "responses"),
+        t(l, "margin")
+    );
+    if let Some((p, nps, d, pv)) = &r.latest {
+        let _ = write!(
+            s,
+            " {} {}: {} ({} {}, p = {}).",
+            t(l, "latest"),
+            escape(p),
+            num(*nps, true),
+            num(*d, true),
+            t(l, "vs_prev"),
+            pv.map_or("–".into(), |p| format!("{p:.3}"))
+        );
+    }
+    s.push_str("</p>");
+    let _ = write!(s, "<h2>{}</h2>{}", t(l, "trend"), trend_svg(r));
+    let _ = write!(
+        s,
+        "<h2>{}</h2><p class=\"muted\">{}</p><h3>{}</h3>{}",
+        t(l, "drivers"),
+        t(l, "drivers_help"),
+        t(l, "chart_drivers"),
+        drivers_svg(r)
+    );
+    let _ = write!(s, "<table class=\"drivers\"><tr><th>{}</th><th>{}</th><th>{}</th><th>Impact</th><th>Lift</th><th>q</th><th>{}</th><th>{}</th></tr>",
+        t(l, "theme"), t(l, "mentions"), t(l, "theme_nps"), t(l, "negative"), t(l, "examples"));
+    for d in &r.drivers {
+        let ex: String = d.examples.iter().map(|e| format!("<div class=\"ex\">“{}”</div>", escape(e))).collect();
+        let _ = write!(s, "<tr><td>{}</td><td class=\"n\">{} ({:.0} %)</td><td class=\"n\">{}</td><td class=\"n\">{:+.1}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{ex}</td></tr>",
+            escape(&d.label), d.n_mentions, d.share * 100.0, num(d.nps_with, true), d.impact,
+            d.lift.map_or("–".into(), |x| format!("{x:.2}")), d.q_value.map_or("–".into(), |q| format!("{q:.3}")),
+            d.negative_share.map_or("–".into(), |x| format!("{:.0} %", x * 100.0)));
+    }
+    s.push_str("</table>");
+    let _ = write!(
+        s,
+        "<h2>{}</h2><table><tr><th>id</th><th>{}</th><th>NPS</th><th>{}</th></tr>",
+        t(l, "emerging"),
+        t(l, "size"),
+        t(l, "example")
+    );
+    for (id, label, size, nps, ex) in &r.emerging {
+        let _ = write!(s, "<tr><td>{} <span class=\"muted\">({})</span></td><td class=\"n\">{size}</td><td class=\"n\">{}</td><td class=\"ex\">“{}”</td></tr>", escape(id), escape(label), num(*nps, true), escape(ex));
+    }
+    s.push_str("</table>");
+    let _ = write!(
+        s,
+        "<h2>{}</h2><table class=\"segments\"><tr><th>{}</th><th>{}</th><th>n</th><th>NPS</th><th>±</th></tr>",
+        t(l, "segments"),
+        t(l, "segment"),
+        t(l, "value")
+    );
+    for (seg, v, n, nps, m) in &r.segments {
+        let _ = write!(s, "<tr><td>{}</td><td>{}</td><td class=\"n\">{n}{}</td><td class=\"n\">{}</td><td class=\"n\">{m:.1}</td></tr>", escape(seg), escape(v), if *n < 30 { " ⚠" } else { "" }, num(*nps, true));
+    }
+    let _ = write!(s, "</table><p class=\"muted\">⚠ {}</p><h2>{}</h2><ul>", t(l, "low_n"), t(l, "quality"));
+    for (k, v) in &r.quality {
+        let _ = write!(s, "<li>{}: {}</li>", escape(k), escape(v));
+    }
+    s.push_str("</ul></body></html>\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Report {
+        Report {
+            lang: "en",
+            title: "NPS report".into(),
+            n: 120,
+            nps: Some(12.5),
+            moe95: 9.0,
+            trend: vec![("2026-W01".into(), Some(10.0), 12.0, 60), ("2026-W02".into(), Some(15.0), 11.0, 25)],
+            latest: Some(("2026-W02".into(), Some(15.0), Some(5.0), Some(0.6))),
+            drivers: vec![DriverLine {
+                label: "Price".into(),
+                n_mentions: 30,
+                share: 0.25,
+                nps_with: Some(-20.0),
+                impact: -8.0,
+                lift: Some(1.9),
+                q_value: Some(0.01),
+                negative_share: Some(0.8),
+                examples: vec!["<script>alert('x')</script> trop cher".into()],
+            }],
+            emerging: vec![],
+            segments: vec![("Plan".into(), "Basic".into(), 20, Some(-5.0), 30.0)],
+            quality: vec![("rejected".into(), "2".into())],
+        }
+    }
+
+    #[test]
+    fn html_escapes_verbatims_and_is_self_contained() {
+        let h = html(&sample());
+        assert!(!h.contains("<script>"), "a verbatim must not inject a script");
+        assert!(h.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
+        assert!(h.contains("<svg") && h.contains("class=\"band\""));
+        assert!(!h.contains("http://") && !h.contains("https://"), "no network");
+        let md = markdown(&sample());
+        assert!(md.contains("| Price | 30 (25 %) | -20.0 | -8.0 | 1.90 | 0.010 | 80 % |"), "{md}");
+        assert!(md.contains("⚠"));
+    }
+}
