@@ -282,10 +282,12 @@ pub fn run(cfg: &RunConfig, printer: &Printer, discover_only: bool) -> Result<u8
     );
     staged.stage_bytes("report.md", crate::report::render::markdown(&report_view).as_bytes())?;
     staged.stage_bytes("report.html", crate::report::render::html(&report_view).as_bytes())?;
-    staged.stage_json(
-        "summary.json",
-        &summary_json(&loaded.counts, &rows, &driver_rows, &proposals, &sentiments, &prepared),
-    )?;
+    let mut summary = summary_json(&loaded.counts, &rows, &driver_rows, &proposals, &sentiments, &prepared);
+    summary["key_drivers"] = json!(report_view.key_drivers.as_ref().map(|(r2, rows)| json!({
+        "r2": r2,
+        "themes": rows.iter().map(|(label, share, odds)| json!({"theme": label, "share_of_r2": share, "odds_ratio": odds})).collect::<Vec<_>>(),
+    })));
+    staged.stage_json("summary.json", &summary)?;
     let mut responses = responses_frame(&loaded.responses, &prepared, &sentiments)?;
     let lists: Vec<Series> = themes_of.iter().map(|t| Series::new("".into(), t)).collect();
     responses.with_column(Column::new(c::THEMES.into(), lists).cast(&DataType::List(Box::new(DataType::String)))?)?;
@@ -1505,7 +1507,39 @@ fn report_data(
             languages.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "),
         ),
     ];
+    // Key-driver model over the most mentioned leaf themes.
+    let mut counts_by_theme: Vec<(usize, usize)> = (0..theme_ids.len())
+        .map(|t| {
+            (
+                p.comments
+                    .iter()
+                    .filter(|c| c.clauses.iter().any(|&u| clause_themes[u].iter().any(|x| x.0 == t)))
+                    .count(),
+                t,
+            )
+        })
+        .filter(|(n, _)| *n as u64 >= drivers::MIN_MENTIONS)
+        .collect();
+    counts_by_theme.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    counts_by_theme.truncate(drivers::keydriver::MAX_THEMES);
+    let chosen: Vec<usize> = counts_by_theme.iter().map(|x| x.1).collect();
+    let x: Vec<Vec<bool>> = p
+        .comments
+        .iter()
+        .map(|c| chosen.iter().map(|&t| c.clauses.iter().any(|&u| clause_themes[u].iter().any(|x| x.0 == t))).collect())
+        .collect();
+    let y: Vec<bool> = r.score.iter().map(|s| *s <= 6).collect();
+    let key_drivers = drivers::keydriver::key_drivers(&x, &y).map(|kd| {
+        let mut rows: Vec<(String, f64, f64)> = chosen
+            .iter()
+            .enumerate()
+            .map(|(k, &t)| (label_of(theme_ids[t]), kd.relative_importance[k], kd.odds_ratio[k]))
+            .collect();
+        rows.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        (kd.r2, rows)
+    });
     Report {
+        key_drivers,
         lang,
         title: if fr { "Rapport NPS".into() } else { "NPS report".into() },
         n: overall.map_or(0, |o| o.tally.n),

@@ -23,6 +23,8 @@ pub struct Report {
     pub segments: Vec<(String, String, u64, Option<f64>, f64)>,
     /// (label, value) lines of the data-quality section.
     pub quality: Vec<(String, String)>,
+    /// Key-driver model: R² and (label, share of R², odds ratio), by share.
+    pub key_drivers: Option<(f64, Vec<(String, f64, f64)>)>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -155,6 +157,27 @@ fn t(lang: &str, key: &str) -> &'static str {
                 "Detractors' verbatims"
             }
         }
+        "key" => {
+            if fr {
+                "Second regard : modèle des moteurs de détraction"
+            } else {
+                "Second view: key-driver model of detraction"
+            }
+        }
+        "key_help" => {
+            if fr {
+                "Les thèmes vont souvent ensemble. Ce modèle explique « être détracteur » par tous les thèmes à la fois : la part de l'explication revenant à chaque thème (décomposition de Shapley du R²) et son odds ratio à autres thèmes égaux. Un thème fort en impact mais faible ici doit son impact à des thèmes qui l'accompagnent."
+            } else {
+                "Themes often come together. This model explains being a detractor by all themes at once: each theme's share of what is explained (Shapley decomposition of R²) and its odds ratio with the other themes held equal. A theme with a large impact but a small share here owes its impact to the themes it comes with."
+            }
+        }
+        "share_r2" => {
+            if fr {
+                "Part de l'explication"
+            } else {
+                "Share of explanation"
+            }
+        }
         "emerging" => {
             if fr {
                 "Thèmes émergents (non couverts par la taxonomie)"
@@ -278,6 +301,20 @@ pub fn markdown(r: &Report) -> String {
             d.q_value.map_or("–".into(), |q| format!("{q:.3}")),
             d.negative_share.map_or("–".into(), |x| format!("{:.0} %", x * 100.0))
         );
+    }
+    if let Some((r2, rows)) = &r.key_drivers {
+        let _ = writeln!(
+            s,
+            "\n## {}\n\n{} (R² = {r2:.3})\n\n| {} | {} | odds ratio |\n|---|---|---|",
+            t(l, "key"),
+            t(l, "key_help"),
+            t(l, "theme"),
+            t(l, "share_r2")
+        );
+        for (label, share, odds) in rows {
+            let pct = if *r2 > 0.0 { share / r2 * 100.0 } else { 0.0 };
+            let _ = writeln!(s, "| {label} | {pct:.0} % | {odds:.2} |");
+        }
     }
     let _ = writeln!(
         s,
@@ -436,6 +473,18 @@ pub fn html(r: &Report) -> String {
             d.negative_share.map_or("–".into(), |x| format!("{:.0} %", x * 100.0)));
     }
     s.push_str("</table>");
+    if let Some((r2, rows)) = &r.key_drivers {
+        let _ = write!(s, "<h2>{}</h2><p class=\"muted\">{} (R² = {r2:.3})</p><table class=\"keydrivers\"><tr><th>{}</th><th>{}</th><th>odds ratio</th></tr>", t(l, "key"), t(l, "key_help"), t(l, "theme"), t(l, "share_r2"));
+        for (label, share, odds) in rows {
+            let pct = if *r2 > 0.0 { share / r2 * 100.0 } else { 0.0 };
+            let _ = write!(
+                s,
+                "<tr><td>{}</td><td class=\"n\">{pct:.0} %</td><td class=\"n\">{odds:.2}</td></tr>",
+                escape(label)
+            );
+        }
+        s.push_str("</table>");
+    }
     let _ = write!(
         s,
         "<h2>{}</h2><table><tr><th>id</th><th>{}</th><th>NPS</th><th>{}</th></tr>",
@@ -492,6 +541,7 @@ mod tests {
             emerging: vec![],
             segments: vec![("Plan".into(), "Basic".into(), 20, Some(-5.0), 30.0)],
             quality: vec![("rejected".into(), "2".into())],
+            key_drivers: Some((0.2, vec![("Price".into(), 0.15, 2.5)])),
         }
     }
 
