@@ -304,3 +304,47 @@ fn report_renders_in_chromium() {
     assert!(dom.matches("<table").count() >= 3, "drivers, emerging themes, segments");
     assert!(dom.contains("class=\"band\""), "the margin band of the trend chart");
 }
+
+/// Duplicating the whole dataset (new ids) leaves NPS and every impact unchanged and
+/// shrinks the p-values.
+#[test]
+fn duplicated_dataset_keeps_impact_and_shrinks_p_values() {
+    let dir = Dir::new();
+    let model = model_dir().display().to_string();
+    let text = std::fs::read_to_string(repo().join("data/sample_export.csv")).unwrap();
+    let copy: String = text.lines().skip(1).map(|l| format!("{}\n", l.replacen("R_", "COPY_", 1))).collect();
+    dir.write("once.csv", &text);
+    dir.write("copy.csv", format!("{}\n{copy}", text.lines().next().unwrap()));
+    let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("verbatim-test-cache");
+    let cache = cache.to_str().unwrap();
+    dir.ok(&["run", "once.csv", "--out", "a", "--model", &model, "--cache-dir", cache]);
+    dir.ok(&["run", "once.csv", "copy.csv", "--out", "b", "--model", &model, "--cache-dir", cache]);
+    let overall = |out: &str| {
+        let d = read_parquet(&dir.path(out).join("drivers.parquet"));
+        let period = d.column("period").unwrap().str().unwrap().clone();
+        let segment = d.column("segment").unwrap().str().unwrap().clone();
+        let theme = d.column("theme").unwrap().str().unwrap().clone();
+        let impact = d.column("impact").unwrap().f64().unwrap().clone();
+        let p = d.column("p_value").unwrap().f64().unwrap().clone();
+        (0..d.height())
+            .filter(|&i| period.get(i) == Some("all") && segment.get(i) == Some("all"))
+            .map(|i| (theme.get(i).unwrap().to_string(), impact.get(i), p.get(i)))
+            .collect::<Vec<_>>()
+    };
+    let (a, b) = (overall("a"), overall("b"));
+    assert_eq!(a.len(), b.len());
+    for ((ta, ia, pa), (tb, ib, pb)) in a.iter().zip(&b) {
+        assert_eq!(ta, tb);
+        assert!((ia.unwrap() - ib.unwrap()).abs() < 1e-9, "{ta}: impact {ia:?} vs {ib:?}");
+        if let (Some(pa), Some(pb)) = (pa, pb) {
+            assert!(pb <= pa, "{ta}: p {pa} then {pb}");
+        }
+    }
+    let (_, _, _, _, nps_a) = overall_nps(&dir, "a");
+    let (_, _, _, _, nps_b) = overall_nps(&dir, "b");
+    assert!((nps_a - nps_b).abs() < 1e-9);
+}
+
+fn overall_nps(dir: &Dir, out: &str) -> (u64, u64, u64, u64, f64) {
+    overall(&read_parquet(&dir.path(out).join("nps.parquet")))
+}
