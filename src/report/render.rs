@@ -246,6 +246,16 @@ fn num(v: Option<f64>, signed: bool) -> String {
     }
 }
 
+/// A number with `decimals` places, "–" when absent.
+fn fixed(v: Option<f64>, decimals: usize) -> String {
+    v.map_or("–".into(), |x| format!("{x:.decimals$}"))
+}
+
+/// A share as a whole percentage, "–" when absent.
+fn percent(v: Option<f64>) -> String {
+    v.map_or("–".into(), |x| format!("{:.0} %", x * 100.0))
+}
+
 /// report.md
 pub fn markdown(r: &Report) -> String {
     let l = r.lang;
@@ -269,7 +279,7 @@ pub fn markdown(r: &Report) -> String {
             num(*nps, true),
             num(*d, true),
             t(l, "vs_prev"),
-            pv.map_or("–".into(), |p| format!("{p:.3}"))
+            fixed(*pv, 3)
         );
     }
     let _ = writeln!(s, "## {}\n", t(l, "trend"));
@@ -297,9 +307,9 @@ pub fn markdown(r: &Report) -> String {
             d.share * 100.0,
             num(d.nps_with, true),
             d.impact,
-            d.lift.map_or("–".into(), |x| format!("{x:.2}")),
-            d.q_value.map_or("–".into(), |q| format!("{q:.3}")),
-            d.negative_share.map_or("–".into(), |x| format!("{:.0} %", x * 100.0))
+            fixed(d.lift, 2),
+            fixed(d.q_value, 3),
+            percent(d.negative_share)
         );
     }
     if let Some((r2, rows)) = &r.key_drivers {
@@ -450,7 +460,7 @@ pub fn html(r: &Report) -> String {
             num(*nps, true),
             num(*d, true),
             t(l, "vs_prev"),
-            pv.map_or("–".into(), |p| format!("{p:.3}"))
+            fixed(*pv, 3)
         );
     }
     s.push_str("</p>");
@@ -469,8 +479,7 @@ pub fn html(r: &Report) -> String {
         let ex: String = d.examples.iter().map(|e| format!("<div class=\"ex\">“{}”</div>", escape(e))).collect();
         let _ = write!(s, "<tr><td>{}</td><td class=\"n\">{} ({:.0} %)</td><td class=\"n\">{}</td><td class=\"n\">{:+.1}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{ex}</td></tr>",
             escape(&d.label), d.n_mentions, d.share * 100.0, num(d.nps_with, true), d.impact,
-            d.lift.map_or("–".into(), |x| format!("{x:.2}")), d.q_value.map_or("–".into(), |q| format!("{q:.3}")),
-            d.negative_share.map_or("–".into(), |x| format!("{:.0} %", x * 100.0)));
+            fixed(d.lift, 2), fixed(d.q_value, 3), percent(d.negative_share));
     }
     s.push_str("</table>");
     if let Some((r2, rows)) = &r.key_drivers {
