@@ -1048,12 +1048,7 @@ pub fn themes_evaluate(a: &crate::cli::args::ThemesEvalArgs, printer: &Printer) 
     let coded = read_examples(&a.examples)?;
     let metrics = if a.zero_shot {
         let tax = tax.ok_or_else(|| Error::Usage("--zero-shot needs --taxonomy FILE".into()))?;
-        let settings = themes::ZeroShotSettings {
-            min_similarity: a.min_similarity,
-            margin: a.similarity_margin,
-            distinctiveness: a.distinctiveness,
-        };
-        let z = zero_shot(&tax, settings, &enc, printer)?;
+        let z = zero_shot(&tax, a.zero_shot_settings.settings(), &enc, printer)?;
         // Zero-shot works on clauses, as in a run: a text's themes are its clauses' themes.
         let clauses: Vec<Vec<String>> =
             coded.texts.iter().map(|t| text::clauses::split(t).into_iter().map(str::to_string).collect()).collect();

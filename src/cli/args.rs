@@ -133,6 +133,35 @@ pub struct NpsArgs {
     pub out: Option<PathBuf>,
 }
 
+/// Zero-shot theme assignment thresholds; shared by `run` and `themes evaluate`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct ZeroShotArgs {
+    /// Zero-shot: least cosine between a clause and a theme prototype to assign the theme
+    /// without a keyword.
+    #[arg(long, default_value_t = 0.88)]
+    pub min_similarity: f32,
+
+    /// Zero-shot: a theme is assigned by similarity only when within this distance of the
+    /// clause's best theme.
+    #[arg(long, default_value_t = 0.01)]
+    pub similarity_margin: f32,
+
+    /// Zero-shot: least lead of a theme's similarity over the clause's mean similarity to
+    /// all themes (generic clauses get no theme).
+    #[arg(long, default_value_t = 0.03)]
+    pub distinctiveness: f32,
+}
+
+impl ZeroShotArgs {
+    pub fn settings(&self) -> crate::themes::ZeroShotSettings {
+        crate::themes::ZeroShotSettings {
+            min_similarity: self.min_similarity,
+            margin: self.similarity_margin,
+            distinctiveness: self.distinctiveness,
+        }
+    }
+}
+
 /// The encoder and how it runs; shared by every command that embeds text.
 #[derive(Debug, Clone, ClapArgs)]
 pub struct EncoderArgs {
@@ -190,20 +219,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "DIR", conflicts_with = "examples")]
     pub themes_model: Option<PathBuf>,
 
-    /// Zero-shot: least cosine between a clause and a theme prototype to assign the theme
-    /// without a keyword.
-    #[arg(long, default_value_t = 0.88)]
-    pub min_similarity: f32,
-
-    /// Zero-shot: a theme is assigned by similarity only when within this distance of the
-    /// clause's best theme.
-    #[arg(long, default_value_t = 0.01)]
-    pub similarity_margin: f32,
-
-    /// Zero-shot: least lead of a theme's similarity over the clause's mean similarity to
-    /// all themes (generic clauses get no theme).
-    #[arg(long, default_value_t = 0.03)]
-    pub distinctiveness: f32,
+    #[command(flatten)]
+    pub zero_shot: ZeroShotArgs,
 
     /// Sentiment head (made by `verbatim sentiment train`; default: the head trained at setup).
     #[arg(long, value_name = "DIR", default_value = "models/sentiment-default")]
@@ -297,15 +314,8 @@ pub struct ThemesEvalArgs {
     /// L2 penalty of the per-theme logistic regressions.
     #[arg(long, default_value_t = 0.05)]
     pub l2: f64,
-    /// Zero-shot least similarity (see `run --help`).
-    #[arg(long, default_value_t = 0.88)]
-    pub min_similarity: f32,
-    /// Zero-shot similarity margin (see `run --help`).
-    #[arg(long, default_value_t = 0.01)]
-    pub similarity_margin: f32,
-    /// Zero-shot distinctiveness (see `run --help`).
-    #[arg(long, default_value_t = 0.03)]
-    pub distinctiveness: f32,
+    #[command(flatten)]
+    pub zero_shot_settings: ZeroShotArgs,
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,

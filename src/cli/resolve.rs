@@ -130,11 +130,7 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig> {
                 })?)
             }
         },
-        zero_shot: crate::themes::ZeroShotSettings {
-            min_similarity: a.min_similarity,
-            margin: a.similarity_margin,
-            distinctiveness: a.distinctiveness,
-        },
+        zero_shot: a.zero_shot.settings(),
         sentiment_model: find_model_dir(&a.sentiment_model)?,
         write_embeddings: a.write_embeddings,
         since: a.since,
