@@ -21,6 +21,7 @@ pub mod encode;
 pub mod error;
 pub mod infer;
 pub mod ingest;
+pub mod lexical;
 pub mod linalg;
 pub mod models;
 pub mod nps;

@@ -916,7 +916,7 @@ impl Assigner {
     pub fn assign(&self, text: &str, e: &[f32]) -> Vec<(usize, f32)> {
         match self {
             Assigner::ZeroShot(z) => z.assign(text, e),
-            Assigner::Learnt(m) => m.assign(e),
+            Assigner::Learnt(m) => m.assign(text, e),
         }
     }
 }
@@ -1017,7 +1017,7 @@ pub fn themes_train(a: &crate::cli::args::ThemesTrainArgs, printer: &Printer) ->
     let tax = a.taxonomy.as_deref().map(load_taxonomy).transpose()?;
     let coded = read_examples(&a.examples)?;
     printer.note(format!("{}: {} coded verbatims", a.examples.display(), coded.texts.len()));
-    let opts = themes::learn::LearnOptions { l2: a.l2, ..Default::default() };
+    let opts = a.learn.options();
     let (model, _) = train_themes(&coded, tax.as_ref(), &enc, &opts, printer, None)?;
     let model = model.expect("training without folds returns a model");
     let mut staged = Staged::new(&a.out)?;
@@ -1090,7 +1090,7 @@ pub fn themes_evaluate(a: &crate::cli::args::ThemesEvalArgs, printer: &Printer) 
         }
         m
     } else {
-        let opts = themes::learn::LearnOptions { l2: a.l2, ..Default::default() };
+        let opts = a.learn.options();
         train_themes(&coded, tax.as_ref(), &enc, &opts, printer, Some(a.folds))?.1.expect("cross-validation ran")
     };
     if a.json {

@@ -290,11 +290,32 @@ pub struct ThemesTrainArgs {
     /// Output directory.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// L2 penalty of the per-theme logistic regressions.
-    #[arg(long, default_value_t = 0.05)]
-    pub l2: f64,
+    #[command(flatten)]
+    pub learn: LearnArgs,
     #[command(flatten)]
     pub encoder: EncoderArgs,
+}
+
+/// How a themes model learns (shared by `themes train` and `themes evaluate`).
+#[derive(Debug, Clone, ClapArgs)]
+pub struct LearnArgs {
+    /// L2 penalty of the per-theme logistic regressions on embeddings.
+    #[arg(long, default_value_t = 0.05)]
+    pub l2: f64,
+    /// Share of the word model (TF-IDF of words and character n-grams) in each theme's
+    /// score; 0 learns from embeddings only.
+    #[arg(long, default_value_t = 0.5, value_name = "W")]
+    pub lexical_weight: f64,
+}
+
+impl LearnArgs {
+    pub fn options(&self) -> crate::themes::learn::LearnOptions {
+        crate::themes::learn::LearnOptions {
+            l2: self.l2,
+            lexical_weight: self.lexical_weight.clamp(0.0, 1.0),
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, ClapArgs)]
@@ -311,9 +332,8 @@ pub struct ThemesEvalArgs {
     /// Folds of the cross-validation.
     #[arg(long, default_value_t = 5)]
     pub folds: usize,
-    /// L2 penalty of the per-theme logistic regressions.
-    #[arg(long, default_value_t = 0.05)]
-    pub l2: f64,
+    #[command(flatten)]
+    pub learn: LearnArgs,
     #[command(flatten)]
     pub zero_shot_settings: ZeroShotArgs,
     /// Print the figures as JSON.

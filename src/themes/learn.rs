@@ -1,14 +1,16 @@
 //! Themes learnt from coded verbatims: one-vs-rest logistic regressions on the
 //! standardised embedding and its cosine with each theme's prototype, trained jointly by
-//! deterministic full-batch gradient descent; a threshold per theme chosen by
-//! cross-validation to maximise its F1.
+//! deterministic full-batch gradient descent, averaged with one-vs-rest logistic
+//! regressions on the words of the text (TF-IDF of words, bigrams and character n-grams,
+//! `crate::lexical`); a threshold per theme chosen by cross-validation to maximise its F1.
 
 use serde::{Deserialize, Serialize};
 
 use super::{theme_metrics, ThemeInfo, ThemeMetrics};
+use crate::lexical::{Sparse, SparseLogistic, Vectorizer};
 use crate::sentiment::train::fold_of;
 
-pub const FORMAT: &str = "verbatim-themes-model/1";
+pub const FORMAT: &str = "verbatim-themes-model/2";
 
 /// A trained multi-label theme classifier (model.json of a themes model directory).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -23,6 +25,19 @@ pub struct ThemeModel {
     pub weights: Vec<Vec<f32>>,
     pub bias: Vec<f32>,
     pub thresholds: Vec<f32>,
+    /// The word model averaged with the embedding model (absent in format 1 models and
+    /// when trained with `lexical_weight` 0).
+    #[serde(default)]
+    pub lexical: Option<LexicalPart>,
+}
+
+/// One-vs-rest logistic regressions on the TF-IDF of the text, and their share of the
+/// final score.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LexicalPart {
+    pub weight: f32,
+    pub vectorizer: Vectorizer,
+    pub model: SparseLogistic,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -31,11 +46,28 @@ pub struct LearnOptions {
     pub iterations: usize,
     /// Folds of the inner cross-validation that chooses thresholds.
     pub threshold_folds: usize,
+    /// Share of the word model in a theme's score (0: embeddings only, 1: words only).
+    pub lexical_weight: f64,
+    /// Inverse regularisation of the word model, scikit-learn's `C` (L2 penalty 1 / (C n)).
+    pub lexical_c: f64,
+    pub lexical_iterations: usize,
+    /// Terms seen in fewer examples are ignored; at most `lexical_max_terms` of each kind.
+    pub lexical_min_df: usize,
+    pub lexical_max_terms: usize,
 }
 
 impl Default for LearnOptions {
     fn default() -> Self {
-        LearnOptions { l2: 0.05, iterations: 250, threshold_folds: 3 }
+        LearnOptions {
+            l2: 0.05,
+            iterations: 250,
+            threshold_folds: 3,
+            lexical_weight: 0.5,
+            lexical_c: 10.0,
+            lexical_iterations: 300,
+            lexical_min_df: 2,
+            lexical_max_terms: 30_000,
+        }
     }
 }
 
@@ -81,8 +113,20 @@ fn prototypes(n_themes: usize, emb: &[Vec<f32>], y: &[Vec<usize>], taxonomy: &[O
 }
 
 impl ThemeModel {
-    /// Probability of each theme.
-    pub fn scores(&self, e: &[f32]) -> Vec<f32> {
+    /// Score of each theme in 0..1: the embedding model's probability, averaged with the
+    /// word model's when there is one.
+    pub fn scores(&self, text: &str, e: &[f32]) -> Vec<f32> {
+        let s = self.embedding_scores(e);
+        match &self.lexical {
+            None => s,
+            Some(l) => {
+                let x = l.vectorizer.transform(text);
+                l.mix(&s, &l.model.scores(&x))
+            }
+        }
+    }
+
+    fn embedding_scores(&self, e: &[f32]) -> Vec<f32> {
         let f = features(&self.prototypes, e);
         (0..self.themes.len())
             .map(|t| {
@@ -95,14 +139,46 @@ impl ThemeModel {
             .collect()
     }
 
-    /// Themes of one embedding: (theme index, probability) above each theme's threshold.
-    pub fn assign(&self, e: &[f32]) -> Vec<(usize, f32)> {
-        self.scores(e).into_iter().enumerate().filter(|(t, p)| *p >= self.thresholds[*t]).collect()
+    /// Themes of one text: (theme index, score) above each theme's threshold.
+    pub fn assign(&self, text: &str, e: &[f32]) -> Vec<(usize, f32)> {
+        self.scores(text, e).into_iter().enumerate().filter(|(t, p)| *p >= self.thresholds[*t]).collect()
     }
 }
 
-/// Joint training of the per-theme logistic regressions (thresholds left at 0.5).
+impl LexicalPart {
+    fn mix(&self, emb: &[f32], lex: &[f32]) -> Vec<f32> {
+        emb.iter().zip(lex).map(|(a, b)| (1.0 - self.weight) * a + self.weight * b).collect()
+    }
+}
+
+/// The word model, trained on all themes at once.
+fn fit_lexical(texts: &[String], y: &[Vec<usize>], n_themes: usize, opts: &LearnOptions) -> Option<LexicalPart> {
+    if opts.lexical_weight <= 0.0 {
+        return None;
+    }
+    let vectorizer = Vectorizer::fit(texts, opts.lexical_min_df, opts.lexical_max_terms);
+    let x: Vec<Sparse> = texts.iter().map(|t| vectorizer.transform(t)).collect();
+    let targets: Vec<Vec<bool>> = y.iter().map(|l| (0..n_themes).map(|t| l.contains(&t)).collect()).collect();
+    let l2 = 1.0 / (opts.lexical_c * texts.len().max(1) as f64);
+    let model = SparseLogistic::fit(&x, vectorizer.dim(), &targets, n_themes, l2, opts.lexical_iterations);
+    Some(LexicalPart { weight: opts.lexical_weight.min(1.0) as f32, vectorizer, model })
+}
+
+/// Both models (thresholds left at 0.5).
 fn fit(
+    texts: &[String],
+    emb: &[Vec<f32>],
+    y: &[Vec<usize>],
+    themes: &[ThemeInfo],
+    taxonomy: &[Option<Vec<f32>>],
+    opts: &LearnOptions,
+) -> ThemeModel {
+    let lexical = fit_lexical(texts, y, themes.len(), opts);
+    ThemeModel { lexical, ..fit_embedding(emb, y, themes, taxonomy, opts) }
+}
+
+/// Joint training of the per-theme logistic regressions on embeddings.
+fn fit_embedding(
     emb: &[Vec<f32>],
     y: &[Vec<usize>],
     themes: &[ThemeInfo],
@@ -155,6 +231,7 @@ fn fit(
         weights: (0..t_n).map(|t| theta[t * (d + 1)..t * (d + 1) + d].iter().map(|v| *v as f32).collect()).collect(),
         bias: (0..t_n).map(|t| theta[t * (d + 1) + d] as f32).collect(),
         thresholds: vec![0.5; t_n],
+        lexical: None,
     }
 }
 
@@ -202,12 +279,12 @@ pub fn train(
         if tr.is_empty() || tr.len() == emb.len() {
             continue;
         }
-        let m = fit(&pick(emb, &tr), &pick(y, &tr), themes, taxonomy, opts);
+        let m = fit(&pick(texts, &tr), &pick(emb, &tr), &pick(y, &tr), themes, taxonomy, opts);
         for i in (0..emb.len()).filter(|&i| fold[i] == f) {
-            oof[i] = m.scores(&emb[i]);
+            oof[i] = m.scores(&texts[i], &emb[i]);
         }
     }
-    let mut model = fit(emb, y, themes, taxonomy, opts);
+    let mut model = fit(texts, emb, y, themes, taxonomy, opts);
     model.thresholds = (0..themes.len())
         .map(|t| {
             let s: Vec<f32> = oof.iter().map(|o| o[t]).collect();
@@ -234,7 +311,7 @@ pub fn cross_validate(
         let tr: Vec<usize> = (0..emb.len()).filter(|&i| fold[i] != f).collect();
         let m = train(&pick(texts, &tr), &pick(emb, &tr), &pick(y, &tr), themes, taxonomy, opts);
         for i in (0..emb.len()).filter(|&i| fold[i] == f) {
-            pred[i] = m.assign(&emb[i]).into_iter().map(|(t, _)| t).collect();
+            pred[i] = m.assign(&texts[i], &emb[i]).into_iter().map(|(t, _)| t).collect();
         }
     }
     let ids: Vec<String> = themes.iter().map(|t| t.id.clone()).collect();
@@ -272,5 +349,39 @@ mod tests {
         assert_eq!(m1, m2);
         let cv = cross_validate(&texts, &emb, &y, &themes, &[], &opts, 3);
         assert!(cv.micro_f1 > 0.95, "{cv:?}");
+    }
+
+    #[test]
+    fn words_decide_when_embeddings_cannot() {
+        let themes: Vec<ThemeInfo> = ["price", "support"]
+            .iter()
+            .map(|id| ThemeInfo { id: id.to_string(), label: id.to_string(), parent: None })
+            .collect();
+        let texts: Vec<String> = (0..60)
+            .map(|i| match i % 3 {
+                0 => format!("le prix augmente encore {i}"),
+                1 => format!("the support never answers {i}"),
+                _ => format!("rien à signaler {i}"),
+            })
+            .collect();
+        let y: Vec<Vec<usize>> = (0..60).map(|i| if i % 3 == 2 { vec![] } else { vec![i % 3] }).collect();
+        // The same embedding for every text: only the word model can tell them apart.
+        let emb = vec![normalize(vec![1.0, 0.5, 0.2]); 60];
+        let with = cross_validate(&texts, &emb, &y, &themes, &[], &LearnOptions::default(), 3);
+        let without = cross_validate(
+            &texts,
+            &emb,
+            &y,
+            &themes,
+            &[],
+            &LearnOptions { lexical_weight: 0.0, ..Default::default() },
+            3,
+        );
+        assert!(with.micro_f1 > 0.95, "{with:?}");
+        assert!(without.micro_f1 < 0.7, "{without:?}");
+        let m = train(&texts, &emb, &y, &themes, &[], &LearnOptions::default());
+        assert_eq!(m.assign("les prix !", &emb[0]).iter().map(|x| x.0).collect::<Vec<_>>(), vec![0]);
+        let json = serde_json::to_string(&m).unwrap();
+        assert_eq!(serde_json::from_str::<ThemeModel>(&json).unwrap(), m);
     }
 }

@@ -1,0 +1,236 @@
+//! Lexical features for the learnt classifiers: TF-IDF over folded words, word bigrams and
+//! character n-grams (2 to 5 characters inside word boundaries), and a sparse one-vs-rest
+//! logistic regression over them.
+//!
+//! Sentence embeddings blur the words that decide a theme ("prix" vs "qualité" in a clause
+//! about the food); coded verbatims carry those words. A model of each kind, averaged,
+//! beats either alone (docs/QUALITY.md). Deterministic: vocabulary ordered by term,
+//! fixed summation order, each class trained independently.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::schema::mapping::fold;
+
+/// Sparse row: (feature index, value), indices increasing.
+pub type Sparse = Vec<(u32, f32)>;
+
+const CHAR: &str = "c:";
+const WORD: &str = "w:";
+
+/// Terms of a text: `c:` character n-grams of each folded word padded with spaces, then
+/// `w:` words and word bigrams.
+pub fn terms(text: &str) -> Vec<String> {
+    let folded = fold(text);
+    let words: Vec<&str> = folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let mut out = Vec::new();
+    for w in &words {
+        let padded: Vec<char> = std::iter::once(' ').chain(w.chars()).chain(std::iter::once(' ')).collect();
+        for n in 2..=5 {
+            for g in padded.windows(n) {
+                out.push(format!("{CHAR}{}", g.iter().collect::<String>()));
+            }
+        }
+    }
+    out.extend(words.iter().map(|w| format!("{WORD}{w}")));
+    out.extend(words.windows(2).map(|p| format!("{WORD}{} {}", p[0], p[1])));
+    out
+}
+
+/// Vocabulary and inverse document frequencies, learnt from training texts.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Vectorizer {
+    /// Sorted terms: character n-grams (`c:`) first, then words and bigrams (`w:`).
+    pub terms: Vec<String>,
+    pub idf: Vec<f32>,
+}
+
+impl Vectorizer {
+    /// Terms found in at least `min_df` texts; at most `max_terms` per kind (most frequent
+    /// first, ties by term).
+    pub fn fit(texts: &[String], min_df: usize, max_terms: usize) -> Vectorizer {
+        let mut df: BTreeMap<String, usize> = BTreeMap::new();
+        for t in texts {
+            let mut ts = terms(t);
+            ts.sort();
+            ts.dedup();
+            for term in ts {
+                *df.entry(term).or_default() += 1;
+            }
+        }
+        let n = texts.len() as f64;
+        let mut kept: Vec<(String, usize)> = Vec::new();
+        for prefix in [CHAR, WORD] {
+            let mut kind: Vec<(&String, &usize)> =
+                df.iter().filter(|(t, d)| t.starts_with(prefix) && **d >= min_df).collect();
+            kind.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            kind.truncate(max_terms);
+            kept.extend(kind.into_iter().map(|(t, d)| (t.clone(), *d)));
+        }
+        kept.sort();
+        Vectorizer {
+            idf: kept.iter().map(|(_, d)| (((1.0 + n) / (1.0 + *d as f64)).ln() + 1.0) as f32).collect(),
+            terms: kept.into_iter().map(|(t, _)| t).collect(),
+        }
+    }
+
+    pub fn dim(&self) -> usize {
+        self.terms.len()
+    }
+
+    /// Sublinear TF-IDF of a text, each kind (characters, words) scaled to unit length.
+    pub fn transform(&self, text: &str) -> Sparse {
+        let mut counts: BTreeMap<u32, f32> = BTreeMap::new();
+        for t in terms(text) {
+            if let Ok(i) = self.terms.binary_search(&t) {
+                *counts.entry(i as u32).or_default() += 1.0;
+            }
+        }
+        let mut row: Sparse = counts.into_iter().map(|(i, c)| (i, (1.0 + c.ln()) * self.idf[i as usize])).collect();
+        let split = self.terms.partition_point(|t| t.starts_with(CHAR)) as u32;
+        for (lo, hi) in [(0, split), (split, u32::MAX)] {
+            let norm = row.iter().filter(|(i, _)| *i >= lo && *i < hi).map(|(_, v)| v * v).sum::<f32>().sqrt();
+            if norm > 0.0 {
+                row.iter_mut().filter(|(i, _)| *i >= lo && *i < hi).for_each(|(_, v)| *v /= norm);
+            }
+        }
+        row
+    }
+}
+
+/// One logistic regression per class over sparse rows.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SparseLogistic {
+    pub weights: Vec<Vec<f32>>,
+    pub bias: Vec<f32>,
+}
+
+fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+fn dot(w: &[f64], x: &Sparse) -> f64 {
+    x.iter().map(|(i, v)| w[*i as usize] * *v as f64).sum()
+}
+
+impl SparseLogistic {
+    /// Fits class `c` on `targets[i][c]` by minimising the mean log-loss plus `l2 / 2 |w|²`
+    /// (bias unpenalised) with Nesterov's accelerated gradient, step 1/L from a power
+    /// iteration bound on the curvature.
+    pub fn fit(x: &[Sparse], dim: usize, targets: &[Vec<bool>], classes: usize, l2: f64, iterations: usize) -> Self {
+        let n = x.len().max(1) as f64;
+        let lipschitz = 0.25 * second_moment_bound(x, dim) + l2;
+        let step = 1.0 / lipschitz;
+        let q = (l2 / lipschitz).sqrt();
+        let momentum = (1.0 - q) / (1.0 + q);
+        let fitted: Vec<(Vec<f32>, f32)> = (0..classes)
+            .into_par_iter()
+            .map(|c| {
+                let y: Vec<f64> = targets.iter().map(|t| if t[c] { 1.0 } else { 0.0 }).collect();
+                let mut theta = vec![0f64; dim + 1];
+                let mut prev = theta.clone();
+                let mut grad = vec![0f64; dim + 1];
+                for _ in 0..iterations {
+                    let look: Vec<f64> = theta.iter().zip(&prev).map(|(a, b)| a + momentum * (a - b)).collect();
+                    grad.iter_mut().for_each(|g| *g = 0.0);
+                    for (row, yi) in x.iter().zip(&y) {
+                        let err = (sigmoid(dot(&look, row) + look[dim]) - yi) / n;
+                        for (i, v) in row {
+                            grad[*i as usize] += err * *v as f64;
+                        }
+                        grad[dim] += err;
+                    }
+                    for (g, w) in grad[..dim].iter_mut().zip(&look) {
+                        *g += l2 * w;
+                    }
+                    prev = std::mem::replace(&mut theta, look.iter().zip(&grad).map(|(w, g)| w - step * g).collect());
+                }
+                (theta[..dim].iter().map(|v| *v as f32).collect(), theta[dim] as f32)
+            })
+            .collect();
+        SparseLogistic {
+            weights: fitted.iter().map(|(w, _)| w.clone()).collect(),
+            bias: fitted.iter().map(|(_, b)| *b).collect(),
+        }
+    }
+
+    /// Probability of each class.
+    pub fn scores(&self, x: &Sparse) -> Vec<f32> {
+        self.weights
+            .iter()
+            .zip(&self.bias)
+            .map(|(w, b)| {
+                sigmoid(*b as f64 + x.iter().map(|(i, v)| w[*i as usize] as f64 * *v as f64).sum::<f64>()) as f32
+            })
+            .collect()
+    }
+}
+
+/// Largest eigenvalue of the mean second moment of the rows with a constant feature
+/// appended, by power iteration.
+fn second_moment_bound(x: &[Sparse], dim: usize) -> f64 {
+    let n = x.len().max(1) as f64;
+    let mut v = vec![1.0 / ((dim + 1) as f64).sqrt(); dim + 1];
+    let mut lambda = 1.0;
+    for _ in 0..30 {
+        let mut next = vec![0f64; dim + 1];
+        for row in x {
+            let d = (dot(&v, row) + v[dim]) / n;
+            for (i, val) in row {
+                next[*i as usize] += d * *val as f64;
+            }
+            next[dim] += d;
+        }
+        lambda = next.iter().map(|a| a * a).sum::<f64>().sqrt().max(1e-12);
+        v = next.iter().map(|a| a / lambda).collect();
+    }
+    lambda
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_fold_accents_and_cut_ngrams_inside_words() {
+        let t = terms("Prix élevé");
+        assert!(t.contains(&"w:prix".to_string()));
+        assert!(t.contains(&"w:prix eleve".to_string()));
+        assert!(t.contains(&"c: pri".to_string()));
+        assert!(t.contains(&"c:eve ".to_string()));
+        // No n-gram spans two words.
+        assert!(!t.iter().any(|x| x.starts_with(CHAR) && x[2..].trim().contains(' ')));
+    }
+
+    #[test]
+    fn tfidf_rows_have_unit_blocks_and_rare_terms_weigh_more() {
+        let texts: Vec<String> =
+            ["le prix", "le prix monte", "le service", "le service lent"].iter().map(|s| s.to_string()).collect();
+        let v = Vectorizer::fit(&texts, 2, 1000);
+        assert!(v.terms.windows(2).all(|p| p[0] < p[1]));
+        assert!(!v.terms.contains(&"w:monte".to_string()), "df 1 < min_df 2");
+        let row = v.transform("le prix");
+        let split = v.terms.partition_point(|t| t.starts_with(CHAR)) as u32;
+        let norm = |f: &dyn Fn(u32) -> bool| row.iter().filter(|(i, _)| f(*i)).map(|(_, x)| x * x).sum::<f32>();
+        assert!((norm(&|i| i < split) - 1.0).abs() < 1e-5);
+        assert!((norm(&|i| i >= split) - 1.0).abs() < 1e-5);
+        let w = |t: &str| row.iter().find(|(i, _)| v.terms[*i as usize] == t).unwrap().1;
+        assert!(w("w:prix") > w("w:le"));
+    }
+
+    #[test]
+    fn sparse_logistic_separates_and_is_deterministic() {
+        let texts: Vec<String> = (0..40)
+            .map(|i| if i % 2 == 0 { format!("prix trop cher {i}") } else { format!("service lent {i}") })
+            .collect();
+        let v = Vectorizer::fit(&texts, 2, 1000);
+        let x: Vec<Sparse> = texts.iter().map(|t| v.transform(t)).collect();
+        let y: Vec<Vec<bool>> = (0..40).map(|i| vec![i % 2 == 0, i % 2 == 1]).collect();
+        let m = SparseLogistic::fit(&x, v.dim(), &y, 2, 1e-3, 200);
+        assert_eq!(m, SparseLogistic::fit(&x, v.dim(), &y, 2, 1e-3, 200));
+        let s = m.scores(&v.transform("le prix est cher"));
+        assert!(s[0] > 0.7 && s[1] < 0.3, "{s:?}");
+    }
+}
