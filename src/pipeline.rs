@@ -387,7 +387,7 @@ fn comment_sentiments(
         )));
     }
     use rayon::prelude::*;
-    let probs: Vec<[f32; 3]> = embeddings.par_iter().map(|e| head.predict(e)).collect();
+    let probs: Vec<[f32; 3]> = prepared.unique.par_iter().zip(embeddings).map(|(t, e)| head.predict(t, e)).collect();
     let comments = prepared
         .comments
         .iter()
@@ -808,7 +808,8 @@ pub fn sentiment_train(a: &crate::cli::args::SentimentTrainArgs, printer: &Print
         gather(&a.labels, &base, a.base_weight, printer)?
     };
     let l2 = a.l2.unwrap_or(if a.labels.is_empty() { DEFAULT_HEAD_L2 } else { 0.1 });
-    let opts = sentiment::train::TrainOptions { l2, ..Default::default() };
+    let lexical_weight = if a.labels.is_empty() { 0.0 } else { a.lexical_weight.clamp(0.0, 1.0) };
+    let opts = sentiment::train::TrainOptions { l2, lexical_weight, ..Default::default() };
     let (mut head, cv) = train_on(&corpus, &enc, &opts, a.folds, printer)?;
     head.neutral_bias = a.neutral_bias.unwrap_or(if a.labels.is_empty() { DEFAULT_NEUTRAL_BIAS } else { 0.0 });
     if let Some(m) = &cv {
@@ -843,7 +844,11 @@ pub fn sentiment_evaluate(a: &crate::cli::args::SentimentEvalArgs, printer: &Pri
     let metrics = match a.cv {
         Some(k) => {
             let corpus = gather(std::slice::from_ref(&a.labels), &base_corpora(), a.base_weight, printer)?;
-            let opts = sentiment::train::TrainOptions { l2: a.l2, ..Default::default() };
+            let opts = sentiment::train::TrainOptions {
+                l2: a.l2,
+                lexical_weight: a.lexical_weight.clamp(0.0, 1.0),
+                ..Default::default()
+            };
             let (_, cv) = train_on(&corpus, &enc, &opts, k.max(2), printer)?;
             cv.expect("cross-validation ran on the labelled file")
         }
@@ -852,12 +857,14 @@ pub fn sentiment_evaluate(a: &crate::cli::args::SentimentEvalArgs, printer: &Pri
             let head = sentiment::Head::load(&dir).map_err(Error::Usage)?;
             let l = read_labels(&a.labels)?;
             let (emb, _, _) = embed_texts(&enc, &l.texts, printer, "encoding")?;
-            let pred: Vec<usize> = emb
+            let pred: Vec<usize> = l
+                .texts
                 .iter()
-                .map(|e| {
+                .zip(&emb)
+                .map(|(t, e)| {
                     sentiment::CLASSES
                         .iter()
-                        .position(|c| *c == sentiment::clause_label(&head.predict(e)).0)
+                        .position(|c| *c == sentiment::clause_label(&head.predict(t, e)).0)
                         .expect("a class")
                 })
                 .collect();

@@ -377,6 +377,11 @@ pub struct SentimentTrainArgs {
     #[arg(long, allow_hyphen_values = true)]
     pub neutral_bias: Option<f32>,
 
+    /// Share of a word model (TF-IDF of words and character n-grams, trained on --labels
+    /// only) in the probabilities; 0: embeddings only. Ignored without --labels.
+    #[arg(long, default_value_t = 0.3, value_name = "W")]
+    pub lexical_weight: f64,
+
     #[command(flatten)]
     pub encoder: EncoderArgs,
 }
@@ -403,6 +408,10 @@ pub struct SentimentEvalArgs {
     /// L2 penalty of the head trained with --cv.
     #[arg(long, default_value_t = 0.1)]
     pub l2: f64,
+
+    /// Share of the word model in the head trained with --cv (as `sentiment train`).
+    #[arg(long, default_value_t = 0.3, value_name = "W")]
+    pub lexical_weight: f64,
 
     /// Print the figures as JSON.
     #[arg(long)]

@@ -66,6 +66,35 @@ pub struct Head {
     /// nearly identical (cosine >= MEMORY_COSINE) to one of them takes its label.
     #[serde(default)]
     pub memory: Vec<Memory>,
+    /// A word model averaged with the head's probabilities (heads calibrated on the user's
+    /// own labels, whose words carry their domain; absent from the default head).
+    #[serde(default)]
+    pub lexical: Option<Lexical>,
+}
+
+/// One-vs-rest logistic regressions on the TF-IDF of the text (`crate::lexical`), and
+/// their share of the probabilities.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Lexical {
+    pub weight: f32,
+    pub vectorizer: crate::lexical::Vectorizer,
+    pub model: crate::lexical::SparseLogistic,
+}
+
+impl Lexical {
+    /// The word model's class probabilities (its one-vs-rest scores, normalised).
+    pub fn probabilities(&self, text: &str) -> [f32; 3] {
+        let s = self.model.scores(&self.vectorizer.transform(text));
+        let total: f32 = s.iter().sum::<f32>().max(1e-12);
+        [s[0] / total, s[1] / total, s[2] / total]
+    }
+
+    /// `head` and the word model's probabilities, averaged by `weight`.
+    pub fn mix(&self, head: [f32; 3], text: &str) -> [f32; 3] {
+        let l = self.probabilities(text);
+        let w = self.weight;
+        [(1.0 - w) * head[0] + w * l[0], (1.0 - w) * head[1] + w * l[1], (1.0 - w) * head[2] + w * l[2]]
+    }
 }
 
 /// One remembered short expression.
@@ -107,14 +136,18 @@ impl Head {
         out
     }
 
-    /// Calibrated probabilities in CLASSES order.
-    pub fn predict(&self, e: &[f32]) -> [f32; 3] {
+    /// Calibrated probabilities in CLASSES order of a text and its embedding.
+    pub fn predict(&self, text: &str, e: &[f32]) -> [f32; 3] {
         if let Some(m) = self.recall(e) {
             let mut p = [0.05f32; 3];
             p[m.label] = 0.9;
             return p;
         }
-        softmax(self.logits(e), self.temperature as f64)
+        let p = softmax(self.logits(e), self.temperature as f64);
+        match &self.lexical {
+            Some(l) => l.mix(p, text),
+            None => p,
+        }
     }
 
     /// The remembered expression this embedding is (nearly) identical to, if any: the most

@@ -13,12 +13,38 @@ pub struct TrainOptions {
     pub learning_rate: f64,
     /// Weight classes inversely to their frequency (neutral is rare in feedback).
     pub balance: bool,
+    /// Share of a word model trained on the evaluated (the user's) rows in the
+    /// probabilities; 0: none.
+    pub lexical_weight: f64,
+    /// Inverse regularisation of the word model, scikit-learn's `C`.
+    pub lexical_c: f64,
 }
 
 impl Default for TrainOptions {
     fn default() -> Self {
-        TrainOptions { l2: 0.3, iterations: 600, learning_rate: 1.0, balance: false }
+        TrainOptions {
+            l2: 0.3,
+            iterations: 600,
+            learning_rate: 1.0,
+            balance: false,
+            lexical_weight: 0.0,
+            lexical_c: 10.0,
+        }
     }
+}
+
+/// Word model on the given rows (None when `lexical_weight` is 0 or no row is given).
+fn fit_lexical(texts: &[String], y: &[usize], rows: &[usize], opts: &TrainOptions) -> Option<super::Lexical> {
+    if opts.lexical_weight <= 0.0 || rows.is_empty() {
+        return None;
+    }
+    let t: Vec<String> = rows.iter().map(|&i| texts[i].clone()).collect();
+    let vectorizer = crate::lexical::Vectorizer::fit(&t, 2, 30_000);
+    let x: Vec<crate::lexical::Sparse> = t.iter().map(|t| vectorizer.transform(t)).collect();
+    let targets: Vec<Vec<bool>> = rows.iter().map(|&i| (0..3).map(|c| y[i] == c).collect()).collect();
+    let l2 = 1.0 / (opts.lexical_c * rows.len() as f64);
+    let model = crate::lexical::SparseLogistic::fit(&x, vectorizer.dim(), &targets, 3, l2, 300);
+    Some(super::Lexical { weight: opts.lexical_weight.min(1.0) as f32, vectorizer, model })
 }
 
 /// Fold of a text in k-fold cross-validation: a hash of the text, so that duplicates stay
@@ -115,6 +141,7 @@ fn head_from(f: Fitted, prototypes: &[Vec<f32>], encoder: &str, temperature: f32
         temperature,
         neutral_bias: 0.0,
         memory: Vec::new(),
+        lexical: None,
     }
 }
 
@@ -150,7 +177,7 @@ pub struct TrainSet<'a> {
 
 /// Train a head. With `folds >= 2`, k-fold cross-validation over the evaluated rows gives
 /// out-of-fold metrics and the calibration temperature; the returned head is then trained
-/// on everything.
+/// on everything (its word model, if any, on the evaluated rows).
 pub fn train_head(
     set: &TrainSet,
     prototypes: &[Vec<f32>],
@@ -166,6 +193,7 @@ pub fn train_head(
         let fold: Vec<usize> =
             texts.iter().zip(evaluated).map(|(t, e)| if *e { fold_of(t, folds) } else { usize::MAX }).collect();
         let mut oof = vec![[0f64; 3]; x.len()];
+        let mut oof_lex: Vec<Option<super::Lexical>> = vec![None; folds];
         for k in 0..folds {
             let train: Vec<usize> = (0..x.len()).filter(|&i| fold[i] != k).collect();
             if train.is_empty() || train.len() == x.len() {
@@ -181,16 +209,27 @@ pub fn train_head(
             for i in (0..x.len()).filter(|&i| fold[i] == k) {
                 oof[i] = h.logits(&embeddings[i]);
             }
+            let lex_rows: Vec<usize> = train.iter().copied().filter(|&i| evaluated[i]).collect();
+            oof_lex[k] = fit_lexical(texts, y, &lex_rows, opts);
         }
         let held: Vec<usize> = (0..x.len()).filter(|&i| evaluated[i]).collect();
         let oof_held: Vec<[f64; 3]> = held.iter().map(|&i| oof[i]).collect();
         let y_held: Vec<usize> = held.iter().map(|&i| y[i]).collect();
         temperature = fit_temperature(&oof_held, &y_held);
-        let pred: Vec<usize> = oof_held.iter().map(argmax).collect();
+        let pred: Vec<usize> = held
+            .iter()
+            .map(|&i| {
+                let p = softmax(oof[i], temperature as f64);
+                let p = oof_lex[fold[i]].as_ref().map_or(p, |l| l.mix(p, &texts[i]));
+                argmax(&[p[0] as f64, p[1] as f64, p[2] as f64])
+            })
+            .collect();
         cv = Some(metrics(&y_held, &pred));
     }
     let mut head = head_from(fit(&x, y, sample_w, opts), prototypes, encoder, temperature);
     head.memory = memory(texts, embeddings, y);
+    let lex_rows: Vec<usize> = (0..x.len()).filter(|&i| evaluated[i]).collect();
+    head.lexical = fit_lexical(texts, y, &lex_rows, opts);
     (head, cv)
 }
 
