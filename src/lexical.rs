@@ -168,6 +168,24 @@ impl SparseLogistic {
     }
 }
 
+/// A vocabulary learnt from `texts` and one logistic regression per class on their TF-IDF
+/// (`targets[i][c]`: text i is in class c), L2 penalty 1 / (`c` n) as scikit-learn's `C`.
+pub fn fit_word_model(
+    texts: &[String],
+    targets: &[Vec<bool>],
+    classes: usize,
+    c: f64,
+    min_df: usize,
+    max_terms: usize,
+    iterations: usize,
+) -> (Vectorizer, SparseLogistic) {
+    let vectorizer = Vectorizer::fit(texts, min_df, max_terms);
+    let x: Vec<Sparse> = texts.iter().map(|t| vectorizer.transform(t)).collect();
+    let l2 = 1.0 / (c * texts.len().max(1) as f64);
+    let model = SparseLogistic::fit(&x, vectorizer.dim(), targets, classes, l2, iterations);
+    (vectorizer, model)
+}
+
 /// Largest eigenvalue of the mean second moment of the rows with a constant feature
 /// appended, by power iteration.
 fn second_moment_bound(x: &[Sparse], dim: usize) -> f64 {

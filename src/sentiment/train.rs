@@ -39,11 +39,8 @@ fn fit_lexical(texts: &[String], y: &[usize], rows: &[usize], opts: &TrainOption
         return None;
     }
     let t: Vec<String> = rows.iter().map(|&i| texts[i].clone()).collect();
-    let vectorizer = crate::lexical::Vectorizer::fit(&t, 2, 30_000);
-    let x: Vec<crate::lexical::Sparse> = t.iter().map(|t| vectorizer.transform(t)).collect();
     let targets: Vec<Vec<bool>> = rows.iter().map(|&i| (0..3).map(|c| y[i] == c).collect()).collect();
-    let l2 = 1.0 / (opts.lexical_c * rows.len() as f64);
-    let model = crate::lexical::SparseLogistic::fit(&x, vectorizer.dim(), &targets, 3, l2, 300);
+    let (vectorizer, model) = crate::lexical::fit_word_model(&t, &targets, 3, opts.lexical_c, 2, 30_000, 300);
     Some(super::Lexical { weight: opts.lexical_weight.min(1.0) as f32, vectorizer, model })
 }
 

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{theme_metrics, ThemeInfo, ThemeMetrics};
-use crate::lexical::{Sparse, SparseLogistic, Vectorizer};
+use crate::lexical::{SparseLogistic, Vectorizer};
 use crate::sentiment::train::fold_of;
 
 pub const FORMAT: &str = "verbatim-themes-model/2";
@@ -156,11 +156,16 @@ fn fit_lexical(texts: &[String], y: &[Vec<usize>], n_themes: usize, opts: &Learn
     if opts.lexical_weight <= 0.0 {
         return None;
     }
-    let vectorizer = Vectorizer::fit(texts, opts.lexical_min_df, opts.lexical_max_terms);
-    let x: Vec<Sparse> = texts.iter().map(|t| vectorizer.transform(t)).collect();
     let targets: Vec<Vec<bool>> = y.iter().map(|l| (0..n_themes).map(|t| l.contains(&t)).collect()).collect();
-    let l2 = 1.0 / (opts.lexical_c * texts.len().max(1) as f64);
-    let model = SparseLogistic::fit(&x, vectorizer.dim(), &targets, n_themes, l2, opts.lexical_iterations);
+    let (vectorizer, model) = crate::lexical::fit_word_model(
+        texts,
+        &targets,
+        n_themes,
+        opts.lexical_c,
+        opts.lexical_min_df,
+        opts.lexical_max_terms,
+        opts.lexical_iterations,
+    );
     Some(LexicalPart { weight: opts.lexical_weight.min(1.0) as f32, vectorizer, model })
 }
 
