@@ -288,6 +288,28 @@ mod tests {
         }
     }
 
+    /// With embeddings that say nothing, the word model trained on the labels decides;
+    /// cross-validation measures it on held-out rows.
+    #[test]
+    fn word_model_learns_what_embeddings_miss() {
+        let words = ["nul", "bof", "super"];
+        let texts: Vec<String> = (0..90).map(|i| format!("{} {i}", words[i % 3])).collect();
+        let y: Vec<usize> = (0..90).map(|i| i % 3).collect();
+        let x = vec![vec![0.5f32; 4]; 90];
+        let w = vec![1.0; 90];
+        let evaluated = vec![true; 90];
+        let set = TrainSet { texts: &texts, embeddings: &x, y: &y, sample_w: &w, evaluated: &evaluated };
+        let with = TrainOptions { lexical_weight: 0.5, ..Default::default() };
+        let (head, cv) = train_head(&set, &[], "k", &with, 3);
+        assert!(cv.unwrap().accuracy > 0.95);
+        let (_, cv0) = train_head(&set, &[], "k", &TrainOptions::default(), 3);
+        assert!(cv0.unwrap().accuracy < 0.5);
+        // An embedding unlike the training rows' (no remembered expression applies).
+        let p = head.predict("vraiment super", &[0.0; 4]);
+        assert!(p[2] > p[0] && p[2] > p[1], "{p:?}");
+        assert_eq!(train_head(&set, &[], "k", &with, 3).0, head);
+    }
+
     #[test]
     fn temperature_softens_overconfident_logits() {
         // Always predicts class 0 with a huge margin, but is right only 2 times in 3.
