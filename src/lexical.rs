@@ -190,21 +190,15 @@ pub fn fit_word_model(
 /// appended, by power iteration.
 fn second_moment_bound(x: &[Sparse], dim: usize) -> f64 {
     let n = x.len().max(1) as f64;
-    let mut v = vec![1.0 / ((dim + 1) as f64).sqrt(); dim + 1];
-    let mut lambda = 1.0;
-    for _ in 0..30 {
-        let mut next = vec![0f64; dim + 1];
+    crate::linalg::largest_eigenvalue(dim + 1, |v, next| {
         for row in x {
-            let d = (dot(&v, row) + v[dim]) / n;
+            let d = (dot(v, row) + v[dim]) / n;
             for (i, val) in row {
                 next[*i as usize] += d * *val as f64;
             }
             next[dim] += d;
         }
-        lambda = next.iter().map(|a| a * a).sum::<f64>().sqrt().max(1e-12);
-        v = next.iter().map(|a| a / lambda).collect();
-    }
-    lambda
+    })
 }
 
 #[cfg(test)]

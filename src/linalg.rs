@@ -43,10 +43,7 @@ pub fn standardize(x: &[Vec<f32>]) -> Standardized {
 /// logistic loss, and 1/L is a safe gradient step.
 pub fn second_moment_bound(s: &Standardized, w: &[f64]) -> f64 {
     let (n, d) = (s.n, s.d);
-    let mut v = vec![1.0f64 / ((d + 1) as f64).sqrt(); d + 1];
-    let mut lambda = 1.0;
-    for _ in 0..30 {
-        let mut next = vec![0f64; d + 1];
+    largest_eigenvalue(d + 1, |v, next| {
         for i in 0..n {
             let row = &s.z[i * d..(i + 1) * d];
             let dot = row.iter().zip(&v[..d]).map(|(a, b)| *a as f64 * b).sum::<f64>() + v[d];
@@ -55,6 +52,18 @@ pub fn second_moment_bound(s: &Standardized, w: &[f64]) -> f64 {
             }
             next[d] += w[i] * dot;
         }
+    })
+}
+
+/// Largest eigenvalue of a positive semi-definite `dim x dim` operator by 30 power
+/// iterations from the uniform unit vector; `apply(v, out)` adds the operator times `v` to
+/// the zeroed `out`.
+pub fn largest_eigenvalue(dim: usize, apply: impl Fn(&[f64], &mut [f64])) -> f64 {
+    let mut v = vec![1.0f64 / (dim as f64).sqrt(); dim];
+    let mut lambda = 1.0;
+    for _ in 0..30 {
+        let mut next = vec![0f64; dim];
+        apply(&v, &mut next);
         lambda = next.iter().map(|x| x * x).sum::<f64>().sqrt().max(1e-12);
         v = next.iter().map(|x| x / lambda).collect();
     }
