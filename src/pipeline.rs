@@ -206,8 +206,18 @@ pub fn run(cfg: &RunConfig, printer: &Printer, discover_only: bool) -> Result<u8
         prepared.unique.len()
     ));
 
-    let (embeddings, report, model) =
-        timings.time("encode", || embed_texts(&cfg.encoder, &prepared.unique, printer, "encoding"))?;
+    // The theme assigner comes first: a learnt model with token attention reads the token
+    // states of every clause while it is encoded.
+    let model = ModelInfo::load(&cfg.encoder.model_dir, cfg.encoder.cache_dir.as_deref())?;
+    let assigner = build_assigner(cfg, &model, printer)?;
+    let mut attention: Vec<Option<Vec<f32>>> = vec![None; prepared.unique.len()];
+    let (embeddings, report, model) = timings.time("encode", || match assigner.token_model() {
+        None => embed_texts(&cfg.encoder, &prepared.unique, printer, "encoding"),
+        Some(m) => {
+            let mut sink = |i: usize, s: &[f32]| attention[i] = m.attention_scores(s);
+            embed_texts_with_states(&cfg.encoder, &prepared.unique, printer, "encoding", Some(&mut sink))
+        }
+    })?;
     printer.note(format!(
         "encode: {} unique clauses, {} from cache, {} encoded in {:.1} s ({:.0} texts/s)",
         report.unique_texts,
@@ -218,10 +228,15 @@ pub fn run(cfg: &RunConfig, printer: &Printer, discover_only: bool) -> Result<u8
     ));
     let (clause_probs, sentiments) =
         timings.time("sentiment", || comment_sentiments(&head, &model, &prepared, &embeddings))?;
-    let assigner = build_assigner(cfg, &model, printer)?;
     let clause_themes: Vec<Vec<(usize, f32)>> = timings.time("themes", || {
         use rayon::prelude::*;
-        Ok(prepared.unique.par_iter().zip(&embeddings).map(|(t, e)| assigner.assign(t, e)).collect())
+        Ok(prepared
+            .unique
+            .par_iter()
+            .zip(&embeddings)
+            .zip(&attention)
+            .map(|((t, e), a)| assigner.assign(t, e, a.as_deref()))
+            .collect())
     })?;
     let theme_ids: Vec<&str> = assigner.themes().iter().map(|t| t.id.as_str()).collect();
     let proposals =
@@ -536,6 +551,18 @@ pub fn embed_texts(
     printer: &Printer,
     what: &str,
 ) -> Result<(Vec<Vec<f32>>, EncodeReport, ModelInfo)> {
+    embed_texts_with_states(enc, texts, printer, what, None)
+}
+
+/// [`embed_texts`], also handing every text's token states to `states` (index, `tokens x
+/// hidden`): all texts then go through the encoder, the cache holding no token states.
+pub fn embed_texts_with_states(
+    enc: &EncoderConfig,
+    texts: &[String],
+    printer: &Printer,
+    what: &str,
+    states: Option<&mut dyn FnMut(usize, &[f32])>,
+) -> Result<(Vec<Vec<f32>>, EncodeReport, ModelInfo)> {
     let model = ModelInfo::load(&enc.model_dir, enc.cache_dir.as_deref())?;
     let make_encoder = || -> std::result::Result<Encoder, infer::BackendError> {
         let tokenizer = infer::TextTokenizer::from_file(&enc.model_dir.join("tokenizer.json"), model.max_tokens)?;
@@ -564,7 +591,8 @@ pub fn embed_texts(
         None => None,
     };
     let bar = progress_bar(printer, texts.len() as u64, what);
-    let result = encode::embed(texts, make_encoder, cache.as_mut(), &mut |done, _| bar.set_position(done as u64));
+    let result =
+        encode::embed(texts, make_encoder, cache.as_mut(), &mut |done, _| bar.set_position(done as u64), states);
     bar.finish_and_clear();
     let (embeddings, report) = result?;
     Ok((embeddings, report, model))
@@ -920,10 +948,21 @@ impl Assigner {
         }
     }
 
-    pub fn assign(&self, text: &str, e: &[f32]) -> Vec<(usize, f32)> {
+    /// The learnt model when it reads token states (attention), which the encode stage
+    /// must then provide.
+    pub fn token_model(&self) -> Option<&themes::learn::ThemeModel> {
+        match self {
+            Assigner::Learnt(m) if m.attention.is_some() => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Themes of a clause; `attention`: the learnt model's attention scores of the clause
+    /// (see [`Self::token_model`]).
+    pub fn assign(&self, text: &str, e: &[f32], attention: Option<&[f32]>) -> Vec<(usize, f32)> {
         match self {
             Assigner::ZeroShot(z) => z.assign(text, e),
-            Assigner::Learnt(m) => m.assign(text, e),
+            Assigner::Learnt(m) => m.assign(themes::learn::Clause { text, embedding: e, attention }),
         }
     }
 }
@@ -980,12 +1019,20 @@ pub fn train_themes(
         .iter()
         .map(|ids| ids.iter().filter_map(|id| infos.iter().position(|t| &t.id == id)).collect())
         .collect();
-    let (emb, _, model_info) = embed_texts(enc, &coded.texts, printer, "encoding examples")?;
+    let mut states: Vec<Vec<f32>> = Vec::new();
+    let (emb, _, model_info) = if opts.attention_weight > 0.0 {
+        states = vec![Vec::new(); coded.texts.len()];
+        let mut keep = |i: usize, s: &[f32]| states[i] = s.to_vec();
+        embed_texts_with_states(enc, &coded.texts, printer, "encoding examples", Some(&mut keep))?
+    } else {
+        embed_texts(enc, &coded.texts, printer, "encoding examples")?
+    };
+    let ex = themes::learn::Examples { texts: &coded.texts, embeddings: &emb, states: &states, themes: &y };
     if let Some(k) = folds {
-        let m = themes::learn::cross_validate(&coded.texts, &emb, &y, &infos, &proto, opts, k.max(2));
+        let m = themes::learn::cross_validate(ex, &infos, &proto, opts, k.max(2));
         return Ok((None, Some(m)));
     }
-    let mut model = themes::learn::train(&coded.texts, &emb, &y, &infos, &proto, opts);
+    let mut model = themes::learn::train(ex, &infos, &proto, opts);
     model.encoder = model_info.cache_key();
     Ok((Some(model), None))
 }
@@ -1024,7 +1071,7 @@ pub fn themes_train(a: &crate::cli::args::ThemesTrainArgs, printer: &Printer) ->
     let tax = a.taxonomy.as_deref().map(load_taxonomy).transpose()?;
     let coded = read_examples(&a.examples)?;
     printer.note(format!("{}: {} coded verbatims", a.examples.display(), coded.texts.len()));
-    let opts = a.learn.options();
+    let opts = a.learn.options().map_err(Error::Usage)?;
     let (model, _) = train_themes(&coded, tax.as_ref(), &enc, &opts, printer, None)?;
     let model = model.expect("training without folds returns a model");
     let mut staged = Staged::new(&a.out)?;
@@ -1097,7 +1144,7 @@ pub fn themes_evaluate(a: &crate::cli::args::ThemesEvalArgs, printer: &Printer) 
         }
         m
     } else {
-        let opts = a.learn.options();
+        let opts = a.learn.options().map_err(Error::Usage)?;
         train_themes(&coded, tax.as_ref(), &enc, &opts, printer, Some(a.folds))?.1.expect("cross-validation ran")
     };
     if a.json {

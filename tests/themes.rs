@@ -67,6 +67,18 @@ fn themes_train_evaluate_and_run_with_the_model() {
         "id,score,comment\n1,2,\"Trop cher, et l'appli plante\"\n2,9,Très bien\n3,4,Nobody answers the phone\n",
     );
     run(with(&["run", "export.csv", "--out", "o", "--themes-model", "m1"]));
+    // The model reads token states during encoding (attention): other batches and threads
+    // give the same tables, and so does a model trained with other batches.
+    run(with(&["run", "export.csv", "--out", "o2", "--themes-model", "m1", "--threads", "1", "--batch-tokens", "32"]));
+    run(with(&["themes", "train", "--examples", "coded.csv", "--out", "m3", "--batch-tokens", "32"]));
+    run(with(&["run", "export.csv", "--out", "o3", "--themes-model", "m3"]));
+    for other in ["o2", "o3"] {
+        for f in ["responses.parquet", "mentions.parquet"] {
+            let a = read_parquet(&dir.path("o").join(f));
+            let b = read_parquet(&dir.path(other).join(f));
+            assert!(a.equals_missing(&b), "{f}: {other} differs from the run with default batches");
+        }
+    }
     let responses = read_parquet(&dir.path("o/responses.parquet"));
     let themes = responses.column("themes").unwrap().list().unwrap().clone();
     let first: Vec<String> =

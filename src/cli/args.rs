@@ -303,18 +303,30 @@ pub struct LearnArgs {
     #[arg(long, default_value_t = 0.05)]
     pub l2: f64,
     /// Share of the word model (TF-IDF of words and character n-grams) in each theme's
-    /// score; 0 learns from embeddings only.
-    #[arg(long, default_value_t = 0.5, value_name = "W")]
+    /// score; 0 leaves it out.
+    #[arg(long, default_value_t = 1.0 / 3.0, value_name = "W")]
     pub lexical_weight: f64,
+    /// Share of the token-attention model (each theme weighs the clause's tokens); 0
+    /// leaves it out. The embedding model gets 1 - lexical - attention.
+    #[arg(long, default_value_t = 1.0 / 3.0, value_name = "W")]
+    pub attention_weight: f64,
 }
 
 impl LearnArgs {
-    pub fn options(&self) -> crate::themes::learn::LearnOptions {
-        crate::themes::learn::LearnOptions {
-            l2: self.l2,
-            lexical_weight: self.lexical_weight.clamp(0.0, 1.0),
-            ..Default::default()
+    pub fn options(&self) -> Result<crate::themes::learn::LearnOptions, String> {
+        let (l, a) = (self.lexical_weight, self.attention_weight);
+        if !(0.0..=1.0).contains(&l) || !(0.0..=1.0).contains(&a) || l + a > 1.0 + 1e-9 {
+            return Err(format!(
+                "--lexical-weight {l} and --attention-weight {a}: each must be within 0..1 and their sum at most 1 \
+                 (the embedding model gets the rest)"
+            ));
         }
+        Ok(crate::themes::learn::LearnOptions {
+            l2: self.l2,
+            lexical_weight: l,
+            attention_weight: a,
+            ..Default::default()
+        })
     }
 }
 

@@ -19,15 +19,21 @@ pub struct EncodeReport {
 /// Embeddings of `texts` (in order): cached ones from `cache`, the rest from the model.
 /// New vectors are added to the cache. The encoder is only built (model loaded) when some
 /// text is not in the cache.
+///
+/// With `states`, every text goes through the model (the cache holds no token states) and
+/// `states` receives each text's index and token states (see `Encoder::encode_with_states`).
 pub fn embed(
     texts: &[String],
     make_encoder: impl FnOnce() -> Result<Encoder, BackendError>,
     mut cache: Option<&mut cache::Cache>,
     progress: &mut dyn FnMut(usize, usize),
+    mut states: Option<&mut dyn FnMut(usize, &[f32])>,
 ) -> Result<(Vec<Vec<f32>>, EncodeReport), BackendError> {
     let start = std::time::Instant::now();
     let keys: Vec<[u8; 32]> = texts.iter().map(|t| cache::text_hash(t)).collect();
-    let mut out: Vec<Option<Vec<f32>>> = keys.iter().map(|k| cache.as_ref().and_then(|c| c.get(k).cloned())).collect();
+    let read_cache = states.is_none();
+    let mut out: Vec<Option<Vec<f32>>> =
+        keys.iter().map(|k| cache.as_ref().filter(|_| read_cache).and_then(|c| c.get(k).cloned())).collect();
     let missing: Vec<usize> = (0..texts.len()).filter(|&i| out[i].is_none()).collect();
     let from_cache = texts.len() - missing.len();
     let todo: Vec<String> = missing.iter().map(|&i| texts[i].clone()).collect();
@@ -35,11 +41,19 @@ pub fn embed(
     let (vectors, stats) = if todo.is_empty() {
         (Vec::new(), EncodeStats::default())
     } else {
-        make_encoder()?.encode(&todo, &mut |done| progress(from_cache + done, texts.len()))?
+        let missing = &missing;
+        let mut sink = states.as_mut().map(|f| move |j: usize, s: &[f32]| f(missing[j], s));
+        make_encoder()?.encode_with_states(
+            &todo,
+            &mut |done| progress(from_cache + done, texts.len()),
+            sink.as_mut().map(|f| f as &mut dyn FnMut(usize, &[f32])),
+        )?
     };
     let mut new_entries = Vec::with_capacity(vectors.len());
     for (&i, v) in missing.iter().zip(vectors) {
-        new_entries.push((keys[i], v.clone()));
+        if cache.as_ref().is_some_and(|c| c.get(&keys[i]).is_none()) {
+            new_entries.push((keys[i], v.clone()));
+        }
         out[i] = Some(v);
     }
     let corrupt = cache.as_ref().map_or(0, |c| c.corrupt);

@@ -78,6 +78,18 @@ impl Encoder {
         texts: &[String],
         progress: &mut dyn FnMut(usize),
     ) -> Result<(Vec<Vec<f32>>, EncodeStats), BackendError> {
+        self.encode_with_states(texts, progress, None)
+    }
+
+    /// [`Self::encode`], also handing each text's token states (`tokens x hidden`, the
+    /// attended tokens only, prefix and special tokens included) to `states` with the
+    /// text's index, batch by batch: callers reduce them at once instead of holding them.
+    pub fn encode_with_states(
+        &mut self,
+        texts: &[String],
+        progress: &mut dyn FnMut(usize),
+        mut states_sink: Option<&mut dyn FnMut(usize, &[f32])>,
+    ) -> Result<(Vec<Vec<f32>>, EncodeStats), BackendError> {
         let prefixed: Vec<String> = texts.iter().map(|t| format!("{}{}", self.prefix, t)).collect();
         let tokens = self.tokenizer.encode_all(&prefixed)?;
         let lengths: Vec<usize> = tokens.iter().map(|t| t.ids.len()).collect();
@@ -111,7 +123,11 @@ impl Encoder {
                 )));
             }
             for (row, &i) in members.iter().enumerate() {
-                out[i] = mean_pool_normalize(&states[row * seq * hidden..(row + 1) * seq * hidden], lengths[i], hidden);
+                let rows = &states[row * seq * hidden..(row + 1) * seq * hidden];
+                out[i] = mean_pool_normalize(rows, lengths[i], hidden);
+                if let Some(sink) = states_sink.as_mut() {
+                    sink(i, &rows[..lengths[i] * hidden]);
+                }
             }
             stats.batches += 1;
             stats.padded_tokens += b * seq;

@@ -1,16 +1,22 @@
-//! Themes learnt from coded verbatims: one-vs-rest logistic regressions on the
-//! standardised embedding and its cosine with each theme's prototype, trained jointly by
-//! deterministic full-batch gradient descent, averaged with one-vs-rest logistic
-//! regressions on the words of the text (TF-IDF of words, bigrams and character n-grams,
-//! `crate::lexical`); a threshold per theme chosen by cross-validation to maximise its F1.
+//! Themes learnt from coded verbatims, three models averaged:
+//! - one-vs-rest logistic regressions on the standardised embedding and its cosine with
+//!   each theme's prototype, trained jointly by deterministic full-batch gradient descent;
+//! - label-wise attention over the encoder's token states (`super::attention`): each
+//!   theme weighs the tokens that speak of it;
+//! - one-vs-rest logistic regressions on the words of the text (TF-IDF of words, bigrams
+//!   and character n-grams, `crate::lexical`);
+//!
+//! then a threshold per theme chosen by cross-validation to maximise its F1, shrunk
+//! halfway towards the one threshold that is best for all themes together.
 
 use serde::{Deserialize, Serialize};
 
+use super::attention::{AttentionOptions, TokenAttention};
 use super::{theme_metrics, ThemeInfo, ThemeMetrics};
 use crate::lexical::{SparseLogistic, Vectorizer};
 use crate::sentiment::train::fold_of;
 
-pub const FORMAT: &str = "verbatim-themes-model/2";
+pub const FORMAT: &str = "verbatim-themes-model/3";
 
 /// A trained multi-label theme classifier (model.json of a themes model directory).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -29,6 +35,27 @@ pub struct ThemeModel {
     /// when trained with `lexical_weight` 0).
     #[serde(default)]
     pub lexical: Option<LexicalPart>,
+    /// Label-wise attention over token states (absent before format 3 and when trained
+    /// with `attention_weight` 0).
+    #[serde(default)]
+    pub attention: Option<AttentionPart>,
+}
+
+/// Attention over the clause's token states, and its share of the final score.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AttentionPart {
+    pub weight: f32,
+    pub head: TokenAttention,
+}
+
+/// What a clause offers a theme model: its text, its sentence embedding and, when the
+/// model has an attention part, that part's scores (`ThemeModel::attention_scores` of the
+/// clause's token states).
+#[derive(Debug, Clone, Copy)]
+pub struct Clause<'a> {
+    pub text: &'a str,
+    pub embedding: &'a [f32],
+    pub attention: Option<&'a [f32]>,
 }
 
 /// One-vs-rest logistic regressions on the TF-IDF of the text, and their share of the
@@ -46,8 +73,15 @@ pub struct LearnOptions {
     pub iterations: usize,
     /// Folds of the inner cross-validation that chooses thresholds.
     pub threshold_folds: usize,
-    /// Share of the word model in a theme's score (0: embeddings only, 1: words only).
+    /// How far each theme's threshold moves from its own F1 optimum towards the shared
+    /// optimum of all themes (0: per theme, 1: one threshold for all).
+    pub threshold_shrinkage: f64,
+    /// Share of the word model in a theme's score.
     pub lexical_weight: f64,
+    /// Share of the token-attention model; the embedding model has the rest
+    /// (1 - lexical - attention).
+    pub attention_weight: f64,
+    pub attention: AttentionOptions,
     /// Inverse regularisation of the word model, scikit-learn's `C` (L2 penalty 1 / (C n)).
     pub lexical_c: f64,
     pub lexical_iterations: usize,
@@ -62,7 +96,10 @@ impl Default for LearnOptions {
             l2: 0.05,
             iterations: 250,
             threshold_folds: 3,
-            lexical_weight: 0.5,
+            threshold_shrinkage: 0.5,
+            lexical_weight: 1.0 / 3.0,
+            attention_weight: 1.0 / 3.0,
+            attention: AttentionOptions::default(),
             lexical_c: 10.0,
             lexical_iterations: 300,
             lexical_min_df: 2,
@@ -113,17 +150,35 @@ fn prototypes(n_themes: usize, emb: &[Vec<f32>], y: &[Vec<usize>], taxonomy: &[O
 }
 
 impl ThemeModel {
-    /// Score of each theme in 0..1: the embedding model's probability, averaged with the
-    /// word model's when there is one.
-    pub fn scores(&self, text: &str, e: &[f32]) -> Vec<f32> {
-        let s = self.embedding_scores(e);
-        match &self.lexical {
-            None => s,
-            Some(l) => {
-                let x = l.vectorizer.transform(text);
-                l.mix(&s, &l.model.scores(&x))
-            }
+    /// The attention part's scores for a clause's token states (`tokens x hidden`); `None`
+    /// when the model has no attention part.
+    pub fn attention_scores(&self, states: &[f32]) -> Option<Vec<f32>> {
+        self.attention.as_ref().map(|a| a.head.scores(states))
+    }
+
+    /// Score of each theme in 0..1: the weighted mean of the parts' probabilities.
+    ///
+    /// Panics when the model has an attention part and `clause.attention` is `None`: the
+    /// caller encodes with token states for such a model.
+    pub fn scores(&self, clause: Clause) -> Vec<f32> {
+        let mut s = self.embedding_scores(clause.embedding);
+        let mut rest = 1.0;
+        let mut add = |s: &mut Vec<f32>, weight: f32, part: &[f32]| {
+            s.iter_mut().zip(part).for_each(|(a, b)| *a += weight * b);
+            rest -= weight;
+        };
+        let mut total = vec![0f32; s.len()];
+        if let Some(l) = &self.lexical {
+            add(&mut total, l.weight, &l.model.scores(&l.vectorizer.transform(clause.text)));
         }
+        if let Some(a) = &self.attention {
+            let part =
+                clause.attention.expect("a themes model with token attention needs the clause's attention scores");
+            add(&mut total, a.weight, part);
+        }
+        let rest = rest.max(0.0);
+        s.iter_mut().zip(&total).for_each(|(a, b)| *a = rest * *a + b);
+        s
     }
 
     fn embedding_scores(&self, e: &[f32]) -> Vec<f32> {
@@ -139,16 +194,14 @@ impl ThemeModel {
             .collect()
     }
 
-    /// Themes of one text: (theme index, score) above each theme's threshold.
-    pub fn assign(&self, text: &str, e: &[f32]) -> Vec<(usize, f32)> {
-        self.scores(text, e).into_iter().enumerate().filter(|(t, p)| *p >= self.thresholds[*t]).collect()
+    /// Themes of one clause: (theme index, score) above each theme's threshold.
+    pub fn assign(&self, clause: Clause) -> Vec<(usize, f32)> {
+        self.scores(clause).into_iter().enumerate().filter(|(t, p)| *p >= self.thresholds[*t]).collect()
     }
 }
 
-impl LexicalPart {
-    fn mix(&self, emb: &[f32], lex: &[f32]) -> Vec<f32> {
-        emb.iter().zip(lex).map(|(a, b)| (1.0 - self.weight) * a + self.weight * b).collect()
-    }
+fn targets(y: &[Vec<usize>], n_themes: usize) -> Vec<Vec<bool>> {
+    y.iter().map(|l| (0..n_themes).map(|t| l.contains(&t)).collect()).collect()
 }
 
 /// The word model, trained on all themes at once.
@@ -156,10 +209,9 @@ fn fit_lexical(texts: &[String], y: &[Vec<usize>], n_themes: usize, opts: &Learn
     if opts.lexical_weight <= 0.0 {
         return None;
     }
-    let targets: Vec<Vec<bool>> = y.iter().map(|l| (0..n_themes).map(|t| l.contains(&t)).collect()).collect();
     let (vectorizer, model) = crate::lexical::fit_word_model(
         texts,
-        &targets,
+        &targets(y, n_themes),
         n_themes,
         opts.lexical_c,
         opts.lexical_min_df,
@@ -169,17 +221,68 @@ fn fit_lexical(texts: &[String], y: &[Vec<usize>], n_themes: usize, opts: &Learn
     Some(LexicalPart { weight: opts.lexical_weight.min(1.0) as f32, vectorizer, model })
 }
 
-/// Both models (thresholds left at 0.5).
-fn fit(
-    texts: &[String],
-    emb: &[Vec<f32>],
-    y: &[Vec<usize>],
-    themes: &[ThemeInfo],
-    taxonomy: &[Option<Vec<f32>>],
-    opts: &LearnOptions,
-) -> ThemeModel {
-    let lexical = fit_lexical(texts, y, themes.len(), opts);
-    ThemeModel { lexical, ..fit_embedding(emb, y, themes, taxonomy, opts) }
+/// The attention model; `states` holds each example's token states (`tokens x hidden`).
+fn fit_attention(ex: &Examples, n_themes: usize, opts: &LearnOptions) -> Option<AttentionPart> {
+    if opts.attention_weight <= 0.0 {
+        return None;
+    }
+    assert_eq!(ex.states.len(), ex.len(), "an attention model needs the examples' token states");
+    let refs: Vec<&[f32]> = ex.states.iter().map(Vec::as_slice).collect();
+    let dim = ex.embeddings.first().map_or(0, Vec::len);
+    let y = ex.themes;
+    let head = TokenAttention::fit(&refs, &targets(y, n_themes), dim, n_themes, &opts.attention);
+    Some(AttentionPart { weight: opts.attention_weight as f32, head })
+}
+
+/// Coded examples: texts, embeddings, token states (empty without an attention part) and
+/// theme indices.
+#[derive(Debug, Clone, Copy)]
+pub struct Examples<'a> {
+    pub texts: &'a [String],
+    pub embeddings: &'a [Vec<f32>],
+    pub states: &'a [Vec<f32>],
+    pub themes: &'a [Vec<usize>],
+}
+
+impl Examples<'_> {
+    fn len(&self) -> usize {
+        self.texts.len()
+    }
+
+    fn subset(&self, idx: &[usize]) -> OwnedExamples {
+        OwnedExamples {
+            texts: pick(self.texts, idx),
+            embeddings: pick(self.embeddings, idx),
+            states: if self.states.is_empty() { Vec::new() } else { pick(self.states, idx) },
+            themes: pick(self.themes, idx),
+        }
+    }
+
+    /// Scores of example `i` by `model`.
+    fn scores(&self, model: &ThemeModel, i: usize) -> Vec<f32> {
+        let attention = self.states.get(i).and_then(|s| model.attention_scores(s));
+        model.scores(Clause { text: &self.texts[i], embedding: &self.embeddings[i], attention: attention.as_deref() })
+    }
+}
+
+struct OwnedExamples {
+    texts: Vec<String>,
+    embeddings: Vec<Vec<f32>>,
+    states: Vec<Vec<f32>>,
+    themes: Vec<Vec<usize>>,
+}
+
+impl OwnedExamples {
+    fn view(&self) -> Examples<'_> {
+        Examples { texts: &self.texts, embeddings: &self.embeddings, states: &self.states, themes: &self.themes }
+    }
+}
+
+/// The three models (thresholds left at 0.5).
+fn fit(ex: Examples, themes: &[ThemeInfo], taxonomy: &[Option<Vec<f32>>], opts: &LearnOptions) -> ThemeModel {
+    let lexical = fit_lexical(ex.texts, ex.themes, themes.len(), opts);
+    let attention = fit_attention(&ex, themes.len(), opts);
+    ThemeModel { lexical, attention, ..fit_embedding(ex.embeddings, ex.themes, themes, taxonomy, opts) }
 }
 
 /// Joint training of the per-theme logistic regressions on embeddings.
@@ -237,10 +340,11 @@ fn fit_embedding(
         bias: (0..t_n).map(|t| theta[t * (d + 1) + d] as f32).collect(),
         thresholds: vec![0.5; t_n],
         lexical: None,
+        attention: None,
     }
 }
 
-/// Threshold maximising F1 of one theme over out-of-fold scores (grid 0.05..0.95).
+/// Threshold maximising F1 over out-of-fold (score, truth) pairs (grid 0.05..0.95).
 fn best_threshold(scores: &[f32], truth: &[bool]) -> f32 {
     let mut best = (0.5f32, -1.0f64);
     for k in 1..=19 {
@@ -268,59 +372,58 @@ fn pick<T: Clone>(v: &[T], idx: &[usize]) -> Vec<T> {
 }
 
 /// Train with thresholds chosen by inner cross-validation.
-pub fn train(
-    texts: &[String],
-    emb: &[Vec<f32>],
-    y: &[Vec<usize>],
-    themes: &[ThemeInfo],
-    taxonomy: &[Option<Vec<f32>>],
-    opts: &LearnOptions,
-) -> ThemeModel {
+pub fn train(ex: Examples, themes: &[ThemeInfo], taxonomy: &[Option<Vec<f32>>], opts: &LearnOptions) -> ThemeModel {
     let k = opts.threshold_folds.max(2);
-    let fold: Vec<usize> = texts.iter().map(|t| fold_of(&format!("threshold:{t}"), k)).collect();
-    let mut oof = vec![vec![0f32; themes.len()]; emb.len()];
+    let fold: Vec<usize> = ex.texts.iter().map(|t| fold_of(&format!("threshold:{t}"), k)).collect();
+    let mut oof = vec![vec![0f32; themes.len()]; ex.len()];
     for f in 0..k {
-        let tr: Vec<usize> = (0..emb.len()).filter(|&i| fold[i] != f).collect();
-        if tr.is_empty() || tr.len() == emb.len() {
+        let tr: Vec<usize> = (0..ex.len()).filter(|&i| fold[i] != f).collect();
+        if tr.is_empty() || tr.len() == ex.len() {
             continue;
         }
-        let m = fit(&pick(texts, &tr), &pick(emb, &tr), &pick(y, &tr), themes, taxonomy, opts);
-        for i in (0..emb.len()).filter(|&i| fold[i] == f) {
-            oof[i] = m.scores(&texts[i], &emb[i]);
+        let m = fit(ex.subset(&tr).view(), themes, taxonomy, opts);
+        for i in (0..ex.len()).filter(|&i| fold[i] == f) {
+            oof[i] = ex.scores(&m, i);
         }
     }
-    let mut model = fit(texts, emb, y, themes, taxonomy, opts);
+    let mut model = fit(ex, themes, taxonomy, opts);
     model.thresholds = (0..themes.len())
         .map(|t| {
             let s: Vec<f32> = oof.iter().map(|o| o[t]).collect();
-            let truth: Vec<bool> = y.iter().map(|l| l.contains(&t)).collect();
+            let truth: Vec<bool> = ex.themes.iter().map(|l| l.contains(&t)).collect();
             best_threshold(&s, &truth)
         })
         .collect();
+    // Shrink each theme's threshold towards the one shared threshold that maximises F1 over
+    // all (example, theme) pairs: a rare theme's own optimum rests on a handful of examples.
+    let all: Vec<f32> = oof.iter().flatten().copied().collect();
+    let truth: Vec<bool> = ex.themes.iter().flat_map(|l| (0..themes.len()).map(move |t| l.contains(&t))).collect();
+    let shared = best_threshold(&all, &truth);
+    let w = opts.threshold_shrinkage.clamp(0.0, 1.0) as f32;
+    model.thresholds.iter_mut().for_each(|x| *x = (1.0 - w) * *x + w * shared);
     model
 }
 
 /// K-fold cross-validation of `train` (thresholds chosen inside each training part).
 pub fn cross_validate(
-    texts: &[String],
-    emb: &[Vec<f32>],
-    y: &[Vec<usize>],
+    ex: Examples,
     themes: &[ThemeInfo],
     taxonomy: &[Option<Vec<f32>>],
     opts: &LearnOptions,
     folds: usize,
 ) -> ThemeMetrics {
-    let fold: Vec<usize> = texts.iter().map(|t| fold_of(t, folds)).collect();
-    let mut pred = vec![Vec::new(); emb.len()];
+    let fold: Vec<usize> = ex.texts.iter().map(|t| fold_of(t, folds)).collect();
+    let mut pred = vec![Vec::new(); ex.len()];
     for f in 0..folds {
-        let tr: Vec<usize> = (0..emb.len()).filter(|&i| fold[i] != f).collect();
-        let m = train(&pick(texts, &tr), &pick(emb, &tr), &pick(y, &tr), themes, taxonomy, opts);
-        for i in (0..emb.len()).filter(|&i| fold[i] == f) {
-            pred[i] = m.assign(&texts[i], &emb[i]).into_iter().map(|(t, _)| t).collect();
+        let tr: Vec<usize> = (0..ex.len()).filter(|&i| fold[i] != f).collect();
+        let m = train(ex.subset(&tr).view(), themes, taxonomy, opts);
+        for i in (0..ex.len()).filter(|&i| fold[i] == f) {
+            let s = ex.scores(&m, i);
+            pred[i] = (0..themes.len()).filter(|&t| s[t] >= m.thresholds[t]).collect();
         }
     }
     let ids: Vec<String> = themes.iter().map(|t| t.id.clone()).collect();
-    theme_metrics(&ids, y, &pred)
+    theme_metrics(&ids, ex.themes, &pred)
 }
 
 #[cfg(test)]
@@ -349,10 +452,13 @@ mod tests {
             y.push(labels);
         }
         let opts = LearnOptions::default();
-        let m1 = train(&texts, &emb, &y, &themes, &[], &opts);
-        let m2 = train(&texts, &emb, &y, &themes, &[], &opts);
+        // One token per text: its embedding.
+        let ex = Examples { texts: &texts, embeddings: &emb, states: &emb, themes: &y };
+        let m1 = train(ex, &themes, &[], &opts);
+        let m2 = train(ex, &themes, &[], &opts);
         assert_eq!(m1, m2);
-        let cv = cross_validate(&texts, &emb, &y, &themes, &[], &opts, 3);
+        assert!(m1.attention.is_some() && m1.lexical.is_some());
+        let cv = cross_validate(ex, &themes, &[], &opts, 3);
         assert!(cv.micro_f1 > 0.95, "{cv:?}");
     }
 
@@ -372,21 +478,52 @@ mod tests {
         let y: Vec<Vec<usize>> = (0..60).map(|i| if i % 3 == 2 { vec![] } else { vec![i % 3] }).collect();
         // The same embedding for every text: only the word model can tell them apart.
         let emb = vec![normalize(vec![1.0, 0.5, 0.2]); 60];
-        let with = cross_validate(&texts, &emb, &y, &themes, &[], &LearnOptions::default(), 3);
-        let without = cross_validate(
-            &texts,
-            &emb,
-            &y,
-            &themes,
-            &[],
-            &LearnOptions { lexical_weight: 0.0, ..Default::default() },
-            3,
-        );
+        let ex = Examples { texts: &texts, embeddings: &emb, states: &[], themes: &y };
+        let words = LearnOptions { lexical_weight: 0.5, attention_weight: 0.0, ..Default::default() };
+        let with = cross_validate(ex, &themes, &[], &words, 3);
+        let without = cross_validate(ex, &themes, &[], &LearnOptions { lexical_weight: 0.0, ..words }, 3);
         assert!(with.micro_f1 > 0.95, "{with:?}");
         assert!(without.micro_f1 < 0.7, "{without:?}");
-        let m = train(&texts, &emb, &y, &themes, &[], &LearnOptions::default());
-        assert_eq!(m.assign("les prix !", &emb[0]).iter().map(|x| x.0).collect::<Vec<_>>(), vec![0]);
+        let m = train(ex, &themes, &[], &words);
+        let clause = Clause { text: "les prix !", embedding: &emb[0], attention: None };
+        assert_eq!(m.assign(clause).iter().map(|x| x.0).collect::<Vec<_>>(), vec![0]);
         let json = serde_json::to_string(&m).unwrap();
         assert_eq!(serde_json::from_str::<ThemeModel>(&json).unwrap(), m);
+    }
+
+    #[test]
+    fn token_attention_decides_when_the_sentence_embedding_cannot() {
+        let themes: Vec<ThemeInfo> =
+            ["a", "b"].iter().map(|id| ThemeInfo { id: id.to_string(), label: id.to_string(), parent: None }).collect();
+        let dim = 4;
+        let texts: Vec<String> = (0..90).map(|i| format!("clause {i}")).collect();
+        let y: Vec<Vec<usize>> = (0..90).map(|i| if i % 3 == 2 { vec![] } else { vec![i % 3] }).collect();
+        // Same embedding everywhere; theme a's clauses have a token pointing one way, theme
+        // b's the opposite way, among neutral tokens: their means are alike.
+        let emb = vec![normalize(vec![1.0, 0.5, 0.2, 0.1]); 90];
+        let states: Vec<Vec<f32>> = (0..90)
+            .map(|i| {
+                let mut s = vec![0.1f32; 5 * dim];
+                let t = i % 5;
+                match i % 3 {
+                    0 => s[t * dim..(t + 1) * dim].copy_from_slice(&[2.0, 0.0, 0.0, 2.0]),
+                    1 => s[t * dim..(t + 1) * dim].copy_from_slice(&[0.0, 2.0, 2.0, 0.0]),
+                    _ => s[t * dim..(t + 1) * dim].copy_from_slice(&[1.0, 1.0, 1.0, 1.0]),
+                }
+                s
+            })
+            .collect();
+        let ex = Examples { texts: &texts, embeddings: &emb, states: &states, themes: &y };
+        let opts = LearnOptions {
+            attention_weight: 0.8,
+            lexical_weight: 0.0,
+            attention: AttentionOptions { learning_rate: 0.05, epochs: 40, ..Default::default() },
+            ..Default::default()
+        };
+        let with = cross_validate(ex, &themes, &[], &opts, 3);
+        let without = cross_validate(ex, &themes, &[], &LearnOptions { attention_weight: 0.0, ..opts }, 3);
+        assert!(with.micro_f1 > 0.95, "{with:?}");
+        assert!(without.micro_f1 < 0.7, "{without:?}");
+        assert_eq!(train(ex, &themes, &[], &opts), train(ex, &themes, &[], &opts));
     }
 }

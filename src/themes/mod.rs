@@ -5,6 +5,7 @@
 //! with a confidence. Themes with children are never assigned directly: their children
 //! are, and reports roll them up.
 
+pub mod attention;
 pub mod discovery;
 pub mod keywords;
 pub mod learn;
