@@ -310,6 +310,10 @@ pub struct LearnArgs {
     /// leaves it out. The embedding model gets 1 - lexical - attention.
     #[arg(long, default_value_t = 1.0 / 3.0, value_name = "W")]
     pub attention_weight: f64,
+    /// How far each theme's threshold moves from its own cross-validated optimum towards
+    /// the one threshold best for all themes: 0 keeps per-theme thresholds, 1 shares one.
+    #[arg(long, default_value_t = 0.5, value_name = "S")]
+    pub threshold_shrinkage: f64,
 }
 
 impl LearnArgs {
@@ -321,10 +325,14 @@ impl LearnArgs {
                  (the embedding model gets the rest)"
             ));
         }
+        if !(0.0..=1.0).contains(&self.threshold_shrinkage) {
+            return Err(format!("--threshold-shrinkage {}: must be within 0..1", self.threshold_shrinkage));
+        }
         Ok(crate::themes::learn::LearnOptions {
             l2: self.l2,
             lexical_weight: l,
             attention_weight: a,
+            threshold_shrinkage: self.threshold_shrinkage,
             ..Default::default()
         })
     }
