@@ -114,3 +114,29 @@ fn mock_backend_is_batch_invariant() {
     assert_eq!(results[0], results[1]);
     assert_eq!(results[0], results[2]);
 }
+
+/// Token states for learnt themes: the graph's layer_mean_states, one row per attended
+/// token, the same whatever the batching, and not the last hidden states.
+#[test]
+fn token_states_for_themes_are_per_text_and_batch_invariant() {
+    let texts: Vec<String> = reference().into_iter().map(|r| r.0).collect();
+    let collect = |batch_tokens: usize| {
+        let mut enc = encoder(2, batch_tokens);
+        let mut states = vec![Vec::new(); texts.len()];
+        let (emb, _) = enc
+            .encode_with_states(&texts, &mut |_| {}, Some(&mut |i: usize, s: &[f32]| states[i] = s.to_vec()))
+            .unwrap();
+        (emb, states)
+    };
+    let (emb, big) = collect(8192);
+    let (_, small) = collect(24);
+    let tokenizer = TextTokenizer::from_file(&model_dir().join("tokenizer.json"), 512).unwrap();
+    for (i, t) in texts.iter().enumerate() {
+        let tokens = tokenizer.encode(&format!("query: {t}")).unwrap().ids.len();
+        assert_eq!(big[i].len(), tokens * 384, "one state per attended token");
+    }
+    assert!(max_abs_diff(&big, &small) <= 1e-5, "batching changed token states by {}", max_abs_diff(&big, &small));
+    // The mean of the layer-mean states is not the (normalised) sentence embedding.
+    let mean: Vec<f32> = (0..384).map(|j| big[0].iter().skip(j).step_by(384).sum::<f32>()).collect();
+    assert!(cosine(&mean, &emb[0]) < 0.999, "token states are the last layer's: {}", cosine(&mean, &emb[0]));
+}

@@ -128,7 +128,9 @@ impl Encoder {
                 (self.backend.forward(&batch)?, None)
             };
             if token_states.as_ref().is_some_and(|t| t.len() != states.len()) {
-                return Err(BackendError::Inference("the model's token states and hidden states differ in shape".into()));
+                return Err(BackendError::Inference(
+                    "the model's token states and hidden states differ in shape".into(),
+                ));
             }
             if states.len() != b * seq * hidden {
                 return Err(BackendError::Inference(format!(
@@ -140,7 +142,8 @@ impl Encoder {
                 let rows = &states[row * seq * hidden..(row + 1) * seq * hidden];
                 out[i] = mean_pool_normalize(rows, lengths[i], hidden);
                 if let Some(sink) = states_sink.as_mut() {
-                    let tokens = token_states.as_ref().map_or(rows, |t| &t[row * seq * hidden..(row + 1) * seq * hidden]);
+                    let tokens =
+                        token_states.as_ref().map_or(rows, |t| &t[row * seq * hidden..(row + 1) * seq * hidden]);
                     sink(i, &tokens[..lengths[i] * hidden]);
                 }
             }
