@@ -211,12 +211,12 @@ pub fn run(cfg: &RunConfig, printer: &Printer, discover_only: bool) -> Result<u8
     let model = ModelInfo::load(&cfg.encoder.model_dir, cfg.encoder.cache_dir.as_deref())?;
     let assigner = build_assigner(cfg, &model, printer)?;
     let mut attention: Vec<Option<Vec<f32>>> = vec![None; prepared.unique.len()];
-    let (embeddings, report, model) = timings.time("encode", || match assigner.token_model() {
-        None => embed_texts(&cfg.encoder, &prepared.unique, printer, "encoding"),
-        Some(m) => {
-            let mut sink = |i: usize, s: &[f32]| attention[i] = m.attention_scores(s);
-            embed_texts_with_states(&cfg.encoder, &prepared.unique, printer, "encoding", Some(&mut sink))
-        }
+    let (embeddings, report) = timings.time("encode", || {
+        let mut sink = |i: usize, s: &[f32]| {
+            attention[i] = assigner.token_model().and_then(|m| m.attention_scores(s));
+        };
+        let states = assigner.token_model().map(|_| &mut sink as &mut dyn FnMut(usize, &[f32]));
+        embed_texts_with_states(&cfg.encoder, &model, &prepared.unique, printer, "encoding", states)
     })?;
     printer.note(format!(
         "encode: {} unique clauses, {} from cache, {} encoded in {:.1} s ({:.0} texts/s)",
@@ -551,19 +551,22 @@ pub fn embed_texts(
     printer: &Printer,
     what: &str,
 ) -> Result<(Vec<Vec<f32>>, EncodeReport, ModelInfo)> {
-    embed_texts_with_states(enc, texts, printer, what, None)
+    let model = ModelInfo::load(&enc.model_dir, enc.cache_dir.as_deref())?;
+    let (embeddings, report) = embed_texts_with_states(enc, &model, texts, printer, what, None)?;
+    Ok((embeddings, report, model))
 }
 
-/// [`embed_texts`], also handing every text's token states to `states` (index, `tokens x
-/// hidden`): all texts then go through the encoder, the cache holding no token states.
+/// [`embed_texts`] with the model's identity already loaded, also handing every text's
+/// token states to `states` (index, `tokens x hidden`): all texts then go through the
+/// encoder, the cache holding no token states.
 pub fn embed_texts_with_states(
     enc: &EncoderConfig,
+    model: &ModelInfo,
     texts: &[String],
     printer: &Printer,
     what: &str,
     states: Option<&mut dyn FnMut(usize, &[f32])>,
-) -> Result<(Vec<Vec<f32>>, EncodeReport, ModelInfo)> {
-    let model = ModelInfo::load(&enc.model_dir, enc.cache_dir.as_deref())?;
+) -> Result<(Vec<Vec<f32>>, EncodeReport)> {
     let make_encoder = || -> std::result::Result<Encoder, infer::BackendError> {
         let tokenizer = infer::TextTokenizer::from_file(&enc.model_dir.join("tokenizer.json"), model.max_tokens)?;
         let backend = infer::ort::OrtBackend::new(
@@ -594,8 +597,7 @@ pub fn embed_texts_with_states(
     let result =
         encode::embed(texts, make_encoder, cache.as_mut(), &mut |done, _| bar.set_position(done as u64), states);
     bar.finish_and_clear();
-    let (embeddings, report) = result?;
-    Ok((embeddings, report, model))
+    Ok(result?)
 }
 
 fn progress_bar(printer: &Printer, len: u64, what: &str) -> indicatif::ProgressBar {
@@ -1023,7 +1025,10 @@ pub fn train_themes(
     let (emb, _, model_info) = if opts.attention_weight > 0.0 {
         states = vec![Vec::new(); coded.texts.len()];
         let mut keep = |i: usize, s: &[f32]| states[i] = s.to_vec();
-        embed_texts_with_states(enc, &coded.texts, printer, "encoding examples", Some(&mut keep))?
+        let model = ModelInfo::load(&enc.model_dir, enc.cache_dir.as_deref())?;
+        let (emb, report) =
+            embed_texts_with_states(enc, &model, &coded.texts, printer, "encoding examples", Some(&mut keep))?;
+        (emb, report, model)
     } else {
         embed_texts(enc, &coded.texts, printer, "encoding examples")?
     };
