@@ -161,24 +161,21 @@ impl ThemeModel {
     /// Panics when the model has an attention part and `clause.attention` is `None`: the
     /// caller encodes with token states for such a model.
     pub fn scores(&self, clause: Clause) -> Vec<f32> {
-        let mut s = self.embedding_scores(clause.embedding);
-        let mut rest = 1.0;
-        let mut add = |s: &mut Vec<f32>, weight: f32, part: &[f32]| {
-            s.iter_mut().zip(part).for_each(|(a, b)| *a += weight * b);
-            rest -= weight;
-        };
-        let mut total = vec![0f32; s.len()];
+        let mut parts: Vec<(f32, Vec<f32>)> = Vec::new();
         if let Some(l) = &self.lexical {
-            add(&mut total, l.weight, &l.model.scores(&l.vectorizer.transform(clause.text)));
+            parts.push((l.weight, l.model.scores(&l.vectorizer.transform(clause.text))));
         }
         if let Some(a) = &self.attention {
             let part =
                 clause.attention.expect("a themes model with token attention needs the clause's attention scores");
-            add(&mut total, a.weight, part);
+            parts.push((a.weight, part.to_vec()));
         }
-        let rest = rest.max(0.0);
-        s.iter_mut().zip(&total).for_each(|(a, b)| *a = rest * *a + b);
-        s
+        let mut others = vec![0f32; self.themes.len()];
+        for (w, p) in &parts {
+            others.iter_mut().zip(p).for_each(|(a, b)| *a += w * b);
+        }
+        let rest = (1.0 - parts.iter().map(|p| p.0).sum::<f32>()).max(0.0);
+        self.embedding_scores(clause.embedding).iter().zip(&others).map(|(e, o)| rest * e + o).collect()
     }
 
     fn embedding_scores(&self, e: &[f32]) -> Vec<f32> {
