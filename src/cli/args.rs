@@ -303,12 +303,12 @@ pub struct LearnArgs {
     #[arg(long, default_value_t = 0.05)]
     pub l2: f64,
     /// Share of the word model (TF-IDF of words and character n-grams) in each theme's
-    /// score; 0 leaves it out.
-    #[arg(long, default_value_t = 1.0 / 3.0, value_name = "W")]
+    /// score; 0 leaves it out. Default: a third.
+    #[arg(long, default_value_t = 1.0 / 3.0, hide_default_value = true, value_name = "W")]
     pub lexical_weight: f64,
     /// Share of the token-attention model (each theme weighs the clause's tokens); 0
-    /// leaves it out. The embedding model gets 1 - lexical - attention.
-    #[arg(long, default_value_t = 1.0 / 3.0, value_name = "W")]
+    /// leaves it out. The embedding model gets 1 - lexical - attention. Default: a third.
+    #[arg(long, default_value_t = 1.0 / 3.0, hide_default_value = true, value_name = "W")]
     pub attention_weight: f64,
     /// How far each theme's threshold moves from its own cross-validated optimum towards
     /// the one threshold best for all themes: 0 keeps per-theme thresholds, 1 shares one.
