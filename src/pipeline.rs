@@ -215,7 +215,7 @@ pub fn run(cfg: &RunConfig, printer: &Printer, discover_only: bool) -> Result<u8
         let mut sink = |i: usize, s: &[f32]| {
             attention[i] = assigner.token_model().and_then(|m| m.attention_scores(s));
         };
-        let states = assigner.token_model().map(|_| &mut sink as &mut dyn FnMut(usize, &[f32]));
+        let states = assigner.token_model().map(|_| &mut sink as infer::StatesSink);
         embed_texts_with_states(&cfg.encoder, &model, &prepared.unique, printer, "encoding", states)
     })?;
     printer.note(format!(
@@ -565,7 +565,7 @@ pub fn embed_texts_with_states(
     texts: &[String],
     printer: &Printer,
     what: &str,
-    states: Option<&mut dyn FnMut(usize, &[f32])>,
+    states: Option<infer::StatesSink>,
 ) -> Result<(Vec<Vec<f32>>, EncodeReport)> {
     let make_encoder = || -> std::result::Result<Encoder, infer::BackendError> {
         let tokenizer = infer::TextTokenizer::from_file(&enc.model_dir.join("tokenizer.json"), model.max_tokens)?;

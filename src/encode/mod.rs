@@ -3,7 +3,7 @@
 
 pub mod cache;
 
-use crate::infer::{BackendError, EncodeStats, Encoder};
+use crate::infer::{BackendError, EncodeStats, Encoder, StatesSink};
 
 /// What the encode stage did.
 #[derive(Debug, Clone, Copy, Default, serde::Serialize)]
@@ -27,7 +27,7 @@ pub fn embed(
     make_encoder: impl FnOnce() -> Result<Encoder, BackendError>,
     mut cache: Option<&mut cache::Cache>,
     progress: &mut dyn FnMut(usize, usize),
-    mut states: Option<&mut dyn FnMut(usize, &[f32])>,
+    mut states: Option<StatesSink>,
 ) -> Result<(Vec<Vec<f32>>, EncodeReport), BackendError> {
     let start = std::time::Instant::now();
     let keys: Vec<[u8; 32]> = texts.iter().map(|t| cache::text_hash(t)).collect();
@@ -46,7 +46,7 @@ pub fn embed(
         make_encoder()?.encode_with_states(
             &todo,
             &mut |done| progress(from_cache + done, texts.len()),
-            sink.as_mut().map(|f| f as &mut dyn FnMut(usize, &[f32])),
+            sink.as_mut().map(|f| f as StatesSink),
         )?
     };
     let mut new_entries = Vec::with_capacity(vectors.len());

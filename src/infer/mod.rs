@@ -31,6 +31,9 @@ pub enum BackendError {
     Tokenizer { path: PathBuf, message: String },
 }
 
+/// Receives a text's index and its token states (`tokens x hidden`, row-major).
+pub type StatesSink<'a> = &'a mut dyn FnMut(usize, &[f32]);
+
 /// A padded batch: `ids` and `mask` are `batch x seq`, row-major.
 #[derive(Debug, Clone)]
 pub struct Batch {
@@ -95,7 +98,7 @@ impl Encoder {
         &mut self,
         texts: &[String],
         progress: &mut dyn FnMut(usize),
-        mut states_sink: Option<&mut dyn FnMut(usize, &[f32])>,
+        mut states_sink: Option<StatesSink>,
     ) -> Result<(Vec<Vec<f32>>, EncodeStats), BackendError> {
         let prefixed: Vec<String> = texts.iter().map(|t| format!("{}{}", self.prefix, t)).collect();
         let tokens = self.tokenizer.encode_all(&prefixed)?;
