@@ -202,13 +202,13 @@ fn targets(y: &[Vec<usize>], n_themes: usize) -> Vec<Vec<bool>> {
 }
 
 /// The word model, trained on all themes at once.
-fn fit_lexical(texts: &[String], y: &[Vec<usize>], n_themes: usize, opts: &LearnOptions) -> Option<LexicalPart> {
+fn fit_lexical(texts: &[String], targets: &[Vec<bool>], n_themes: usize, opts: &LearnOptions) -> Option<LexicalPart> {
     if opts.lexical_weight <= 0.0 {
         return None;
     }
     let (vectorizer, model) = crate::lexical::fit_word_model(
         texts,
-        &targets(y, n_themes),
+        targets,
         n_themes,
         opts.lexical_c,
         opts.lexical_min_df,
@@ -218,16 +218,15 @@ fn fit_lexical(texts: &[String], y: &[Vec<usize>], n_themes: usize, opts: &Learn
     Some(LexicalPart { weight: opts.lexical_weight.min(1.0) as f32, vectorizer, model })
 }
 
-/// The attention model; `states` holds each example's token states (`tokens x hidden`).
-fn fit_attention(ex: &Examples, n_themes: usize, opts: &LearnOptions) -> Option<AttentionPart> {
+/// The attention model, on each example's token states (`tokens x hidden`).
+fn fit_attention(ex: &Examples, targets: &[Vec<bool>], n_themes: usize, opts: &LearnOptions) -> Option<AttentionPart> {
     if opts.attention_weight <= 0.0 {
         return None;
     }
     assert_eq!(ex.states.len(), ex.len(), "an attention model needs the examples' token states");
     let refs: Vec<&[f32]> = ex.states.iter().map(Vec::as_slice).collect();
     let dim = ex.embeddings.first().map_or(0, Vec::len);
-    let y = ex.themes;
-    let head = TokenAttention::fit(&refs, &targets(y, n_themes), dim, n_themes, &opts.attention);
+    let head = TokenAttention::fit(&refs, targets, dim, n_themes, &opts.attention);
     Some(AttentionPart { weight: opts.attention_weight as f32, head })
 }
 
@@ -255,10 +254,11 @@ impl Examples<'_> {
         }
     }
 
-    /// Scores of example `i` by `model`.
-    fn scores(&self, model: &ThemeModel, i: usize) -> Vec<f32> {
+    /// `f` applied to example `i` as a clause for `model` (attention scores computed from
+    /// its token states when the model has an attention part).
+    fn with_clause<R>(&self, model: &ThemeModel, i: usize, f: impl FnOnce(Clause) -> R) -> R {
         let attention = self.states.get(i).and_then(|s| model.attention_scores(s));
-        model.scores(Clause { text: &self.texts[i], embedding: &self.embeddings[i], attention: attention.as_deref() })
+        f(Clause { text: &self.texts[i], embedding: &self.embeddings[i], attention: attention.as_deref() })
     }
 }
 
@@ -277,15 +277,17 @@ impl OwnedExamples {
 
 /// The three models (thresholds left at 0.5).
 fn fit(ex: Examples, themes: &[ThemeInfo], taxonomy: &[Option<Vec<f32>>], opts: &LearnOptions) -> ThemeModel {
-    let lexical = fit_lexical(ex.texts, ex.themes, themes.len(), opts);
-    let attention = fit_attention(&ex, themes.len(), opts);
-    ThemeModel { lexical, attention, ..fit_embedding(ex.embeddings, ex.themes, themes, taxonomy, opts) }
+    let targets = targets(ex.themes, themes.len());
+    let lexical = fit_lexical(ex.texts, &targets, themes.len(), opts);
+    let attention = fit_attention(&ex, &targets, themes.len(), opts);
+    ThemeModel { lexical, attention, ..fit_embedding(ex.embeddings, ex.themes, &targets, themes, taxonomy, opts) }
 }
 
 /// Joint training of the per-theme logistic regressions on embeddings.
 fn fit_embedding(
     emb: &[Vec<f32>],
     y: &[Vec<usize>],
+    targets: &[Vec<bool>],
     themes: &[ThemeInfo],
     taxonomy: &[Option<Vec<f32>>],
     opts: &LearnOptions,
@@ -301,7 +303,6 @@ fn fit_embedding(
     let mut theta = vec![0f64; t_n * (d + 1)];
     let mut vel = vec![0f64; theta.len()];
     let mut grad = vec![0f64; theta.len()];
-    let targets: Vec<Vec<bool>> = y.iter().map(|l| (0..t_n).map(|t| l.contains(&t)).collect()).collect();
     for _ in 0..opts.iterations {
         let look: Vec<f64> = theta.iter().zip(&vel).map(|(a, b)| a + 0.9 * b).collect();
         grad.iter_mut().for_each(|g| *g = 0.0);
@@ -380,7 +381,7 @@ pub fn train(ex: Examples, themes: &[ThemeInfo], taxonomy: &[Option<Vec<f32>>], 
         }
         let m = fit(ex.subset(&tr).view(), themes, taxonomy, opts);
         for i in (0..ex.len()).filter(|&i| fold[i] == f) {
-            oof[i] = ex.scores(&m, i);
+            oof[i] = ex.with_clause(&m, i, |c| m.scores(c));
         }
     }
     let mut model = fit(ex, themes, taxonomy, opts);
@@ -415,8 +416,7 @@ pub fn cross_validate(
         let tr: Vec<usize> = (0..ex.len()).filter(|&i| fold[i] != f).collect();
         let m = train(ex.subset(&tr).view(), themes, taxonomy, opts);
         for i in (0..ex.len()).filter(|&i| fold[i] == f) {
-            let s = ex.scores(&m, i);
-            pred[i] = (0..themes.len()).filter(|&t| s[t] >= m.thresholds[t]).collect();
+            pred[i] = ex.with_clause(&m, i, |c| m.assign(c)).into_iter().map(|(t, _)| t).collect();
         }
     }
     let ids: Vec<String> = themes.iter().map(|t| t.id.clone()).collect();
