@@ -47,6 +47,8 @@ pub struct TokenAttention {
 struct Forward {
     /// `tokens x themes`, row-major.
     attention: Vec<f32>,
+    /// What each token says to each theme, `o_k . x_t`: `tokens x themes`, row-major.
+    readout: Vec<f32>,
     /// Mean of the token states.
     mean: Vec<f32>,
     logits: Vec<f64>,
@@ -85,6 +87,7 @@ impl TokenAttention {
         }
         mean.iter_mut().for_each(|m| *m /= t_n.max(1) as f32);
         let mut attention = vec![0f32; t_n * k_n];
+        let mut readout = vec![0f32; t_n * k_n];
         let mut logits = vec![0f64; k_n];
         for k in 0..k_n {
             let a: Vec<f32> = states.chunks_exact(d).map(|x| dot(x, &self.query[k])).collect();
@@ -94,12 +97,14 @@ impl TokenAttention {
             let mut s = self.bias[k] as f64 + dot(&self.mean_weights[k], &mean) as f64;
             for (t, x) in states.chunks_exact(d).enumerate() {
                 let p = e[t] / total;
+                let c = dot(x, &self.output[k]);
                 attention[t * k_n + k] = p as f32;
-                s += p * dot(x, &self.output[k]) as f64;
+                readout[t * k_n + k] = c;
+                s += p * c as f64;
             }
             logits[k] = s;
         }
-        Forward { attention, mean, logits }
+        Forward { attention, readout, mean, logits }
     }
 
     /// Probability of each theme for one clause.
@@ -125,8 +130,9 @@ impl TokenAttention {
             gw[k * d..(k + 1) * d].iter_mut().zip(&f.mean).for_each(|(a, m)| *a = err * m);
             // d score / d attention_t = o_k . x_t; through the softmax:
             // d a_t = p_t (c_t - sum_u p_u c_u).
-            let c: Vec<f32> = states.chunks_exact(d).map(|x| dot(x, &self.output[k])).collect();
-            let p: Vec<f32> = (0..c.len()).map(|t| f.attention[t * k_n + k]).collect();
+            let t_n = states.len() / d;
+            let c: Vec<f32> = (0..t_n).map(|t| f.readout[t * k_n + k]).collect();
+            let p: Vec<f32> = (0..t_n).map(|t| f.attention[t * k_n + k]).collect();
             let mean_c: f32 = p.iter().zip(&c).map(|(a, b)| a * b).sum();
             let (qk, ok) = (&mut gq[k * d..(k + 1) * d], &mut go[k * d..(k + 1) * d]);
             for (t, x) in states.chunks_exact(d).enumerate() {
