@@ -170,6 +170,23 @@ impl SparseLogistic {
 
 /// A vocabulary learnt from `texts` and one logistic regression per class on their TF-IDF
 /// (`targets[i][c]`: text i is in class c), L2 penalty 1 / (`c` n) as scikit-learn's `C`.
+/// A word model as a part of a larger classifier: one-vs-rest logistic regressions on the
+/// TF-IDF of the text, and their share of the final probabilities (themes models and
+/// calibrated sentiment heads).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct WordModel {
+    pub weight: f32,
+    pub vectorizer: Vectorizer,
+    pub model: SparseLogistic,
+}
+
+impl WordModel {
+    /// One-vs-rest probability of each class for `text`.
+    pub fn scores(&self, text: &str) -> Vec<f32> {
+        self.model.scores(&self.vectorizer.transform(text))
+    }
+}
+
 pub fn fit_word_model(
     texts: &[String],
     targets: &[Vec<bool>],

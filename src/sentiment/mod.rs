@@ -12,6 +12,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::lexical::WordModel;
+
 /// Class order everywhere (weights, probabilities, confusion matrices).
 pub const CLASSES: [&str; 3] = ["negative", "neutral", "positive"];
 pub const MIXED: &str = "mixed";
@@ -69,32 +71,17 @@ pub struct Head {
     /// A word model averaged with the head's probabilities (heads calibrated on the user's
     /// own labels, whose words carry their domain; absent from the default head).
     #[serde(default)]
-    pub lexical: Option<Lexical>,
+    pub lexical: Option<WordModel>,
 }
 
-/// One-vs-rest logistic regressions on the TF-IDF of the text (`crate::lexical`), and
-/// their share of the probabilities.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Lexical {
-    pub weight: f32,
-    pub vectorizer: crate::lexical::Vectorizer,
-    pub model: crate::lexical::SparseLogistic,
-}
-
-impl Lexical {
-    /// The word model's class probabilities (its one-vs-rest scores, normalised).
-    pub fn probabilities(&self, text: &str) -> [f32; 3] {
-        let s = self.model.scores(&self.vectorizer.transform(text));
-        let total: f32 = s.iter().sum::<f32>().max(1e-12);
-        [s[0] / total, s[1] / total, s[2] / total]
-    }
-
-    /// `head` and the word model's probabilities, averaged by `weight`.
-    pub fn mix(&self, head: [f32; 3], text: &str) -> [f32; 3] {
-        let l = self.probabilities(text);
-        let w = self.weight;
-        [(1.0 - w) * head[0] + w * l[0], (1.0 - w) * head[1] + w * l[1], (1.0 - w) * head[2] + w * l[2]]
-    }
+/// `head` and the word model's class probabilities (its one-vs-rest scores, normalised),
+/// averaged by the word model's weight.
+pub fn mix_words(words: &WordModel, head: [f32; 3], text: &str) -> [f32; 3] {
+    let s = words.scores(text);
+    let total: f32 = s.iter().sum::<f32>().max(1e-12);
+    let l = [s[0] / total, s[1] / total, s[2] / total];
+    let w = words.weight;
+    [(1.0 - w) * head[0] + w * l[0], (1.0 - w) * head[1] + w * l[1], (1.0 - w) * head[2] + w * l[2]]
 }
 
 /// One remembered short expression.
@@ -145,7 +132,7 @@ impl Head {
         }
         let p = softmax(self.logits(e), self.temperature as f64);
         match &self.lexical {
-            Some(l) => l.mix(p, text),
+            Some(l) => mix_words(l, p, text),
             None => p,
         }
     }

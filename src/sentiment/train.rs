@@ -3,6 +3,7 @@
 //! sample weights, temperature scaling fitted on out-of-fold logits.
 
 use super::{metrics, softmax, Head, Metrics, FORMAT};
+use crate::lexical::WordModel;
 
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct TrainOptions {
@@ -34,14 +35,14 @@ impl Default for TrainOptions {
 }
 
 /// Word model on the given rows (None when `lexical_weight` is 0 or no row is given).
-fn fit_lexical(texts: &[String], y: &[usize], rows: &[usize], opts: &TrainOptions) -> Option<super::Lexical> {
+fn fit_lexical(texts: &[String], y: &[usize], rows: &[usize], opts: &TrainOptions) -> Option<WordModel> {
     if opts.lexical_weight <= 0.0 || rows.is_empty() {
         return None;
     }
     let t: Vec<String> = rows.iter().map(|&i| texts[i].clone()).collect();
     let targets: Vec<Vec<bool>> = rows.iter().map(|&i| (0..3).map(|c| y[i] == c).collect()).collect();
     let (vectorizer, model) = crate::lexical::fit_word_model(&t, &targets, 3, opts.lexical_c, 2, 30_000, 300);
-    Some(super::Lexical { weight: opts.lexical_weight.min(1.0) as f32, vectorizer, model })
+    Some(WordModel { weight: opts.lexical_weight.min(1.0) as f32, vectorizer, model })
 }
 
 /// Fold of a text in k-fold cross-validation: a hash of the text, so that duplicates stay
@@ -190,7 +191,7 @@ pub fn train_head(
         let fold: Vec<usize> =
             texts.iter().zip(evaluated).map(|(t, e)| if *e { fold_of(t, folds) } else { usize::MAX }).collect();
         let mut oof = vec![[0f64; 3]; x.len()];
-        let mut oof_lex: Vec<Option<super::Lexical>> = vec![None; folds];
+        let mut oof_lex: Vec<Option<WordModel>> = vec![None; folds];
         for k in 0..folds {
             let train: Vec<usize> = (0..x.len()).filter(|&i| fold[i] != k).collect();
             if train.is_empty() || train.len() == x.len() {
@@ -217,7 +218,7 @@ pub fn train_head(
             .iter()
             .map(|&i| {
                 let p = softmax(oof[i], temperature as f64);
-                let p = oof_lex[fold[i]].as_ref().map_or(p, |l| l.mix(p, &texts[i]));
+                let p = oof_lex[fold[i]].as_ref().map_or(p, |l| super::mix_words(l, p, &texts[i]));
                 argmax(&[p[0] as f64, p[1] as f64, p[2] as f64])
             })
             .collect();

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::attention::{AttentionOptions, TokenAttention};
 use super::{theme_metrics, ThemeInfo, ThemeMetrics};
-use crate::lexical::{SparseLogistic, Vectorizer};
+use crate::lexical::WordModel;
 use crate::sentiment::train::fold_of;
 
 pub const FORMAT: &str = "verbatim-themes-model/3";
@@ -34,7 +34,7 @@ pub struct ThemeModel {
     /// The word model averaged with the embedding model (absent in format 1 models and
     /// when trained with `lexical_weight` 0).
     #[serde(default)]
-    pub lexical: Option<LexicalPart>,
+    pub lexical: Option<WordModel>,
     /// Label-wise attention over token states (absent before format 3 and when trained
     /// with `attention_weight` 0).
     #[serde(default)]
@@ -56,15 +56,6 @@ pub struct Clause<'a> {
     pub text: &'a str,
     pub embedding: &'a [f32],
     pub attention: Option<&'a [f32]>,
-}
-
-/// One-vs-rest logistic regressions on the TF-IDF of the text, and their share of the
-/// final score.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct LexicalPart {
-    pub weight: f32,
-    pub vectorizer: Vectorizer,
-    pub model: SparseLogistic,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -163,7 +154,7 @@ impl ThemeModel {
     pub fn scores(&self, clause: Clause) -> Vec<f32> {
         let mut parts: Vec<(f32, Vec<f32>)> = Vec::new();
         if let Some(l) = &self.lexical {
-            parts.push((l.weight, l.model.scores(&l.vectorizer.transform(clause.text))));
+            parts.push((l.weight, l.scores(clause.text)));
         }
         if let Some(a) = &self.attention {
             let part =
@@ -202,7 +193,7 @@ fn targets(y: &[Vec<usize>], n_themes: usize) -> Vec<Vec<bool>> {
 }
 
 /// The word model, trained on all themes at once.
-fn fit_lexical(texts: &[String], targets: &[Vec<bool>], n_themes: usize, opts: &LearnOptions) -> Option<LexicalPart> {
+fn fit_lexical(texts: &[String], targets: &[Vec<bool>], n_themes: usize, opts: &LearnOptions) -> Option<WordModel> {
     if opts.lexical_weight <= 0.0 {
         return None;
     }
@@ -215,7 +206,7 @@ fn fit_lexical(texts: &[String], targets: &[Vec<bool>], n_themes: usize, opts: &
         opts.lexical_max_terms,
         opts.lexical_iterations,
     );
-    Some(LexicalPart { weight: opts.lexical_weight.min(1.0) as f32, vectorizer, model })
+    Some(WordModel { weight: opts.lexical_weight.min(1.0) as f32, vectorizer, model })
 }
 
 /// The attention model, on each example's token states (`tokens x hidden`).
