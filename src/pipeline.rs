@@ -984,15 +984,23 @@ fn zero_shot(
     })
 }
 
-/// Train a theme model on coded examples; themes = taxonomy leaves, then example themes
-/// absent from the taxonomy.
+/// A cross-validation in `k` folds of the first `scored` examples; the others only ever
+/// train.
+#[derive(Debug, Clone, Copy)]
+pub struct Folds {
+    pub k: usize,
+    pub scored: usize,
+}
+
+/// Train a theme model on coded examples (or cross-validate it, with `folds`); themes =
+/// taxonomy leaves, then example themes absent from the taxonomy.
 pub fn train_themes(
     coded: &Coded,
     taxonomy: Option<&themes::Taxonomy>,
     enc: &EncoderConfig,
     opts: &themes::learn::LearnOptions,
     printer: &Printer,
-    folds: Option<usize>,
+    folds: Option<Folds>,
 ) -> Result<(Option<themes::learn::ThemeModel>, Option<themes::ThemeMetrics>)> {
     let mut infos: Vec<themes::ThemeInfo> = Vec::new();
     let mut proto: Vec<Option<Vec<f32>>> = Vec::new();
@@ -1033,8 +1041,8 @@ pub fn train_themes(
         embed_texts(enc, &coded.texts, printer, "encoding examples")?
     };
     let ex = themes::learn::Examples { texts: &coded.texts, embeddings: &emb, states: &states, themes: &y };
-    if let Some(k) = folds {
-        let m = themes::learn::cross_validate(ex, &infos, &proto, opts, k.max(2));
+    if let Some(f) = folds {
+        let m = themes::learn::cross_validate(ex, f.scored, &infos, &proto, opts, f.k.max(2));
         return Ok((None, Some(m)));
     }
     let mut model = themes::learn::train(ex, &infos, &proto, opts);
@@ -1059,6 +1067,14 @@ fn build_assigner(cfg: &RunConfig, model: &ModelInfo, printer: &Printer) -> Resu
             let bytes = std::fs::read(&path).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
             let m: themes::learn::ThemeModel = serde_json::from_slice(&bytes)
                 .map_err(|e| Error::Usage(format!("{}: not a themes model: {e}", path.display())))?;
+            if !themes::learn::KNOWN_FORMATS.contains(&m.format.as_str()) {
+                return Err(Error::Usage(format!(
+                    "{}: format '{}' is not one this verbatim reads ({}): upgrade verbatim or retrain the model",
+                    path.display(),
+                    m.format,
+                    themes::learn::KNOWN_FORMATS.join(", ")
+                )));
+            }
             if m.encoder != model.cache_key() {
                 return Err(Error::Usage(format!(
                     "{} was trained on another encoder: retrain it with `verbatim themes train`",
@@ -1150,7 +1166,16 @@ pub fn themes_evaluate(a: &crate::cli::args::ThemesEvalArgs, printer: &Printer) 
         m
     } else {
         let opts = a.learn.options().map_err(Error::Usage)?;
-        train_themes(&coded, tax.as_ref(), &enc, &opts, printer, Some(a.folds))?.1.expect("cross-validation ran")
+        let mut coded = coded;
+        let scored = coded.texts.len();
+        for path in &a.also_train_on {
+            let more = read_examples(path)?;
+            printer.note(format!("{}: {} coded verbatims, for training only", path.display(), more.texts.len()));
+            coded.texts.extend(more.texts);
+            coded.themes.extend(more.themes);
+        }
+        let folds = Folds { k: a.folds, scored };
+        train_themes(&coded, tax.as_ref(), &enc, &opts, printer, Some(folds))?.1.expect("cross-validation ran")
     };
     if a.json {
         println!("{}", serde_json::to_string_pretty(&metrics).expect("metrics serialise"));

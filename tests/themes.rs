@@ -60,6 +60,26 @@ fn themes_train_evaluate_and_run_with_the_model() {
     assert_eq!(v["n"], 22);
     assert!(v["micro_f1"].as_f64().unwrap() > 0.6, "{v}");
     assert_eq!(v["per_theme"].as_array().unwrap().len(), 3);
+    // Extra examples train every fold and are never scored.
+    dir.write("extra.csv", "text,themes\n\"Abonnement hors de prix\",price\n\"Support never picks up\",support_wait\n");
+    let o = run(with(&[
+        "themes",
+        "evaluate",
+        "--examples",
+        "coded.csv",
+        "--also-train-on",
+        "extra.csv",
+        "--folds",
+        "3",
+        "--json",
+    ]));
+    let x: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(x["n"], 22);
+    let support = |v: &serde_json::Value| -> Vec<u64> {
+        v["per_theme"].as_array().unwrap().iter().map(|t| t[4].as_u64().unwrap()).collect()
+    };
+    assert_eq!(support(&x), support(&v));
+    assert_eq!(support(&v), [8, 7, 7]);
 
     // A run with the model: themes column and mentions with clause and sentiment.
     dir.write(
@@ -89,6 +109,20 @@ fn themes_train_evaluate_and_run_with_the_model() {
         assert!(mentions.column(c).is_ok(), "mentions.parquet lacks {c}");
     }
     assert!(mentions.height() >= 3, "{mentions}");
+
+    // A model from a newer verbatim is refused, not half-read.
+    let newer = String::from_utf8(a).unwrap().replacen("verbatim-themes-model/3", "verbatim-themes-model/99", 1);
+    std::fs::create_dir(dir.path("m9")).unwrap();
+    dir.write("m9/model.json", newer);
+    let o = dir.run(
+        &with(&["run", "export.csv", "--out", "o9", "--themes-model", "m9"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("upgrade verbatim or retrain"), "{}", stderr(&o));
+    assert!(!dir.path("o9/responses.parquet").exists());
 }
 
 #[test]

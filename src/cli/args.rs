@@ -352,6 +352,10 @@ pub struct ThemesEvalArgs {
     /// Folds of the cross-validation.
     #[arg(long, default_value_t = 5)]
     pub folds: usize,
+    /// More coded verbatims added to every training part and never scored: measures what
+    /// extra examples bring (say, the other language's) to --examples. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub also_train_on: Vec<PathBuf>,
     #[command(flatten)]
     pub learn: LearnArgs,
     #[command(flatten)]

@@ -17,6 +17,8 @@ use crate::lexical::WordModel;
 use crate::sentiment::train::fold_of;
 
 pub const FORMAT: &str = "verbatim-themes-model/3";
+/// Formats this version reads (the parts a format lacks are absent and score as before).
+pub const KNOWN_FORMATS: [&str; 3] = ["verbatim-themes-model/1", "verbatim-themes-model/2", FORMAT];
 
 /// A trained multi-label theme classifier (model.json of a themes model directory).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -393,25 +395,36 @@ pub fn train(ex: Examples, themes: &[ThemeInfo], taxonomy: &[Option<Vec<f32>>], 
     model
 }
 
-/// K-fold cross-validation of `train` (thresholds chosen inside each training part).
+/// K-fold cross-validation of `train` (thresholds chosen inside each training part) on the
+/// first `scored` examples; the rest are in every training part and never scored.
 pub fn cross_validate(
     ex: Examples,
+    scored: usize,
     themes: &[ThemeInfo],
     taxonomy: &[Option<Vec<f32>>],
     opts: &LearnOptions,
     folds: usize,
 ) -> ThemeMetrics {
-    let fold: Vec<usize> = ex.texts.iter().map(|t| fold_of(t, folds)).collect();
-    let mut pred = vec![Vec::new(); ex.len()];
+    let scored = scored.min(ex.len());
+    // Extra examples get fold `folds`, never a test fold, unless a scored example has the
+    // same text: then they share its fold, so that no test text is trained on.
+    let scored_texts: std::collections::HashSet<&str> = ex.texts[..scored].iter().map(String::as_str).collect();
+    let fold: Vec<usize> = ex
+        .texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| if i < scored || scored_texts.contains(t.as_str()) { fold_of(t, folds) } else { folds })
+        .collect();
+    let mut pred = vec![Vec::new(); scored];
     for f in 0..folds {
         let tr: Vec<usize> = (0..ex.len()).filter(|&i| fold[i] != f).collect();
         let m = train(ex.subset(&tr).view(), themes, taxonomy, opts);
-        for i in (0..ex.len()).filter(|&i| fold[i] == f) {
+        for i in (0..scored).filter(|&i| fold[i] == f) {
             pred[i] = ex.with_clause(&m, i, |c| m.assign(c)).into_iter().map(|(t, _)| t).collect();
         }
     }
     let ids: Vec<String> = themes.iter().map(|t| t.id.clone()).collect();
-    theme_metrics(&ids, ex.themes, &pred)
+    theme_metrics(&ids, &ex.themes[..scored], &pred)
 }
 
 #[cfg(test)]
@@ -446,8 +459,13 @@ mod tests {
         let m2 = train(ex, &themes, &[], &opts);
         assert_eq!(m1, m2);
         assert!(m1.attention.is_some() && m1.lexical.is_some());
-        let cv = cross_validate(ex, &themes, &[], &opts, 3);
+        let cv = cross_validate(ex, ex.len(), &themes, &[], &opts, 3);
         assert!(cv.micro_f1 > 0.95, "{cv:?}");
+        // Only the first 24 are scored; the other 36 only train.
+        let part = cross_validate(ex, 24, &themes, &[], &opts, 3);
+        assert_eq!(part.n, 24);
+        assert_eq!(part.per_theme.iter().map(|t| t.4).sum::<usize>(), y[..24].iter().map(Vec::len).sum::<usize>());
+        assert!(part.micro_f1 > 0.95, "{part:?}");
     }
 
     #[test]
@@ -468,8 +486,8 @@ mod tests {
         let emb = vec![normalize(vec![1.0, 0.5, 0.2]); 60];
         let ex = Examples { texts: &texts, embeddings: &emb, states: &[], themes: &y };
         let words = LearnOptions { lexical_weight: 0.5, attention_weight: 0.0, ..Default::default() };
-        let with = cross_validate(ex, &themes, &[], &words, 3);
-        let without = cross_validate(ex, &themes, &[], &LearnOptions { lexical_weight: 0.0, ..words }, 3);
+        let with = cross_validate(ex, ex.len(), &themes, &[], &words, 3);
+        let without = cross_validate(ex, ex.len(), &themes, &[], &LearnOptions { lexical_weight: 0.0, ..words }, 3);
         assert!(with.micro_f1 > 0.95, "{with:?}");
         assert!(without.micro_f1 < 0.7, "{without:?}");
         let m = train(ex, &themes, &[], &words);
@@ -508,8 +526,8 @@ mod tests {
             attention: AttentionOptions { learning_rate: 0.05, epochs: 40, ..Default::default() },
             ..Default::default()
         };
-        let with = cross_validate(ex, &themes, &[], &opts, 3);
-        let without = cross_validate(ex, &themes, &[], &LearnOptions { attention_weight: 0.0, ..opts }, 3);
+        let with = cross_validate(ex, ex.len(), &themes, &[], &opts, 3);
+        let without = cross_validate(ex, ex.len(), &themes, &[], &LearnOptions { attention_weight: 0.0, ..opts }, 3);
         assert!(with.micro_f1 > 0.95, "{with:?}");
         assert!(without.micro_f1 < 0.7, "{without:?}");
         assert_eq!(train(ex, &themes, &[], &opts), train(ex, &themes, &[], &opts));
