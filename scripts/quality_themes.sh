@@ -14,6 +14,10 @@ for lang in en fr; do
   python3 scripts/semeval_to_coded.py "$semeval/${lang}_restaurants_train.xml" "$work/$lang.csv" >/dev/null
   echo "== $lang: (a) learnt from examples, 5-fold cross-validation"
   v themes evaluate --examples "$work/$lang.csv" --folds 5
+  other=$([ "$lang" = en ] && echo fr || echo en)
+  python3 scripts/semeval_to_coded.py "$semeval/${other}_restaurants_train.xml" "$work/$other.csv" >/dev/null
+  echo "== $lang: (a'') examples, with the $other examples added to every training part"
+  v themes evaluate --examples "$work/$lang.csv" --also-train-on "$work/$other.csv" --folds 5 | head -1
   echo "== $lang: (a') examples + the category-name taxonomy"
   v themes evaluate --examples "$work/$lang.csv" --taxonomy docs/semeval_taxonomy.toml --folds 5 | head -1
   echo "== $lang: (b) zero-shot, taxonomy written from the category names alone"
