@@ -210,14 +210,33 @@ pub fn run(cfg: &RunConfig, printer: &Printer, discover_only: bool) -> Result<u8
     // states of every clause while it is encoded.
     let model = ModelInfo::load(&cfg.encoder.model_dir, cfg.encoder.cache_dir.as_deref())?;
     let assigner = build_assigner(cfg, &model, printer)?;
-    let mut attention: Vec<Option<Vec<f32>>> = vec![None; prepared.unique.len()];
+    // Its attention scores of clauses seen in earlier runs come from the cache; only the
+    // other clauses need token states.
+    let mut attention_cache = assigner.token_model().and_then(|m| attention_cache(cfg, &model, m));
+    let mut attention: Vec<Option<Vec<f32>>> = prepared
+        .unique
+        .iter()
+        .map(|t| attention_cache.as_ref().and_then(|c| c.get(&encode::cache::text_hash(t)).cloned()))
+        .collect();
+    let known: Vec<bool> = attention.iter().map(Option::is_some).collect();
     let (embeddings, report) = timings.time("encode", || {
         let mut sink = |i: usize, s: &[f32]| {
             attention[i] = assigner.token_model().and_then(|m| m.attention_scores(s));
         };
-        let states = assigner.token_model().map(|_| &mut sink as infer::StatesSink);
+        let states = assigner
+            .token_model()
+            .map(|_| encode::StatesRequest { sink: &mut sink as infer::StatesSink, known: &known });
         embed_texts_with_states(&cfg.encoder, &model, &prepared.unique, printer, "encoding", states)
     })?;
+    if let Some(c) = attention_cache.as_mut() {
+        let new: Vec<([u8; 32], Vec<f32>)> = (0..prepared.unique.len())
+            .filter(|&i| !known[i])
+            .filter_map(|i| attention[i].clone().map(|a| (encode::cache::text_hash(&prepared.unique[i]), a)))
+            .collect();
+        if let Err(e) = c.append(new) {
+            tracing::warn!("could not write the attention cache: {e} (the run goes on)");
+        }
+    }
     printer.note(format!(
         "encode: {} unique clauses, {} from cache, {} encoded in {:.1} s ({:.0} texts/s)",
         report.unique_texts,
@@ -565,7 +584,7 @@ pub fn embed_texts_with_states(
     texts: &[String],
     printer: &Printer,
     what: &str,
-    states: Option<infer::StatesSink>,
+    states: Option<encode::StatesRequest>,
 ) -> Result<(Vec<Vec<f32>>, EncodeReport)> {
     let make_encoder = || -> std::result::Result<Encoder, infer::BackendError> {
         let tokenizer = infer::TextTokenizer::from_file(&enc.model_dir.join("tokenizer.json"), model.max_tokens)?;
@@ -598,6 +617,16 @@ pub fn embed_texts_with_states(
         encode::embed(texts, make_encoder, cache.as_mut(), &mut |done, _| bar.set_position(done as u64), states);
     bar.finish_and_clear();
     Ok(result?)
+}
+
+/// The cache of a learnt themes model's attention scores, under the encoder's key and the
+/// model's fingerprint; `None` without a cache directory or when it cannot be opened.
+fn attention_cache(cfg: &RunConfig, model: &ModelInfo, m: &themes::learn::ThemeModel) -> Option<Cache> {
+    let dir = cfg.encoder.cache_dir.as_ref()?;
+    let key = format!("{}-{}", model.cache_key(), m.fingerprint());
+    Cache::open_kind(dir, "attention", &key, m.themes.len())
+        .map_err(|e| tracing::warn!("attention cache {} unusable: {e}; encoding every clause", dir.display()))
+        .ok()
 }
 
 fn progress_bar(printer: &Printer, len: u64, what: &str) -> indicatif::ProgressBar {
@@ -1034,8 +1063,10 @@ pub fn train_themes(
         states = vec![Vec::new(); coded.texts.len()];
         let mut keep = |i: usize, s: &[f32]| states[i] = s.to_vec();
         let model = ModelInfo::load(&enc.model_dir, enc.cache_dir.as_deref())?;
+        let known = vec![false; coded.texts.len()];
+        let request = encode::StatesRequest { sink: &mut keep, known: &known };
         let (emb, report) =
-            embed_texts_with_states(enc, &model, &coded.texts, printer, "encoding examples", Some(&mut keep))?;
+            embed_texts_with_states(enc, &model, &coded.texts, printer, "encoding examples", Some(request))?;
         (emb, report, model)
     } else {
         embed_texts(enc, &coded.texts, printer, "encoding examples")?

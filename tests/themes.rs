@@ -88,11 +88,18 @@ fn themes_train_evaluate_and_run_with_the_model() {
     );
     run(with(&["run", "export.csv", "--out", "o", "--themes-model", "m1"]));
     // The model reads token states during encoding (attention): other batches and threads
-    // give the same tables, and so does a model trained with other batches.
-    run(with(&["run", "export.csv", "--out", "o2", "--themes-model", "m1", "--threads", "1", "--batch-tokens", "32"]));
+    // give the same tables (encoding again: --no-cache), and so does a model trained with
+    // other batches.
+    let o2 = ["run", "export.csv", "--out", "o2", "--themes-model", "m1", "--threads", "1", "--batch-tokens", "32"];
+    run(with(&o2).into_iter().chain(["--no-cache".to_string()]).collect());
     run(with(&["themes", "train", "--examples", "coded.csv", "--out", "m3", "--batch-tokens", "32"]));
     run(with(&["run", "export.csv", "--out", "o3", "--themes-model", "m3"]));
-    for other in ["o2", "o3"] {
+    // The model's attention scores of clauses already seen come from the cache: nothing is
+    // encoded again, and the tables are the same.
+    run(with(&["run", "export.csv", "--out", "o4", "--themes-model", "m1"]));
+    let run4: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path("o4/run.json")).unwrap()).unwrap();
+    assert_eq!(run4["encode"]["encoded"], 0, "{}", run4["encode"]);
+    for other in ["o2", "o3", "o4"] {
         for f in ["responses.parquet", "mentions.parquet"] {
             let a = read_parquet(&dir.path("o").join(f));
             let b = read_parquet(&dir.path(other).join(f));

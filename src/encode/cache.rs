@@ -1,7 +1,9 @@
 //! Embedding cache: vectors keyed by (model key, normalised text), so that next week's run
-//! encodes only new texts.
+//! encodes only new texts. The same store keeps what a learnt themes model's attention
+//! derives from a text's token states (`Cache::open_kind`), which the embeddings alone
+//! cannot give back.
 //!
-//! Layout: `<cache dir>/embeddings/<model key>/seg-*.vec`. Each run appends one segment,
+//! Layout: `<cache dir>/<kind>/<key>/seg-*.vec`, kind `embeddings` or `attention`. Each run appends one segment,
 //! written to a temporary name and renamed, so a segment is either complete or absent.
 //! Every record carries a checksum of its key and vector; a record that fails it (a
 //! corrupt or truncated file) is ignored and its text is encoded again, never trusted.
@@ -42,9 +44,15 @@ pub struct Cache {
 }
 
 impl Cache {
-    /// Open (and load) the cache of one model. A missing directory is an empty cache.
+    /// Open (and load) the embedding cache of one model. A missing directory is an empty
+    /// cache.
     pub fn open(root: &Path, model_key: &str, dim: usize) -> std::io::Result<Cache> {
-        let dir = root.join("embeddings").join(model_key);
+        Cache::open_kind(root, "embeddings", model_key, dim)
+    }
+
+    /// Open (and load) the vectors of one kind and key, each of `dim` values.
+    pub fn open_kind(root: &Path, kind: &str, key: &str, dim: usize) -> std::io::Result<Cache> {
+        let dir = root.join(kind).join(key);
         fs::create_dir_all(&dir)?;
         let mut cache = Cache { dir, dim, entries: HashMap::new(), segments: 0, corrupt: 0 };
         let mut files: Vec<PathBuf> = fs::read_dir(&cache.dir)?

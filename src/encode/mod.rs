@@ -5,6 +5,14 @@ pub mod cache;
 
 use crate::infer::{BackendError, EncodeStats, Encoder, StatesSink};
 
+/// Token states wanted from the encoder: `sink` receives each encoded text's index and
+/// token states. A text marked `known` needs none (the caller already has what it derives
+/// from them), so its embedding may come from the cache; every other text is encoded.
+pub struct StatesRequest<'a> {
+    pub sink: StatesSink<'a>,
+    pub known: &'a [bool],
+}
+
 /// What the encode stage did.
 #[derive(Debug, Clone, Copy, Default, serde::Serialize)]
 pub struct EncodeReport {
@@ -20,20 +28,25 @@ pub struct EncodeReport {
 /// New vectors are added to the cache. The encoder is only built (model loaded) when some
 /// text is not in the cache.
 ///
-/// With `states`, every text goes through the model (the cache holds no token states) and
-/// `states` receives each text's index and token states (see `Encoder::encode_with_states`).
+/// With `states`, every text not marked `known` goes through the model (the cache holds no
+/// token states) and the sink receives its index and token states (see
+/// `Encoder::encode_with_states`).
 pub fn embed(
     texts: &[String],
     make_encoder: impl FnOnce() -> Result<Encoder, BackendError>,
     mut cache: Option<&mut cache::Cache>,
     progress: &mut dyn FnMut(usize, usize),
-    mut states: Option<StatesSink>,
+    states: Option<StatesRequest>,
 ) -> Result<(Vec<Vec<f32>>, EncodeReport), BackendError> {
     let start = std::time::Instant::now();
     let keys: Vec<[u8; 32]> = texts.iter().map(|t| cache::text_hash(t)).collect();
-    let read_cache = states.is_none();
-    let mut out: Vec<Option<Vec<f32>>> =
-        keys.iter().map(|k| cache.as_ref().filter(|_| read_cache).and_then(|c| c.get(k).cloned())).collect();
+    let read_cache = |i: usize| states.as_ref().is_none_or(|s| s.known.get(i).copied().unwrap_or(false));
+    let mut out: Vec<Option<Vec<f32>>> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| cache.as_ref().filter(|_| read_cache(i)).and_then(|c| c.get(k).cloned()))
+        .collect();
+    let mut states = states.map(|s| s.sink);
     let missing: Vec<usize> = (0..texts.len()).filter(|&i| out[i].is_none()).collect();
     let from_cache = texts.len() - missing.len();
     let todo: Vec<String> = missing.iter().map(|&i| texts[i].clone()).collect();

@@ -143,6 +143,13 @@ fn prototypes(n_themes: usize, emb: &[Vec<f32>], y: &[Vec<usize>], taxonomy: &[O
 }
 
 impl ThemeModel {
+    /// A short hash of the whole model: the key of its cached attention scores.
+    pub fn fingerprint(&self) -> String {
+        use sha2::Digest;
+        let json = serde_json::to_vec(self).expect("a themes model serialises");
+        sha2::Sha256::digest(&json)[..8].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     /// The attention part's scores for a clause's token states (`tokens x hidden`); `None`
     /// when the model has no attention part.
     pub fn attention_scores(&self, states: &[f32]) -> Option<Vec<f32>> {
