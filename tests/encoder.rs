@@ -140,3 +140,38 @@ fn token_states_for_themes_are_per_text_and_batch_invariant() {
     let mean: Vec<f32> = (0..384).map(|j| big[0].iter().skip(j).step_by(384).sum::<f32>()).collect();
     assert!(cosine(&mean, &emb[0]) < 0.999, "token states are the last layer's: {}", cosine(&mean, &emb[0]));
 }
+
+/// The encode stage with a cache: a text whose token states are wanted is encoded even when
+/// its embedding is cached, unless the caller marks it known (what it derives from the
+/// states is cached elsewhere); known texts come from the cache.
+#[test]
+fn cached_texts_are_encoded_again_only_when_their_states_are_wanted() {
+    use verbatim::encode::{cache::Cache, embed, StatesRequest};
+    let dir = Dir::new();
+    let texts: Vec<String> = ["le prix", "the app crashes", "merci"].iter().map(|s| s.to_string()).collect();
+    let make = || {
+        Ok(Encoder {
+            tokenizer: TextTokenizer::from_file(&model_dir().join("tokenizer.json"), 512).unwrap(),
+            backend: Box::new(MockBackend { hidden: 32 }),
+            batch_tokens: 4096,
+            prefix: String::new(),
+        })
+    };
+    let mut cache = Cache::open(&dir.path("cache"), "mock", 32).unwrap();
+    let (first, r1) = embed(&texts, make, Some(&mut cache), &mut |_, _| {}, None).unwrap();
+    assert_eq!((r1.encoded, r1.from_cache), (3, 0));
+
+    let mut seen = Vec::new();
+    let mut sink = |i: usize, s: &[f32]| seen.push((i, s.len()));
+    let known = [true, false, true];
+    let request = StatesRequest { sink: &mut sink, known: &known };
+    let (second, r2) = embed(&texts, make, Some(&mut cache), &mut |_, _| {}, Some(request)).unwrap();
+    assert_eq!((r2.encoded, r2.from_cache), (1, 2));
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].0, 1, "only the unknown text's states are handed over");
+    assert!(seen[0].1 > 0 && seen[0].1 % 32 == 0);
+    assert_eq!(first, second);
+
+    let (_, r3) = embed(&texts, make, Some(&mut cache), &mut |_, _| {}, None).unwrap();
+    assert_eq!((r3.encoded, r3.from_cache), (0, 3));
+}
