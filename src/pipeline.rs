@@ -1030,7 +1030,7 @@ pub fn train_themes(
     opts: &themes::learn::LearnOptions,
     printer: &Printer,
     folds: Option<Folds>,
-) -> Result<(Option<themes::learn::ThemeModel>, Option<themes::ThemeMetrics>)> {
+) -> Result<(Option<themes::learn::ThemeModel>, Option<themes::learn::CrossValidation>)> {
     let mut infos: Vec<themes::ThemeInfo> = Vec::new();
     let mut proto: Vec<Option<Vec<f32>>> = Vec::new();
     if let Some(t) = taxonomy {
@@ -1152,6 +1152,11 @@ pub fn themes_evaluate(a: &crate::cli::args::ThemesEvalArgs, printer: &Printer) 
     let enc = crate::cli::resolve::encoder_config(&a.encoder)?;
     let tax = a.taxonomy.as_deref().map(load_taxonomy).transpose()?;
     let coded = read_examples(&a.examples)?;
+    if a.zero_shot && a.predictions.is_some() {
+        return Err(Error::Usage(
+            "--predictions writes the learnt models' out-of-fold scores: leave out --zero-shot".into(),
+        ));
+    }
     let metrics = if a.zero_shot {
         let tax = tax.ok_or_else(|| Error::Usage("--zero-shot needs --taxonomy FILE".into()))?;
         let z = zero_shot(&tax, a.zero_shot_settings.settings(), &enc, printer)?;
@@ -1206,7 +1211,13 @@ pub fn themes_evaluate(a: &crate::cli::args::ThemesEvalArgs, printer: &Printer) 
             coded.themes.extend(more.themes);
         }
         let folds = Folds { k: a.folds, scored };
-        train_themes(&coded, tax.as_ref(), &enc, &opts, printer, Some(folds))?.1.expect("cross-validation ran")
+        let cv =
+            train_themes(&coded, tax.as_ref(), &enc, &opts, printer, Some(folds))?.1.expect("cross-validation ran");
+        if let Some(path) = &a.predictions {
+            write_predictions(path, &coded, &cv)?;
+            printer.note(format!("wrote the out-of-fold predictions to {}", path.display()));
+        }
+        cv.metrics
     };
     if a.json {
         println!("{}", serde_json::to_string_pretty(&metrics).expect("metrics serialise"));
@@ -1214,6 +1225,34 @@ pub fn themes_evaluate(a: &crate::cli::args::ThemesEvalArgs, printer: &Printer) 
         print!("{}", metrics.render());
     }
     Ok(0)
+}
+
+/// `themes evaluate --predictions`: per scored example its text, coded themes, predicted
+/// themes and one out-of-fold score per theme (CSV, written atomically).
+fn write_predictions(path: &Path, coded: &Coded, cv: &themes::learn::CrossValidation) -> Result<()> {
+    let ids: Vec<&str> = cv.metrics.per_theme.iter().map(|t| t.0.as_str()).collect();
+    let score_cols: Vec<String> = ids.iter().map(|id| format!("score_{id}")).collect();
+    let mut header = vec!["text", "themes", "predicted"];
+    header.extend(score_cols.iter().map(String::as_str));
+    let rows = cv.predicted.iter().zip(&cv.scores).enumerate().map(|(i, (pred, scores))| {
+        let mut row = vec![
+            coded.texts[i].clone(),
+            coded.themes[i].join(";"),
+            pred.iter().map(|&t| ids[t]).collect::<Vec<_>>().join(";"),
+        ];
+        row.extend(scores.iter().map(|s| format!("{s:.4}")));
+        row
+    });
+    let bytes = crate::output::csv_out::to_csv(&header, rows);
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Error::Usage(format!("--predictions {}: not a file name", path.display())))?;
+    let mut staged = Staged::new(dir)?;
+    staged.stage_bytes(name, &bytes)?;
+    staged.commit()?;
+    Ok(())
 }
 
 /// Discovery over the clauses no theme covers; with the NPS of the responses behind each

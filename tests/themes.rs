@@ -55,11 +55,40 @@ fn themes_train_evaluate_and_run_with_the_model() {
     let ids: Vec<&str> = m["themes"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["price", "support_wait", "app"], "themes of the examples in order of appearance");
 
-    let o = run(with(&["themes", "evaluate", "--examples", "coded.csv", "--folds", "3", "--json"]));
+    let o = run(with(&[
+        "themes",
+        "evaluate",
+        "--examples",
+        "coded.csv",
+        "--folds",
+        "3",
+        "--json",
+        "--predictions",
+        "p.csv",
+    ]));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["n"], 22);
     assert!(v["micro_f1"].as_f64().unwrap() > 0.6, "{v}");
     assert_eq!(v["per_theme"].as_array().unwrap().len(), 3);
+    // The out-of-fold predictions: one row per example, and the reported F1 is theirs.
+    let mut r = csv::Reader::from_path(dir.path("p.csv")).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    assert_eq!(header, ["text", "themes", "predicted", "score_price", "score_support_wait", "score_app"]);
+    let (mut tp, mut n_pred, mut n_gold) = (0, 0, 0);
+    let mut rows = 0;
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        let set =
+            |i: usize| -> Vec<String> { rec[i].split(';').filter(|x| !x.is_empty()).map(str::to_string).collect() };
+        let (gold, pred) = (set(1), set(2));
+        tp += pred.iter().filter(|t| gold.contains(t)).count();
+        (n_pred, n_gold) = (n_pred + pred.len(), n_gold + gold.len());
+        assert!((3..6).all(|i| (0.0..=1.0).contains(&rec[i].parse::<f64>().unwrap())));
+        rows += 1;
+    }
+    assert_eq!(rows, 22);
+    let f1 = 2.0 * tp as f64 / (n_pred + n_gold) as f64;
+    assert!((f1 - v["micro_f1"].as_f64().unwrap()).abs() < 1e-9, "{f1} vs {v}");
     // Extra examples train every fold and are never scored.
     dir.write("extra.csv", "text,themes\n\"Abonnement hors de prix\",price\n\"Support never picks up\",support_wait\n");
     let o = run(with(&[

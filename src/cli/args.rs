@@ -356,6 +356,10 @@ pub struct ThemesEvalArgs {
     /// extra examples bring (say, the other language's) to --examples. Repeatable.
     #[arg(long, value_name = "FILE")]
     pub also_train_on: Vec<PathBuf>,
+    /// Write each example's out-of-fold scores and themes to this CSV (text, themes,
+    /// predicted, score_<theme>...): which verbatims the model gets wrong, and by how much.
+    #[arg(long, value_name = "FILE")]
+    pub predictions: Option<PathBuf>,
     #[command(flatten)]
     pub learn: LearnArgs,
     #[command(flatten)]

@@ -402,6 +402,15 @@ pub fn train(ex: Examples, themes: &[ThemeInfo], taxonomy: &[Option<Vec<f32>>], 
     model
 }
 
+/// What a cross-validation measured, and each scored example's out-of-fold scores and
+/// themes (by the model that did not see it).
+#[derive(Debug, Clone)]
+pub struct CrossValidation {
+    pub metrics: ThemeMetrics,
+    pub scores: Vec<Vec<f32>>,
+    pub predicted: Vec<Vec<usize>>,
+}
+
 /// K-fold cross-validation of `train` (thresholds chosen inside each training part) on the
 /// first `scored` examples; the rest are in every training part and never scored.
 pub fn cross_validate(
@@ -411,7 +420,7 @@ pub fn cross_validate(
     taxonomy: &[Option<Vec<f32>>],
     opts: &LearnOptions,
     folds: usize,
-) -> ThemeMetrics {
+) -> CrossValidation {
     let scored = scored.min(ex.len());
     // Extra examples get fold `folds`, never a test fold, unless a scored example has the
     // same text: then they share its fold, so that no test text is trained on.
@@ -423,15 +432,17 @@ pub fn cross_validate(
         .map(|(i, t)| if i < scored || scored_texts.contains(t.as_str()) { fold_of(t, folds) } else { folds })
         .collect();
     let mut pred = vec![Vec::new(); scored];
+    let mut scores = vec![Vec::new(); scored];
     for f in 0..folds {
         let tr: Vec<usize> = (0..ex.len()).filter(|&i| fold[i] != f).collect();
         let m = train(ex.subset(&tr).view(), themes, taxonomy, opts);
         for i in (0..scored).filter(|&i| fold[i] == f) {
-            pred[i] = ex.with_clause(&m, i, |c| m.assign(c)).into_iter().map(|(t, _)| t).collect();
+            scores[i] = ex.with_clause(&m, i, |c| m.scores(c));
+            pred[i] = (0..themes.len()).filter(|&t| scores[i][t] >= m.thresholds[t]).collect();
         }
     }
     let ids: Vec<String> = themes.iter().map(|t| t.id.clone()).collect();
-    theme_metrics(&ids, &ex.themes[..scored], &pred)
+    CrossValidation { metrics: theme_metrics(&ids, &ex.themes[..scored], &pred), scores, predicted: pred }
 }
 
 #[cfg(test)]
@@ -466,10 +477,10 @@ mod tests {
         let m2 = train(ex, &themes, &[], &opts);
         assert_eq!(m1, m2);
         assert!(m1.attention.is_some() && m1.lexical.is_some());
-        let cv = cross_validate(ex, ex.len(), &themes, &[], &opts, 3);
+        let cv = cross_validate(ex, ex.len(), &themes, &[], &opts, 3).metrics;
         assert!(cv.micro_f1 > 0.95, "{cv:?}");
         // Only the first 24 are scored; the other 36 only train.
-        let part = cross_validate(ex, 24, &themes, &[], &opts, 3);
+        let part = cross_validate(ex, 24, &themes, &[], &opts, 3).metrics;
         assert_eq!(part.n, 24);
         assert_eq!(part.per_theme.iter().map(|t| t.4).sum::<usize>(), y[..24].iter().map(Vec::len).sum::<usize>());
         assert!(part.micro_f1 > 0.95, "{part:?}");
@@ -493,8 +504,9 @@ mod tests {
         let emb = vec![normalize(vec![1.0, 0.5, 0.2]); 60];
         let ex = Examples { texts: &texts, embeddings: &emb, states: &[], themes: &y };
         let words = LearnOptions { lexical_weight: 0.5, attention_weight: 0.0, ..Default::default() };
-        let with = cross_validate(ex, ex.len(), &themes, &[], &words, 3);
-        let without = cross_validate(ex, ex.len(), &themes, &[], &LearnOptions { lexical_weight: 0.0, ..words }, 3);
+        let with = cross_validate(ex, ex.len(), &themes, &[], &words, 3).metrics;
+        let without =
+            cross_validate(ex, ex.len(), &themes, &[], &LearnOptions { lexical_weight: 0.0, ..words }, 3).metrics;
         assert!(with.micro_f1 > 0.95, "{with:?}");
         assert!(without.micro_f1 < 0.7, "{without:?}");
         let m = train(ex, &themes, &[], &words);
@@ -533,8 +545,9 @@ mod tests {
             attention: AttentionOptions { learning_rate: 0.05, epochs: 40, ..Default::default() },
             ..Default::default()
         };
-        let with = cross_validate(ex, ex.len(), &themes, &[], &opts, 3);
-        let without = cross_validate(ex, ex.len(), &themes, &[], &LearnOptions { attention_weight: 0.0, ..opts }, 3);
+        let with = cross_validate(ex, ex.len(), &themes, &[], &opts, 3).metrics;
+        let without =
+            cross_validate(ex, ex.len(), &themes, &[], &LearnOptions { attention_weight: 0.0, ..opts }, 3).metrics;
         assert!(with.micro_f1 > 0.95, "{with:?}");
         assert!(without.micro_f1 < 0.7, "{without:?}");
         assert_eq!(train(ex, &themes, &[], &opts), train(ex, &themes, &[], &opts));
