@@ -1045,7 +1045,7 @@ pub fn train_themes(
     for ids in &coded.themes {
         for id in ids {
             if !infos.iter().any(|t| &t.id == id) {
-                infos.push(themes::ThemeInfo { id: id.clone(), label: id.clone(), parent: None });
+                infos.push(themes::ThemeInfo { id: id.clone(), label: id.clone(), parent: None, parent_label: None });
                 proto.push(None);
             }
         }
@@ -1358,7 +1358,7 @@ fn drivers_rows(
     for t in leaves {
         if let Some(parent) = &t.parent {
             if !list.iter().any(|(id, _)| id == parent) {
-                list.push((parent.clone(), parent.clone()));
+                list.push((parent.clone(), t.parent_label.clone().unwrap_or_else(|| parent.clone())));
             }
         }
     }
@@ -1639,6 +1639,30 @@ fn report_data(
             examples: examples(&d.theme),
         })
         .collect();
+    // Parent themes (in drivers.parquet, not among the assigned leaves), rolled up.
+    let mut parents: Vec<&drivers::DriverRow> = drivers
+        .iter()
+        .filter(|d| d.period == c::ALL && d.segment == c::ALL && d.ranked && !theme_ids.contains(&d.theme.as_str()))
+        .collect();
+    parents.sort_by(|a, b| a.impact.unwrap_or(0.0).total_cmp(&b.impact.unwrap_or(0.0)).then(a.theme.cmp(&b.theme)));
+    let groups: Vec<DriverLine> = parents
+        .iter()
+        .map(|d| DriverLine {
+            label: d.label.clone(),
+            n_mentions: d.n_mentions,
+            share: d.share,
+            nps_with: d.nps_with,
+            impact: d.impact.unwrap_or(0.0),
+            lift: d.lift,
+            q_value: d.q_value,
+            negative_share: d.negative_share,
+            examples: leaves
+                .iter()
+                .filter(|t| t.parent.as_deref() == Some(d.theme.as_str()))
+                .map(|t| t.label.clone())
+                .collect(),
+        })
+        .collect();
     let segments = nps_rows
         .iter()
         .filter(|x| x.period == c::ALL && x.segment != c::ALL)
@@ -1697,6 +1721,7 @@ fn report_data(
         trend,
         latest,
         drivers: drivers_lines,
+        groups,
         emerging: proposals
             .iter()
             .take(5)

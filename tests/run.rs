@@ -127,6 +127,12 @@ fn run_on_the_sample_writes_responses_and_reuses_the_cache() {
     let segment = drivers.column("segment").unwrap().str().unwrap().clone();
     let impact = drivers.column("impact").unwrap().f64().unwrap().clone();
     let n_mentions = drivers.column("n_mentions").unwrap().u64().unwrap().clone();
+    // Parent themes are rolled up under their taxonomy label, and listed in the report.
+    let labels = drivers.column("label").unwrap().str().unwrap().clone();
+    let money = theme_ids.iter().position(|t| t == "money").expect("the parent theme money has a row");
+    assert_eq!(labels.get(money), Some("Price & billing"));
+    let md = std::fs::read_to_string(dir.path("o1/report.md")).unwrap();
+    assert!(md.contains("- Price & billing (Price, Billing & payments):"), "{md}");
     let mut checked = 0;
     for (i, theme) in theme_ids.iter().enumerate() {
         if period.get(i) != Some("all")

@@ -17,6 +17,9 @@ pub struct Report {
     /// Latest period: (label, nps, delta vs previous, p-value).
     pub latest: Option<(String, Option<f64>, Option<f64>, Option<f64>)>,
     pub drivers: Vec<DriverLine>,
+    /// Parent themes of the taxonomy, rolled up (a response counts once however many of
+    /// the children it mentions), by impact; `examples` holds the children's labels.
+    pub groups: Vec<DriverLine>,
     /// (id, label, size, nps, example)
     pub emerging: Vec<(String, String, usize, Option<f64>, String)>,
     /// (segment, value, n, nps, moe95)
@@ -113,6 +116,13 @@ fn t(lang: &str, key: &str) -> &'static str {
                 "Impact : points de NPS en plus sans les réponses qui citent le thème (négatif = le thème coûte des points). Lift : taux de détracteurs parmi ceux qui citent le thème, rapporté aux autres. q : significativité corrigée (sous 0,05 : peu probablement dû au hasard)."
             } else {
                 "Impact: NPS points gained without the responses mentioning the theme (negative = the theme costs points). Lift: detractor rate of those mentioning it over the others'. q: significance corrected for many themes (below 0.05: unlikely to be chance)."
+            }
+        }
+        "groups" => {
+            if fr {
+                "Par groupe de thèmes (parents de la taxonomie : une réponse compte une fois, quel que soit le nombre de sous-thèmes cités) :"
+            } else {
+                "By group of themes (the taxonomy's parents: a response counts once, however many of the sub-themes it mentions):"
             }
         }
         "chart_drivers" => {
@@ -257,6 +267,20 @@ fn percent(v: Option<f64>) -> String {
 }
 
 /// report.md
+/// One parent theme: label (children), responses (share), NPS, impact, q. `label` and
+/// `children` come escaped for the target format.
+fn group_line(l: &str, g: &DriverLine, label: &str, children: &str) -> String {
+    format!(
+        "{label} ({children}): {} {} ({:.0} %), NPS {}, impact {:+.1}, q {}",
+        g.n_mentions,
+        t(l, "responses"),
+        g.share * 100.0,
+        num(g.nps_with, true),
+        g.impact,
+        fixed(g.q_value, 3)
+    )
+}
+
 pub fn markdown(r: &Report) -> String {
     let l = r.lang;
     let mut s = String::new();
@@ -311,6 +335,12 @@ pub fn markdown(r: &Report) -> String {
             fixed(d.q_value, 3),
             percent(d.negative_share)
         );
+    }
+    if !r.groups.is_empty() {
+        let _ = writeln!(s, "\n{}\n", t(l, "groups"));
+        for g in &r.groups {
+            let _ = writeln!(s, "- {}", group_line(l, g, &g.label, &g.examples.join(", ")));
+        }
     }
     if let Some((r2, rows)) = &r.key_drivers {
         let _ = writeln!(
@@ -482,6 +512,14 @@ pub fn html(r: &Report) -> String {
             fixed(d.lift, 2), fixed(d.q_value, 3), percent(d.negative_share));
     }
     s.push_str("</table>");
+    if !r.groups.is_empty() {
+        let _ = write!(s, "<p>{}</p><ul class=\"groups\">", t(l, "groups"));
+        for g in &r.groups {
+            let children = g.examples.iter().map(|c| escape(c)).collect::<Vec<_>>().join(", ");
+            let _ = write!(s, "<li>{}</li>", group_line(l, g, &escape(&g.label), &children));
+        }
+        s.push_str("</ul>");
+    }
     if let Some((r2, rows)) = &r.key_drivers {
         let _ = write!(s, "<h2>{}</h2><p class=\"muted\">{} (R² = {r2:.3})</p><table class=\"keydrivers\"><tr><th>{}</th><th>{}</th><th>odds ratio</th></tr>", t(l, "key"), t(l, "key_help"), t(l, "theme"), t(l, "share_r2"));
         for (label, share, odds) in rows {
@@ -547,6 +585,17 @@ mod tests {
                 negative_share: Some(0.8),
                 examples: vec!["<script>alert('x')</script> trop cher".into()],
             }],
+            groups: vec![DriverLine {
+                label: "Money <&>".into(),
+                n_mentions: 40,
+                share: 0.33,
+                nps_with: Some(-15.0),
+                impact: -9.5,
+                lift: Some(1.7),
+                q_value: Some(0.004),
+                negative_share: None,
+                examples: vec!["Price".into(), "Billing".into()],
+            }],
             emerging: vec![],
             segments: vec![("Plan".into(), "Basic".into(), 20, Some(-5.0), 30.0)],
             quality: vec![("rejected".into(), "2".into())],
@@ -564,5 +613,13 @@ mod tests {
         let md = markdown(&sample());
         assert!(md.contains("| Price | 30 (25 %) | -20.0 | -8.0 | 1.90 | 0.010 | 80 % |"), "{md}");
         assert!(md.contains("⚠"));
+        // Parent themes, rolled up, below the table.
+        assert!(
+            md.contains("- Money <&> (Price, Billing): 40 responses (33 %), NPS -15.0, impact -9.5, q 0.004"),
+            "{md}"
+        );
+        assert!(h.contains(
+            "<li>Money &lt;&amp;&gt; (Price, Billing): 40 responses (33 %), NPS -15.0, impact -9.5, q 0.004</li>"
+        ));
     }
 }

@@ -451,8 +451,10 @@ mod tests {
 
     #[test]
     fn learns_separable_themes_deterministically() {
-        let themes: Vec<ThemeInfo> =
-            ["a", "b"].iter().map(|id| ThemeInfo { id: id.to_string(), label: id.to_string(), parent: None }).collect();
+        let themes: Vec<ThemeInfo> = ["a", "b"]
+            .iter()
+            .map(|id| ThemeInfo { id: id.to_string(), label: id.to_string(), parent: None, parent_label: None })
+            .collect();
         let mut texts = Vec::new();
         let mut emb = Vec::new();
         let mut y = Vec::new();
@@ -490,7 +492,7 @@ mod tests {
     fn words_decide_when_embeddings_cannot() {
         let themes: Vec<ThemeInfo> = ["price", "support"]
             .iter()
-            .map(|id| ThemeInfo { id: id.to_string(), label: id.to_string(), parent: None })
+            .map(|id| ThemeInfo { id: id.to_string(), label: id.to_string(), parent: None, parent_label: None })
             .collect();
         let texts: Vec<String> = (0..60)
             .map(|i| match i % 3 {
@@ -518,8 +520,10 @@ mod tests {
 
     #[test]
     fn token_attention_decides_when_the_sentence_embedding_cannot() {
-        let themes: Vec<ThemeInfo> =
-            ["a", "b"].iter().map(|id| ThemeInfo { id: id.to_string(), label: id.to_string(), parent: None }).collect();
+        let themes: Vec<ThemeInfo> = ["a", "b"]
+            .iter()
+            .map(|id| ThemeInfo { id: id.to_string(), label: id.to_string(), parent: None, parent_label: None })
+            .collect();
         let dim = 4;
         let texts: Vec<String> = (0..90).map(|i| format!("clause {i}")).collect();
         let y: Vec<Vec<usize>> = (0..90).map(|i| if i % 3 == 2 { vec![] } else { vec![i % 3] }).collect();

@@ -23,6 +23,9 @@ pub struct ThemeInfo {
     pub label: String,
     #[serde(default)]
     pub parent: Option<String>,
+    /// The parent's label (drivers roll themes up to their parent under this name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_label: Option<String>,
 }
 
 /// How zero-shot assignment decides. A clause gets a theme when one of the theme's
@@ -85,7 +88,12 @@ impl ZeroShot {
         Ok(ZeroShot {
             themes: leaves
                 .iter()
-                .map(|t| ThemeInfo { id: t.id.clone(), label: t.label.clone(), parent: t.parent.clone() })
+                .map(|t| ThemeInfo {
+                    id: t.id.clone(),
+                    label: t.label.clone(),
+                    parent: t.parent.clone(),
+                    parent_label: t.parent.as_deref().and_then(|p| taxonomy.get(p)).map(|p| p.label.clone()),
+                })
                 .collect(),
             prototypes,
             keywords: leaves.iter().map(|t| t.keywords().map(Keyword::new).collect()).collect(),
@@ -214,8 +222,8 @@ mod tests {
     fn keyword_or_similarity_assigns() {
         let z = ZeroShot {
             themes: vec![
-                ThemeInfo { id: "price".into(), label: "Price".into(), parent: None },
-                ThemeInfo { id: "app".into(), label: "App".into(), parent: None },
+                ThemeInfo { id: "price".into(), label: "Price".into(), parent: None, parent_label: None },
+                ThemeInfo { id: "app".into(), label: "App".into(), parent: None, parent_label: None },
             ],
             prototypes: vec![vec![vec![1.0, 0.0]], vec![vec![0.0, 1.0]]],
             keywords: vec![vec![Keyword::new("prix")], vec![Keyword::new("appli")]],
