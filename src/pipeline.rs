@@ -1618,49 +1618,33 @@ fn report_data(
         clauses.iter().take(3).map(|&u| masked(&p.unique[u])).collect()
     };
     let label_of = |id: &str| leaves.iter().find(|t| t.id == id).map_or(id.to_string(), |t| t.label.clone());
-    // Leaf themes only in the report (parents are in drivers.parquet): the ones with examples.
-    let mut ranked: Vec<&drivers::DriverRow> = drivers
+    // Overall rows by impact: the leaf themes in the table (with examples), their parents
+    // (rolled up) in a list below it.
+    let mut overall_rows: Vec<&drivers::DriverRow> =
+        drivers.iter().filter(|d| d.period == c::ALL && d.segment == c::ALL && d.ranked).collect();
+    overall_rows
+        .sort_by(|a, b| a.impact.unwrap_or(0.0).total_cmp(&b.impact.unwrap_or(0.0)).then(a.theme.cmp(&b.theme)));
+    let (leaf_rows, parent_rows): (Vec<_>, Vec<_>) =
+        overall_rows.into_iter().partition(|d| theme_ids.contains(&d.theme.as_str()));
+    let line = |d: &drivers::DriverRow, label: String, examples: Vec<String>| DriverLine {
+        label,
+        n_mentions: d.n_mentions,
+        share: d.share,
+        nps_with: d.nps_with,
+        impact: d.impact.unwrap_or(0.0),
+        lift: d.lift,
+        q_value: d.q_value,
+        negative_share: d.negative_share,
+        examples,
+    };
+    let drivers_lines: Vec<DriverLine> =
+        leaf_rows.iter().take(12).map(|d| line(d, label_of(&d.theme), examples(&d.theme))).collect();
+    let groups: Vec<DriverLine> = parent_rows
         .iter()
-        .filter(|d| d.period == c::ALL && d.segment == c::ALL && d.ranked && theme_ids.contains(&d.theme.as_str()))
-        .collect();
-    ranked.sort_by(|a, b| a.impact.unwrap_or(0.0).total_cmp(&b.impact.unwrap_or(0.0)).then(a.theme.cmp(&b.theme)));
-    let drivers_lines: Vec<DriverLine> = ranked
-        .iter()
-        .take(12)
-        .map(|d| DriverLine {
-            label: label_of(&d.theme),
-            n_mentions: d.n_mentions,
-            share: d.share,
-            nps_with: d.nps_with,
-            impact: d.impact.unwrap_or(0.0),
-            lift: d.lift,
-            q_value: d.q_value,
-            negative_share: d.negative_share,
-            examples: examples(&d.theme),
-        })
-        .collect();
-    // Parent themes (in drivers.parquet, not among the assigned leaves), rolled up.
-    let mut parents: Vec<&drivers::DriverRow> = drivers
-        .iter()
-        .filter(|d| d.period == c::ALL && d.segment == c::ALL && d.ranked && !theme_ids.contains(&d.theme.as_str()))
-        .collect();
-    parents.sort_by(|a, b| a.impact.unwrap_or(0.0).total_cmp(&b.impact.unwrap_or(0.0)).then(a.theme.cmp(&b.theme)));
-    let groups: Vec<DriverLine> = parents
-        .iter()
-        .map(|d| DriverLine {
-            label: d.label.clone(),
-            n_mentions: d.n_mentions,
-            share: d.share,
-            nps_with: d.nps_with,
-            impact: d.impact.unwrap_or(0.0),
-            lift: d.lift,
-            q_value: d.q_value,
-            negative_share: d.negative_share,
-            examples: leaves
-                .iter()
-                .filter(|t| t.parent.as_deref() == Some(d.theme.as_str()))
-                .map(|t| t.label.clone())
-                .collect(),
+        .map(|d| {
+            let children =
+                leaves.iter().filter(|t| t.parent.as_deref() == Some(d.theme.as_str())).map(|t| t.label.clone());
+            line(d, d.label.clone(), children.collect())
         })
         .collect();
     let segments = nps_rows
