@@ -3,8 +3,9 @@
 //! derives from a text's token states (`Cache::open_kind`), which the embeddings alone
 //! cannot give back.
 //!
-//! Layout: `<cache dir>/<kind>/<key>/seg-*.vec`, kind `embeddings` or `attention`. Each run appends one segment,
-//! written to a temporary name and renamed, so a segment is either complete or absent.
+//! Layout: `<cache dir>/<kind>/<key>/seg-*.vec`, kind `embeddings` or `attention`. Each
+//! run appends one segment, written to a temporary name and renamed, so a segment is
+//! either complete or absent.
 //! Every record carries a checksum of its key and vector; a record that fails it (a
 //! corrupt or truncated file) is ignored and its text is encoded again, never trusted.
 

@@ -193,7 +193,12 @@ impl ThemeModel {
 
     /// Themes of one clause: (theme index, score) above each theme's threshold.
     pub fn assign(&self, clause: Clause) -> Vec<(usize, f32)> {
-        self.scores(clause).into_iter().enumerate().filter(|(t, p)| *p >= self.thresholds[*t]).collect()
+        self.decide(&self.scores(clause))
+    }
+
+    /// The themes that `scores` (of `Self::scores`) give: those reaching their threshold.
+    pub fn decide(&self, scores: &[f32]) -> Vec<(usize, f32)> {
+        scores.iter().copied().enumerate().filter(|(t, p)| *p >= self.thresholds[*t]).collect()
     }
 }
 
@@ -438,7 +443,7 @@ pub fn cross_validate(
         let m = train(ex.subset(&tr).view(), themes, taxonomy, opts);
         for i in (0..scored).filter(|&i| fold[i] == f) {
             scores[i] = ex.with_clause(&m, i, |c| m.scores(c));
-            pred[i] = (0..themes.len()).filter(|&t| scores[i][t] >= m.thresholds[t]).collect();
+            pred[i] = m.decide(&scores[i]).into_iter().map(|(t, _)| t).collect();
         }
     }
     let ids: Vec<String> = themes.iter().map(|t| t.id.clone()).collect();
