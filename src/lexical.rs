@@ -168,8 +168,6 @@ impl SparseLogistic {
     }
 }
 
-/// A vocabulary learnt from `texts` and one logistic regression per class on their TF-IDF
-/// (`targets[i][c]`: text i is in class c), L2 penalty 1 / (`c` n) as scikit-learn's `C`.
 /// A word model as a part of a larger classifier: one-vs-rest logistic regressions on the
 /// TF-IDF of the text, and their share of the final probabilities (themes models and
 /// calibrated sentiment heads).
@@ -187,6 +185,8 @@ impl WordModel {
     }
 }
 
+/// A vocabulary learnt from `texts` and one logistic regression per class on their TF-IDF
+/// (`targets[i][c]`: text i is in class c), L2 penalty 1 / (`c` n) as scikit-learn's `C`.
 pub fn fit_word_model(
     texts: &[String],
     targets: &[Vec<bool>],
