@@ -1,5 +1,8 @@
 //! verbatim: NPS survey exports in, driver analyses out.
 //!
+//! The weekly run is one library call, [`pipeline::analyze`], which runs the stages in
+//! order and returns an [`pipeline::Analysis`]; the outputs are functions of it.
+//!
 //! ```text
 //! exports (csv / xlsx / parquet / ndjson)
 //!   -> ingest     read + sniff (encoding, delimiter, vendor header rows)      ingest/
@@ -9,13 +12,40 @@
 //!   -> text       normalise, language, clauses, dedupe                        text/
 //!   -> encode     one encoder pass per unique clause (batched, cached)        encode/ + infer/
 //!   -> sentiment  head on clause embeddings -> comment sentiment              sentiment/
-//!   -> outputs    Parquet tables, rejects.csv, run.json (atomic writes)       output/
+//!   -> themes     taxonomy zero-shot or learnt model -> clause themes         themes/
+//!   -> discovery  clusters of what no theme covers -> proposed themes         themes/emerging.rs
+//!   -> drivers    themes x scores: impact, lift, significance, trend          drivers/
+//! = Analysis (pipeline.rs), then, written from it:
+//!   -> output     Parquet tables, rejects.csv, run.json (staged, committed)   output/
+//!   -> report     report.md / .html, summary.json, followup.csv               report/
 //! ```
 //!
-//! `pipeline` is the only module that calls every stage, in that order. `infer` is the
-//! inference seam: it imports nothing from the rest of the crate.
+//! `pipeline` is the only module that calls every stage, in that order; no stage imports
+//! `pipeline`, `commands` or `cli`. `commands` holds one module per subcommand, each a thin
+//! translation of its arguments into these calls; `cli` parses and resolves arguments into
+//! a [`config::RunConfig`]; `console` prints notes and progress for all of them. `infer` is
+//! the inference seam: it imports nothing from the rest of the crate.
+//!
+//! Calling the weekly run from a program:
+//!
+//! ```no_run
+//! # fn main() -> verbatim::Result<()> {
+//! use verbatim::{cli, config, console::Console, pipeline};
+//! # let cfg: config::RunConfig = unimplemented!();
+//! // Build a RunConfig (cli::resolve::run_config does it from arguments), then:
+//! let analysis = pipeline::analyze(&cfg, &Console::plain())?;
+//! let overall = analysis.nps.iter().find(|r| r.period == "all" && r.segment == "all");
+//! println!("NPS {:?} over {} responses", overall.and_then(|r| r.nps), analysis.input.counts.accepted);
+//! # let _ = cli::resolve::default_cache_dir();
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod cli;
+pub mod coded;
+pub mod commands;
+pub mod config;
+pub mod console;
 pub mod drivers;
 pub mod encode;
 pub mod error;

@@ -49,7 +49,7 @@ pub fn list(root: &Path) -> Result<Vec<Installed>> {
             for (name, want) in map {
                 let path = dir.join(name);
                 let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-                let ok = path.is_file() && crate::pipeline::sha256_file(&path)? == want.as_str().unwrap_or("");
+                let ok = path.is_file() && crate::ingest::sha256_file(&path)? == want.as_str().unwrap_or("");
                 files.push((name.clone(), size, ok));
             }
         }

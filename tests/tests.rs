@@ -3,11 +3,13 @@
 //! - `ingest`: every input format of DESIGN.md "Inputs" and broken inputs, through the binary.
 //! - `nps`: NPS on the bundled sample, golden counts, and order / split invariance.
 //! - `encoder`: the real default model: reference vectors, batch and thread invariance.
+//! - `pipeline`: `pipeline::analyze` called as a library on the bundled sample.
 //! - `run`: `verbatim run` end to end on the bundled sample.
 
 mod encoder;
 mod ingest;
 mod nps;
+mod pipeline;
 mod run;
 mod sentiment;
 mod themes;

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args as ClapArgs, Parser, Subcommand};
 
+pub use crate::config::Device;
 use crate::schema::dates::Period;
 
 /// verbatim: NPS survey exports in, driver analyses out.
@@ -36,11 +37,14 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// The weekly job: NPS tables, language and encoding of every comment, Parquet outputs.
+    /// The weekly job: NPS with margins, sentiment and themes of every comment, drivers of
+    /// detraction, the report and the follow-up list.
     ///
-    /// Writes to --out: responses.parquet, nps.parquet, rejects.csv, run.json (and
-    /// embeddings.parquet with --write-embeddings). Outputs appear only when the whole run
-    /// succeeded.
+    /// Writes to --out: report.html and report.md (what people read), followup.csv
+    /// (detractors to call back), summary.json, responses.parquet, mentions.parquet,
+    /// nps.parquet, drivers.parquet, proposed_themes.parquet and .toml, rejects.csv and
+    /// run.json (and embeddings.parquet with --write-embeddings). Outputs appear only when
+    /// the whole run succeeded.
     Run(RunArgs),
     /// NPS tables only (no models): prints the table; with --out writes nps.parquet,
     /// rejects.csv and run.json.
@@ -357,7 +361,7 @@ pub struct ThemesEvalArgs {
     #[arg(long, value_name = "FILE")]
     pub also_train_on: Vec<PathBuf>,
     /// Write each example's out-of-fold scores and themes to this CSV (text, themes,
-    /// predicted, score_<theme>...): which verbatims the model gets wrong, and by how much.
+    /// predicted, score_THEME...): which verbatims the model gets wrong, and by how much.
     #[arg(long, value_name = "FILE")]
     pub predictions: Option<PathBuf>,
     #[command(flatten)]
@@ -447,13 +451,6 @@ pub struct SentimentEvalArgs {
 
     #[command(flatten)]
     pub encoder: EncoderArgs,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Device {
-    Cpu,
-    Cuda,
 }
 
 #[cfg(test)]

@@ -1,85 +1,14 @@
-//! Arguments -> the configuration the pipeline runs with: model files found, thread
-//! budget decided, cache directory chosen. Nothing here reads survey data.
+//! Arguments -> the configuration the pipeline runs with ([`crate::config`]): model files
+//! found, thread budget decided, cache directory chosen. Nothing here reads survey data.
 
 use std::path::{Path, PathBuf};
 
-use super::args::{Device, EncoderArgs, InputArgs, NpsArgs, RunArgs};
+use super::args::{EncoderArgs, InputArgs, NpsArgs, RunArgs};
+pub use crate::config::find_repo_file;
+use crate::config::{EncoderConfig, InputConfig, NpsConfig, RunConfig, ThemeSource};
 use crate::ingest::ReadOptions;
-use crate::schema::dates::Period;
 use crate::schema::MappingOverrides;
 use crate::{Error, Result};
-
-/// How to print: quiet and progress policy shared by every command.
-#[derive(Debug, Clone, Copy)]
-pub struct Printer {
-    pub quiet: bool,
-    pub progress: bool,
-}
-
-impl Printer {
-    /// A line for the user on stderr (detection, reconciliation), unless --quiet.
-    pub fn note(&self, line: impl AsRef<str>) {
-        if !self.quiet {
-            eprintln!("{}", line.as_ref());
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct InputConfig {
-    pub inputs: Vec<PathBuf>,
-    pub overrides: MappingOverrides,
-    pub period: Period,
-    pub read: ReadOptions,
-    pub strict: bool,
-}
-
-#[derive(Debug, Clone)]
-pub struct NpsConfig {
-    pub input: InputConfig,
-    pub out: Option<PathBuf>,
-}
-
-/// The encoder, resolved: files found, thread budget decided.
-#[derive(Debug, Clone)]
-pub struct EncoderConfig {
-    /// Encoder directory (model.onnx, tokenizer.json, config.json).
-    pub model_dir: PathBuf,
-    /// libonnxruntime shared library.
-    pub ort_library: PathBuf,
-    /// Embedding cache root; None with --no-cache.
-    pub cache_dir: Option<PathBuf>,
-    pub threads: usize,
-    pub batch_tokens: usize,
-    pub device: Device,
-}
-
-/// Where a run's themes come from (DESIGN.md "Which themes a run uses").
-#[derive(Debug, Clone)]
-pub enum ThemeSource {
-    /// Zero-shot from a taxonomy (the shipped data/themes.toml when nothing is given).
-    Taxonomy(PathBuf),
-    /// Learnt at the start of the run from coded examples (and the taxonomy, if given).
-    Examples { examples: PathBuf, taxonomy: Option<PathBuf> },
-    /// A classifier made by `verbatim themes train`.
-    Model(PathBuf),
-}
-
-#[derive(Debug, Clone)]
-pub struct RunConfig {
-    pub input: InputConfig,
-    pub out: PathBuf,
-    pub encoder: EncoderConfig,
-    pub themes: ThemeSource,
-    pub zero_shot: crate::themes::ZeroShotSettings,
-    /// Sentiment head directory (head.json).
-    pub sentiment_model: PathBuf,
-    pub write_embeddings: bool,
-    pub since: Option<chrono::NaiveDate>,
-    pub new_only: bool,
-    pub mask: bool,
-    pub report_lang: Option<String>,
-}
 
 pub fn input_config(a: &InputArgs) -> InputConfig {
     InputConfig {
@@ -138,18 +67,6 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig> {
         mask: !a.no_mask,
         report_lang: a.report_lang.clone(),
     })
-}
-
-/// A file shipped with the repository (data/..., models/...), looked up from the working
-/// directory, then beside the executable and its parents, then in the source tree the
-/// binary was built from (a target directory may live elsewhere, e.g. in a cache).
-pub fn find_repo_file(rel: &Path) -> Option<PathBuf> {
-    if rel.exists() {
-        return Some(rel.to_path_buf());
-    }
-    let exe = std::env::current_exe().ok();
-    let beside = exe.iter().flat_map(|e| e.ancestors().skip(1)).map(|a| a.join(rel)).find(|p| p.exists());
-    beside.or_else(|| Some(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)).filter(|p| p.exists()))
 }
 
 /// `~/.cache/verbatim` (or `$XDG_CACHE_HOME/verbatim`).

@@ -4,6 +4,7 @@
 //! Benjamini-Hochberg q-value over the themes of one table, the share of negative mentions
 //! and the change of impact since the previous period. docs/METRICS.md defines each.
 
+pub mod analysis;
 pub mod keydriver;
 
 use crate::nps::stats::{two_sided_p, Tally};

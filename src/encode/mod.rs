@@ -2,8 +2,14 @@
 //! front of the model.
 
 pub mod cache;
+pub mod model;
 
-use crate::infer::{BackendError, EncodeStats, Encoder, StatesSink};
+use crate::config::EncoderConfig;
+use crate::console::Console;
+use crate::infer::{self, BackendError, EncodeStats, Encoder, StatesSink};
+use crate::Result;
+use cache::Cache;
+pub use model::ModelInfo;
 
 /// Token states wanted from the encoder: `sink` receives each encoded text's index and
 /// token states. A text marked `known` needs none (the caller already has what it derives
@@ -84,4 +90,60 @@ pub fn embed(
         seconds: start.elapsed().as_secs_f64(),
     };
     Ok((out.into_iter().map(|v| v.expect("every text has a vector")).collect(), report))
+}
+
+/// Embed texts with the configured encoder, through the cache. Returns the embeddings (in
+/// order), what the encoder did, and the model's identity.
+pub fn embed_texts(
+    enc: &EncoderConfig,
+    texts: &[String],
+    console: &Console,
+    what: &str,
+) -> Result<(Vec<Vec<f32>>, EncodeReport, ModelInfo)> {
+    let model = ModelInfo::load(&enc.model_dir, enc.cache_dir.as_deref())?;
+    let (embeddings, report) = embed_texts_with_states(enc, &model, texts, console, what, None)?;
+    Ok((embeddings, report, model))
+}
+
+/// [`embed_texts`] with the model's identity already loaded, also handing every text's
+/// token states to `states` (index, `tokens x hidden`): all texts then go through the
+/// encoder, the cache holding no token states.
+pub fn embed_texts_with_states(
+    enc: &EncoderConfig,
+    model: &ModelInfo,
+    texts: &[String],
+    console: &Console,
+    what: &str,
+    states: Option<StatesRequest>,
+) -> Result<(Vec<Vec<f32>>, EncodeReport)> {
+    let make_encoder = || -> std::result::Result<Encoder, infer::BackendError> {
+        let tokenizer = infer::TextTokenizer::from_file(&enc.model_dir.join("tokenizer.json"), model.max_tokens)?;
+        let backend = infer::ort::OrtBackend::new(
+            &enc.ort_library,
+            &enc.model_dir,
+            enc.threads,
+            enc.device == crate::config::Device::Cuda,
+            model.hidden,
+        )?;
+        Ok(Encoder {
+            tokenizer,
+            backend: Box::new(backend),
+            batch_tokens: enc.batch_tokens,
+            prefix: model.prefix.clone(),
+        })
+    };
+    let mut cache = match &enc.cache_dir {
+        Some(dir) => match Cache::open(dir, &model.cache_key(), model.hidden) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                tracing::warn!("embedding cache {} unusable: {e}; encoding everything", dir.display());
+                None
+            }
+        },
+        None => None,
+    };
+    let bar = console.progress_bar(texts.len() as u64, what);
+    let result = embed(texts, make_encoder, cache.as_mut(), &mut |done, _| bar.set_position(done as u64), states);
+    bar.finish_and_clear();
+    Ok(result?)
 }

@@ -162,6 +162,23 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(bytes))
 }
 
+/// sha256 of a file, read in 1 MiB blocks (models, coded files).
+pub fn sha256_file(path: &Path) -> Result<String> {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
+    let mut h = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
 /// Turns the first rows of a sheet or delimited file into headers, recognising vendor
 /// layouts. Returns (headers, questions, number of header rows, vendor).
 pub(crate) fn header_layout(first: &[Vec<String>]) -> (Vec<String>, Vec<Option<String>>, usize, Option<&'static str>) {

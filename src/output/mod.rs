@@ -2,8 +2,14 @@
 //! the output directory; only when all of them are complete are they renamed into place.
 //! A run that fails before that leaves the previous outputs untouched (and no
 //! half-written table that looks complete).
+//!
+//! `tables` builds the Parquet frames of an analysis, `record` run.json, `run` stages and
+//! commits the whole set of a run.
 
 pub mod csv_out;
+pub mod record;
+pub mod run;
+pub mod tables;
 
 use std::fs;
 use std::io::Write;

@@ -2,6 +2,16 @@
 //! score, comment (personal data masked unless --no-mask), themes, sentiment and a priority,
 //! newest first.
 
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use serde_json::json;
+
+use super::mask::mask;
+use crate::output::csv_out::to_csv;
+use crate::pipeline::Analysis;
+use crate::schema::columns as c;
 use crate::schema::mapping::fold;
 
 /// Words that say a customer is about to leave.
@@ -43,6 +53,86 @@ pub fn priority(score: u8, sentiment_score: Option<f32>, urgent: bool) -> f64 {
     let n = 0.3 * sentiment_score.map_or(0.0, |x| (-x as f64).max(0.0));
     let u = if urgent { 0.2 } else { 0.0 };
     ((s + n + u) * 1000.0).round() / 1000.0
+}
+
+/// State kept in the output directory between runs: ids already listed in followup.csv.
+pub const STATE_FILE: &str = ".followup-state.json";
+
+/// Which detractors the list holds.
+#[derive(Debug, Clone, Copy)]
+pub struct FollowupOptions {
+    /// Only detractors answering on or after this date.
+    pub since: Option<NaiveDate>,
+    /// Only detractors not listed by a previous run (see [`STATE_FILE`]).
+    pub new_only: bool,
+    /// Mask personal data inside comments.
+    pub mask: bool,
+}
+
+/// Ids listed by previous runs, from the state file of `out_dir` (none when absent).
+pub fn listed_before(out_dir: &Path) -> BTreeSet<String> {
+    std::fs::read(out_dir.join(STATE_FILE))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v["listed"].as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()))
+        .unwrap_or_default()
+}
+
+/// A detractor on the list: (date, priority, response index, urgent, new).
+type Entry = (Option<NaiveDate>, f64, usize, bool, bool);
+
+/// The detractors to call, newest first, then the most urgent.
+fn select(a: &Analysis, opts: FollowupOptions, seen: &BTreeSet<String>) -> Vec<Entry> {
+    let r = &a.input.responses;
+    let mut rows: Vec<Entry> = Vec::new();
+    for i in 0..r.len() {
+        if r.score[i] > 6 {
+            continue;
+        }
+        if let Some(since) = opts.since {
+            if r.date[i].is_none_or(|d| d < since) {
+                continue;
+            }
+        }
+        let is_new = !seen.contains(r.response_id.get(i));
+        if opts.new_only && !is_new {
+            continue;
+        }
+        let urgent = urgent(&a.text.comments[i].normalized);
+        rows.push((r.date[i], priority(r.score[i], a.sentiment[i].map(|s| s.1), urgent), i, urgent, is_new));
+    }
+    rows.sort_by(|x, y| y.0.cmp(&x.0).then(y.1.total_cmp(&x.1)).then(x.2.cmp(&y.2)));
+    rows
+}
+
+/// followup.csv and the updated state (the ids listed so far, this run's included).
+pub fn followup(a: &Analysis, opts: FollowupOptions, seen: BTreeSet<String>) -> (Vec<u8>, serde_json::Value) {
+    let r = &a.input.responses;
+    let rows = select(a, opts, &seen);
+    let mut header: Vec<&str> = vec![c::RESPONSE_ID, c::DATE];
+    header.extend(r.contacts.iter().map(|(n, _)| n.as_str()));
+    header.extend([c::SCORE, "priority", "urgent", "new", c::SENTIMENT, c::THEMES, c::COMMENT]);
+    let body = rows.iter().map(|&(date, priority, i, urgent, is_new)| {
+        let mut v = vec![r.response_id.get(i).to_string(), date.map_or_else(String::new, |d| d.to_string())];
+        v.extend(r.contacts.iter().map(|(_, col)| col.get(i).to_string()));
+        let comment = r.comment.get(i);
+        v.extend([
+            r.score[i].to_string(),
+            format!("{priority:.3}"),
+            urgent.to_string(),
+            is_new.to_string(),
+            a.sentiment[i].map_or_else(String::new, |s| s.0.to_string()),
+            a.themes_of(i).join(";"),
+            if opts.mask { mask(comment) } else { comment.to_string() },
+        ]);
+        v
+    });
+    let csv = to_csv(&header, body);
+    let mut listed: Vec<String> = seen.into_iter().collect();
+    listed.extend(rows.iter().map(|x| r.response_id.get(x.2).to_string()));
+    listed.sort();
+    listed.dedup();
+    (csv, json!({ "listed": listed }))
 }
 
 #[cfg(test)]

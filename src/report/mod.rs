@@ -1,6 +1,9 @@
-//! What people read: masking of personal data, the follow-up list of detractors, and the
-//! machine-readable run summary.
+//! What people read, each a function of an [`crate::pipeline::Analysis`]: the report's
+//! view model (`view`) and its Markdown / HTML rendering (`render`), summary.json
+//! (`summary`), the follow-up list of detractors (`followup`), and masking of personal data.
 
 pub mod followup;
 pub mod mask;
 pub mod render;
+pub mod summary;
+pub mod view;

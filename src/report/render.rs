@@ -4,6 +4,12 @@
 
 use std::fmt::Write;
 
+/// The latest period: (label, nps, delta vs previous, p-value of the change).
+pub type Latest = (String, Option<f64>, Option<f64>, Option<f64>);
+
+/// Key-driver model: R² and (theme label, share of R², odds ratio), by share.
+pub type KeyDriverTable = (f64, Vec<(String, f64, f64)>);
+
 /// Everything the report shows.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Report {
@@ -15,7 +21,7 @@ pub struct Report {
     /// (period, nps, moe95, n) in order.
     pub trend: Vec<(String, Option<f64>, f64, u64)>,
     /// Latest period: (label, nps, delta vs previous, p-value).
-    pub latest: Option<(String, Option<f64>, Option<f64>, Option<f64>)>,
+    pub latest: Option<Latest>,
     pub drivers: Vec<DriverLine>,
     /// Parent themes of the taxonomy, rolled up (a response counts once however many of
     /// the children it mentions), by impact; `examples` holds the children's labels.
@@ -27,7 +33,7 @@ pub struct Report {
     /// (label, value) lines of the data-quality section.
     pub quality: Vec<(String, String)>,
     /// Key-driver model: R² and (label, share of R², odds ratio), by share.
-    pub key_drivers: Option<(f64, Vec<(String, f64, f64)>)>,
+    pub key_drivers: Option<KeyDriverTable>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -195,13 +201,7 @@ fn t(lang: &str, key: &str) -> &'static str {
                 "Emerging themes (not in the taxonomy)"
             }
         }
-        "size" => {
-            if fr {
-                "Mentions"
-            } else {
-                "Mentions"
-            }
-        }
+        "size" => "Mentions",
         "example" => {
             if fr {
                 "Exemple"
@@ -216,13 +216,7 @@ fn t(lang: &str, key: &str) -> &'static str {
                 "NPS by segment"
             }
         }
-        "segment" => {
-            if fr {
-                "Segment"
-            } else {
-                "Segment"
-            }
-        }
+        "segment" => "Segment",
         "value" => {
             if fr {
                 "Valeur"
@@ -391,8 +385,8 @@ fn trend_svg(r: &Report) -> String {
     if pts.is_empty() {
         return String::new();
     }
-    let lo = pts.iter().map(|p| p.1 - p.2).fold(f64::MAX, f64::min).max(-100.0).min(0.0) - 5.0;
-    let hi = pts.iter().map(|p| p.1 + p.2).fold(f64::MIN, f64::max).min(100.0).max(0.0) + 5.0;
+    let lo = pts.iter().map(|p| p.1 - p.2).fold(f64::MAX, f64::min).clamp(-100.0, 0.0) - 5.0;
+    let hi = pts.iter().map(|p| p.1 + p.2).fold(f64::MIN, f64::max).clamp(0.0, 100.0) + 5.0;
     let n = r.trend.len().max(2) as f64;
     let x = |i: usize| pad + (w - 2.0 * pad) * i as f64 / (n - 1.0);
     let y = |v: f64| h - pad - (h - 2.0 * pad) * (v - lo) / (hi - lo);

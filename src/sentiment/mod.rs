@@ -6,6 +6,7 @@
 //! Training is deterministic: full-batch gradient descent in a fixed order, f64 sums, one
 //! thread; folds are assigned by a hash of the text.
 
+pub mod fit;
 pub mod train;
 
 use std::path::Path;
@@ -267,6 +268,38 @@ pub fn parse_label(s: &str) -> Option<usize> {
         "positive" | "pos" | "1" | "+1" | "positif" | "+" => Some(2),
         _ => None,
     }
+}
+
+/// The sentiment stage: each unique clause's probabilities, and each comment's label and
+/// score from its clauses (None for empty comments). The head must come from this encoder.
+#[allow(clippy::type_complexity)]
+pub fn score_comments(
+    head: &Head,
+    model: &crate::encode::ModelInfo,
+    prepared: &crate::text::Prepared,
+    embeddings: &[Vec<f32>],
+) -> crate::Result<(Vec<[f32; 3]>, Vec<Option<(&'static str, f32)>>)> {
+    if head.encoder != model.cache_key() {
+        return Err(crate::Error::Usage(format!(
+            "the sentiment head was trained on another encoder (key {}, this one is {}): retrain it with \
+             `verbatim sentiment train --model {}`",
+            head.encoder,
+            model.cache_key(),
+            model.name
+        )));
+    }
+    use rayon::prelude::*;
+    let probs: Vec<[f32; 3]> = prepared.unique.par_iter().zip(embeddings).map(|(t, e)| head.predict(t, e)).collect();
+    let comments = prepared
+        .comments
+        .iter()
+        .map(|c| {
+            let clauses: Vec<([f32; 3], f32)> =
+                c.clauses.iter().map(|&u| (probs[u], prepared.unique[u].chars().count() as f32)).collect();
+            aggregate(&clauses)
+        })
+        .collect();
+    Ok((probs, comments))
 }
 
 #[cfg(test)]

@@ -5,8 +5,11 @@
 //! with a confidence. Themes with children are never assigned directly: their children
 //! are, and reports roll them up.
 
+pub mod assign;
 pub mod attention;
 pub mod discovery;
+pub mod emerging;
+pub mod fit;
 pub mod keywords;
 pub mod learn;
 pub mod taxonomy;

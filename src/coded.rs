@@ -1,0 +1,81 @@
+//! Coded verbatims: files a person coded by hand, read for training and evaluation. A
+//! coded file is any input format with a `text` column and a `sentiment` column
+//! (negative / neutral / positive) or a `themes` column (theme ids joined by `;`).
+
+use std::path::Path;
+
+use crate::{ingest, schema, sentiment, text};
+use crate::{Error, Result};
+
+/// Coded verbatims with a sentiment label.
+pub struct Labelled {
+    pub texts: Vec<String>,
+    pub y: Vec<usize>,
+    /// Rows without text or with an empty / unknown sentiment.
+    pub skipped: usize,
+}
+
+/// A coded file (any input format) and the indices of its `text` and `other` columns.
+fn read_coded(path: &Path, other: &str, what: &str) -> Result<(ingest::RawTable, usize, usize)> {
+    let table = ingest::read_input(path, &ingest::ReadOptions::default())?;
+    let find = |name: &str| table.headers.iter().position(|h| schema::mapping::fold(h.trim()) == name);
+    match (find("text"), find(other)) {
+        (Some(t), Some(o)) => Ok((table, t, o)),
+        _ => Err(Error::input(
+            path,
+            format!(
+                "coded verbatims need columns 'text' and '{other}' ({what}); found {}",
+                table.headers.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
+            ),
+        )),
+    }
+}
+
+/// Read `text` and `sentiment` columns of a coded file (any input format).
+pub fn read_labels(path: &Path) -> Result<Labelled> {
+    let (table, t, s) = read_coded(path, "sentiment", "negative / neutral / positive")?;
+    let mut out = Labelled { texts: Vec::new(), y: Vec::new(), skipped: 0 };
+    for r in 0..table.n_rows() {
+        let text = text::normalize::normalize(table.columns[t].get(r));
+        match (text.is_empty(), sentiment::parse_label(table.columns[s].get(r))) {
+            (false, Some(y)) => {
+                out.texts.push(text);
+                out.y.push(y);
+            }
+            _ => out.skipped += 1,
+        }
+    }
+    if out.texts.is_empty() {
+        return Err(Error::input(path, "no row has both a text and a sentiment (negative / neutral / positive)"));
+    }
+    Ok(out)
+}
+
+/// Coded verbatims with their themes (ids joined by ';', possibly none).
+pub struct Coded {
+    pub texts: Vec<String>,
+    pub themes: Vec<Vec<String>>,
+}
+
+/// Read `text` and `themes` columns of a coded file (any input format); rows without text
+/// are skipped.
+pub fn read_examples(path: &Path) -> Result<Coded> {
+    let (table, t, th) = read_coded(path, "themes", "theme ids joined by ';'")?;
+    let mut out = Coded { texts: Vec::new(), themes: Vec::new() };
+    for r in 0..table.n_rows() {
+        let text = text::normalize::normalize(table.columns[t].get(r));
+        if text.is_empty() {
+            continue;
+        }
+        let mut ids: Vec<String> =
+            table.columns[th].get(r).split(';').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+        ids.sort();
+        ids.dedup();
+        out.texts.push(text);
+        out.themes.push(ids);
+    }
+    if out.texts.is_empty() {
+        return Err(Error::input(path, "no row with a text"));
+    }
+    Ok(out)
+}

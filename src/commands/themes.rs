@@ -1,0 +1,127 @@
+//! `verbatim themes train | evaluate | discover`: learn a themes model from coded
+//! verbatims and write it; measure theme assignment; propose themes for what no theme
+//! covers (the analysis of `run`, writing the proposals only).
+
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::cli::args::{RunArgs, ThemesEvalArgs, ThemesTrainArgs};
+use crate::cli::resolve;
+use crate::coded::{self, Coded};
+use crate::console::Console;
+use crate::ingest::sha256_file;
+use crate::output::{csv_out, Staged};
+use crate::themes::assign::load_taxonomy;
+use crate::themes::fit::{self, Folds};
+use crate::themes::learn::{self, CrossValidation};
+use crate::{output, pipeline, Error, Result};
+
+/// `verbatim themes train`.
+pub fn train(a: &ThemesTrainArgs, console: &Console) -> Result<u8> {
+    super::set_threads(a.encoder.threads);
+    let enc = resolve::encoder_config(&a.encoder)?;
+    let tax = a.taxonomy.as_deref().map(load_taxonomy).transpose()?;
+    let coded = coded::read_examples(&a.examples)?;
+    console.note(format!("{}: {} coded verbatims", a.examples.display(), coded.texts.len()));
+    let opts = a.learn.options().map_err(Error::Usage)?;
+    let (model, _) = fit::train_themes(&coded, tax.as_ref(), &enc, &opts, console, None)?;
+    let model = model.expect("training without folds returns a model");
+    let manifest = json!({
+        "name": "verbatim themes model",
+        "format": learn::FORMAT,
+        "verbatim_version": env!("CARGO_PKG_VERSION"),
+        "encoder": model.encoder,
+        "examples": { "file": a.examples.display().to_string(), "sha256": sha256_file(&a.examples)?, "rows": coded.texts.len() },
+        "taxonomy": a.taxonomy.as_ref().map(|p| p.display().to_string()),
+        "themes": model.themes,
+        "thresholds": model.thresholds,
+        "options": opts,
+    });
+    let mut staged = Staged::new(&a.out)?;
+    staged.stage_json("model.json", &model)?;
+    staged.stage_json("MANIFEST", &manifest)?;
+    staged.commit()?;
+    console.note(format!("wrote {}/model.json and MANIFEST ({} themes)", a.out.display(), model.themes.len()));
+    Ok(0)
+}
+
+/// `verbatim themes evaluate`.
+pub fn evaluate(a: &ThemesEvalArgs, console: &Console) -> Result<u8> {
+    super::set_threads(a.encoder.threads);
+    let enc = resolve::encoder_config(&a.encoder)?;
+    let tax = a.taxonomy.as_deref().map(load_taxonomy).transpose()?;
+    let mut coded = coded::read_examples(&a.examples)?;
+    if a.zero_shot && a.predictions.is_some() {
+        return Err(Error::Usage(
+            "--predictions writes the learnt models' out-of-fold scores: leave out --zero-shot".into(),
+        ));
+    }
+    let metrics = if a.zero_shot {
+        let tax = tax.ok_or_else(|| Error::Usage("--zero-shot needs --taxonomy FILE".into()))?;
+        fit::evaluate_zero_shot(&coded, &tax, a.zero_shot_settings.settings(), &enc, console)?
+    } else {
+        let opts = a.learn.options().map_err(Error::Usage)?;
+        let scored = coded.texts.len();
+        for path in &a.also_train_on {
+            let more = coded::read_examples(path)?;
+            console.note(format!("{}: {} coded verbatims, for training only", path.display(), more.texts.len()));
+            coded.texts.extend(more.texts);
+            coded.themes.extend(more.themes);
+        }
+        let folds = Folds { k: a.folds, scored };
+        let cv = fit::train_themes(&coded, tax.as_ref(), &enc, &opts, console, Some(folds))?
+            .1
+            .expect("cross-validation ran");
+        if let Some(path) = &a.predictions {
+            write_predictions(path, &coded, &cv)?;
+            console.note(format!("wrote the out-of-fold predictions to {}", path.display()));
+        }
+        cv.metrics
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&metrics).expect("metrics serialise"));
+    } else {
+        print!("{}", metrics.render());
+    }
+    Ok(0)
+}
+
+/// `verbatim themes discover`: the analysis of `run`, writing the proposed themes only.
+pub fn discover(a: &RunArgs, console: &Console) -> Result<u8> {
+    let cfg = resolve::run_config(a)?;
+    super::set_threads(Some(cfg.encoder.threads));
+    let analysis = pipeline::analyze(&cfg, console)?;
+    super::run::note_proposals(&analysis, console);
+    let written = output::run::write_proposals(&analysis, &cfg)?;
+    console.note(format!("wrote {} to {}", super::run::file_names(&written), cfg.out.display()));
+    Ok(0)
+}
+
+/// `themes evaluate --predictions`: per scored example its text, coded themes, predicted
+/// themes and one out-of-fold score per theme (CSV, written atomically).
+fn write_predictions(path: &Path, coded: &Coded, cv: &CrossValidation) -> Result<()> {
+    let ids: Vec<&str> = cv.metrics.per_theme.iter().map(|t| t.0.as_str()).collect();
+    let score_cols: Vec<String> = ids.iter().map(|id| format!("score_{id}")).collect();
+    let mut header = vec!["text", "themes", "predicted"];
+    header.extend(score_cols.iter().map(String::as_str));
+    let rows = cv.predicted.iter().zip(&cv.scores).enumerate().map(|(i, (pred, scores))| {
+        let mut row = vec![
+            coded.texts[i].clone(),
+            coded.themes[i].join(";"),
+            pred.iter().map(|&t| ids[t]).collect::<Vec<_>>().join(";"),
+        ];
+        row.extend(scores.iter().map(|s| format!("{s:.4}")));
+        row
+    });
+    let bytes = csv_out::to_csv(&header, rows);
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Error::Usage(format!("--predictions {}: not a file name", path.display())))?;
+    let mut staged = Staged::new(dir)?;
+    staged.stage_bytes(name, &bytes)?;
+    staged.commit()?;
+    Ok(())
+}

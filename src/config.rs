@@ -1,0 +1,100 @@
+//! What a run is configured with, once the command line (or a program calling the
+//! library) has decided: input files and how to read them, the encoder and its thread
+//! budget, where themes come from, the output options. Plain data: nothing here reads
+//! survey data or prints. `cli::resolve` builds these from arguments; a program can build
+//! them directly and call [`crate::pipeline::analyze`].
+
+use std::path::{Path, PathBuf};
+
+use crate::ingest::ReadOptions;
+use crate::schema::dates::Period;
+use crate::schema::MappingOverrides;
+
+/// How the input exports are read and mapped.
+#[derive(Debug, Clone)]
+pub struct InputConfig {
+    /// Survey exports, concatenated in order (a response id seen twice is kept once).
+    pub inputs: Vec<PathBuf>,
+    /// Columns named by the user; the others are detected.
+    pub overrides: MappingOverrides,
+    /// Reporting period for trends and changes.
+    pub period: Period,
+    pub read: ReadOptions,
+    /// Exit with code 3 when rows were rejected.
+    pub strict: bool,
+}
+
+/// `verbatim nps`: the inputs and an optional output directory.
+#[derive(Debug, Clone)]
+pub struct NpsConfig {
+    pub input: InputConfig,
+    pub out: Option<PathBuf>,
+}
+
+/// Inference device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Device {
+    Cpu,
+    Cuda,
+}
+
+/// The encoder, resolved: files found, thread budget decided.
+#[derive(Debug, Clone)]
+pub struct EncoderConfig {
+    /// Encoder directory (model.onnx, tokenizer.json, config.json).
+    pub model_dir: PathBuf,
+    /// libonnxruntime shared library.
+    pub ort_library: PathBuf,
+    /// Embedding cache root; None with --no-cache.
+    pub cache_dir: Option<PathBuf>,
+    pub threads: usize,
+    pub batch_tokens: usize,
+    pub device: Device,
+}
+
+/// Where a run's themes come from (DESIGN.md "Which themes a run uses").
+#[derive(Debug, Clone)]
+pub enum ThemeSource {
+    /// Zero-shot from a taxonomy (the shipped data/themes.toml when nothing is given).
+    Taxonomy(PathBuf),
+    /// Learnt at the start of the run from coded examples (and the taxonomy, if given).
+    Examples { examples: PathBuf, taxonomy: Option<PathBuf> },
+    /// A classifier made by `verbatim themes train`.
+    Model(PathBuf),
+}
+
+/// Everything `verbatim run` (and [`crate::pipeline::analyze`]) needs.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub input: InputConfig,
+    /// Output directory. The analysis reads the previous run's proposals and follow-up
+    /// state from it; only the writers write to it.
+    pub out: PathBuf,
+    pub encoder: EncoderConfig,
+    pub themes: ThemeSource,
+    pub zero_shot: crate::themes::ZeroShotSettings,
+    /// Sentiment head directory (head.json).
+    pub sentiment_model: PathBuf,
+    pub write_embeddings: bool,
+    /// followup.csv lists detractors answering on or after this date.
+    pub since: Option<chrono::NaiveDate>,
+    /// followup.csv lists only detractors not listed by a previous run.
+    pub new_only: bool,
+    /// Mask emails, phone numbers, IBANs and card numbers in what people read.
+    pub mask: bool,
+    /// Language of the report (`fr` / `en`); None: the comments' majority language.
+    pub report_lang: Option<String>,
+}
+
+/// A file shipped with the repository (data/..., models/...), looked up from the working
+/// directory, then beside the executable and its parents, then in the source tree the
+/// binary was built from (a target directory may live elsewhere, e.g. in a cache).
+pub fn find_repo_file(rel: &Path) -> Option<PathBuf> {
+    if rel.exists() {
+        return Some(rel.to_path_buf());
+    }
+    let exe = std::env::current_exe().ok();
+    let beside = exe.iter().flat_map(|e| e.ancestors().skip(1)).map(|a| a.join(rel)).find(|p| p.exists());
+    beside.or_else(|| Some(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)).filter(|p| p.exists()))
+}

@@ -1,0 +1,54 @@
+//! summary.json: the machine-readable twin of the report (headline NPS, latest period,
+//! the drivers costing and earning most, emerging themes, sentiment, languages, counts).
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use crate::drivers::DriverRow;
+use crate::nps::NpsRow;
+use crate::pipeline::Analysis;
+use crate::schema::columns as c;
+
+/// summary.json: the machine-readable twin of the report.
+pub fn summary(a: &Analysis) -> serde_json::Value {
+    let (counts, nps_rows, drivers, proposals) = (&a.input.counts, &a.nps, &a.drivers, &a.proposals);
+    let overall = nps_rows.iter().find(|r| r.period == c::ALL && r.segment == c::ALL);
+    let latest = nps_rows.iter().rfind(|r| r.segment == c::ALL && r.period != c::ALL && r.period != c::UNDATED);
+    let row = |r: &NpsRow| {
+        json!({ "period": r.period, "n": r.tally.n, "nps": r.nps, "moe95": r.moe95, "delta_vs_previous": r.delta_vs_previous,
+                "p_value_change": r.p_value_change, "low_n": r.low_n() })
+    };
+    let mut ranked: Vec<&DriverRow> =
+        drivers.iter().filter(|d| d.period == c::ALL && d.segment == c::ALL && d.ranked).collect();
+    ranked.sort_by(|a, b| a.impact.unwrap_or(0.0).total_cmp(&b.impact.unwrap_or(0.0)).then(a.theme.cmp(&b.theme)));
+    let driver = |d: &&DriverRow| {
+        json!({ "theme": d.theme, "label": d.label, "n_mentions": d.n_mentions, "share": d.share, "impact": d.impact,
+                "nps_with": d.nps_with, "lift": d.lift, "q_value": d.q_value, "negative_share": d.negative_share })
+    };
+    let mut by_sentiment = BTreeMap::<&str, usize>::new();
+    a.sentiment.iter().flatten().for_each(|(s, _)| *by_sentiment.entry(s).or_default() += 1);
+    let languages = super::view::languages(a);
+    let key_drivers = super::view::key_drivers(a).map(|(r2, rows)| json!({
+        "r2": r2,
+        "themes": rows.iter().map(|(label, share, odds)| json!({"theme": label, "share_of_r2": share, "odds_ratio": odds})).collect::<Vec<_>>(),
+    }));
+    json!({
+        "verbatim_version": env!("CARGO_PKG_VERSION"),
+        "nps": overall.map(row),
+        "latest_period": latest.map(row),
+        "drivers": {
+            "costing": ranked.iter().filter(|d| d.impact.unwrap_or(0.0) < 0.0).take(5).map(driver).collect::<Vec<_>>(),
+            "earning": ranked.iter().rev().filter(|d| d.impact.unwrap_or(0.0) > 0.0).take(5).map(driver).collect::<Vec<_>>(),
+        },
+        "emerging_themes": proposals.iter().take(5).map(|(x, t)| json!({
+            "id": x.id, "label": x.label, "size": x.size, "n_responses": t.n, "nps": t.nps(),
+            "carried_over": x.carried_over, "example": x.representatives.first(),
+        })).collect::<Vec<_>>(),
+        "sentiment": by_sentiment,
+        "languages": languages,
+        "counts": counts,
+        "counts_reconcile": counts.reconciles(),
+        "key_drivers": key_drivers,
+    })
+}

@@ -1,0 +1,179 @@
+//! The report's view model: what report.md and report.html show, built from an
+//! [`Analysis`] only (`render` turns it into Markdown and HTML).
+
+use std::collections::BTreeMap;
+
+use super::render::{DriverLine, KeyDriverTable, Report};
+use crate::drivers::{self, DriverRow};
+use crate::pipeline::Analysis;
+use crate::schema::columns as c;
+
+/// How the report is written.
+#[derive(Debug, Clone, Copy)]
+pub struct ViewOptions<'a> {
+    /// Mask personal data inside verbatims.
+    pub mask: bool,
+    /// `fr` or `en`; None: the majority language of the comments.
+    pub lang: Option<&'a str>,
+}
+
+/// The report of an analysis.
+pub fn report(a: &Analysis, opts: ViewOptions) -> Report {
+    let languages = languages(a);
+    let lang = report_language(opts.lang, &languages);
+    let fr = lang == "fr";
+    let overall = a.nps.iter().find(|x| x.period == c::ALL && x.segment == c::ALL);
+    let periods = || a.nps.iter().filter(|x| x.segment == c::ALL && x.period != c::ALL && x.period != c::UNDATED);
+    let (drivers, groups) = driver_lines(a, opts.mask);
+    Report {
+        key_drivers: key_drivers(a),
+        lang,
+        title: if fr { "Rapport NPS".into() } else { "NPS report".into() },
+        n: overall.map_or(0, |o| o.tally.n),
+        nps: overall.and_then(|o| o.nps),
+        moe95: overall.map_or(0.0, |o| o.moe95),
+        trend: periods().map(|x| (x.period.clone(), x.nps, x.moe95, x.tally.n)).collect(),
+        latest: periods().next_back().map(|x| (x.period.clone(), x.nps, x.delta_vs_previous, x.p_value_change)),
+        drivers,
+        groups,
+        emerging: a
+            .proposals
+            .iter()
+            .take(5)
+            .map(|(x, t)| {
+                let example = x.representatives.first().map_or("", String::as_str);
+                (x.id.clone(), x.label.clone(), x.size, t.nps(), masked(opts.mask, example))
+            })
+            .collect(),
+        segments: a
+            .nps
+            .iter()
+            .filter(|x| x.period == c::ALL && x.segment != c::ALL)
+            .map(|x| (x.segment.clone(), x.value.clone(), x.tally.n, x.nps, x.moe95))
+            .collect(),
+        quality: quality(a, fr, &languages),
+    }
+}
+
+/// Comments per detected language code.
+pub fn languages(a: &Analysis) -> BTreeMap<&'static str, usize> {
+    let mut languages = BTreeMap::<&str, usize>::new();
+    a.text.comments.iter().filter_map(|c| c.language.as_ref()).for_each(|l| *languages.entry(l.code).or_default() += 1);
+    languages
+}
+
+/// The language asked for, else French when more comments are French than English.
+fn report_language(asked: Option<&str>, languages: &BTreeMap<&str, usize>) -> &'static str {
+    match asked {
+        Some("fr") => "fr",
+        Some(_) => "en",
+        None if languages.get("fr").copied().unwrap_or(0) > languages.get("en").copied().unwrap_or(0) => "fr",
+        None => "en",
+    }
+}
+
+fn masked(mask: bool, t: &str) -> String {
+    if mask {
+        super::mask::mask(t)
+    } else {
+        t.to_string()
+    }
+}
+
+fn label_of(a: &Analysis, id: &str) -> String {
+    a.themes.iter().find(|t| t.id == id).map_or(id.to_string(), |t| t.label.clone())
+}
+
+/// Representative verbatims of a theme: the detractors' clauses closest to their centroid.
+fn examples(a: &Analysis, theme: &str, mask: bool) -> Vec<String> {
+    let Some(t) = a.themes.iter().position(|x| x.id == theme) else { return Vec::new() };
+    let mut clauses: Vec<usize> = a
+        .text
+        .comments
+        .iter()
+        .zip(&a.input.responses.score)
+        .filter(|(_, s)| **s <= 6)
+        .flat_map(|(c, _)| c.clauses.iter().copied().filter(|&u| a.clause_themes[u].iter().any(|x| x.0 == t)))
+        .collect();
+    clauses.sort();
+    clauses.dedup();
+    if clauses.is_empty() {
+        return Vec::new();
+    }
+    let emb = &a.embeddings;
+    let mut centroid = vec![0f32; emb[clauses[0]].len()];
+    clauses.iter().for_each(|&u| centroid.iter_mut().zip(&emb[u]).for_each(|(x, y)| *x += y));
+    let cos = |u: usize| emb[u].iter().zip(&centroid).map(|(x, y)| x * y).sum::<f32>();
+    clauses.sort_by(|&x, &y| cos(y).total_cmp(&cos(x)).then(x.cmp(&y)));
+    clauses.iter().take(3).map(|&u| masked(mask, &a.text.unique[u])).collect()
+}
+
+/// Overall rows by impact: the leaf themes for the table (with examples), their parents
+/// (rolled up, with their children's labels) for the list below it.
+fn driver_lines(a: &Analysis, mask: bool) -> (Vec<DriverLine>, Vec<DriverLine>) {
+    let theme_ids = a.theme_ids();
+    let mut overall: Vec<&DriverRow> =
+        a.drivers.iter().filter(|d| d.period == c::ALL && d.segment == c::ALL && d.ranked).collect();
+    overall.sort_by(|x, y| x.impact.unwrap_or(0.0).total_cmp(&y.impact.unwrap_or(0.0)).then(x.theme.cmp(&y.theme)));
+    let (leaf_rows, parent_rows): (Vec<_>, Vec<_>) =
+        overall.into_iter().partition(|d| theme_ids.contains(&d.theme.as_str()));
+    let line = |d: &DriverRow, label: String, examples: Vec<String>| DriverLine {
+        label,
+        n_mentions: d.n_mentions,
+        share: d.share,
+        nps_with: d.nps_with,
+        impact: d.impact.unwrap_or(0.0),
+        lift: d.lift,
+        q_value: d.q_value,
+        negative_share: d.negative_share,
+        examples,
+    };
+    let leaves =
+        leaf_rows.iter().take(12).map(|d| line(d, label_of(a, &d.theme), examples(a, &d.theme, mask))).collect();
+    let groups = parent_rows
+        .iter()
+        .map(|d| {
+            let children =
+                a.themes.iter().filter(|t| t.parent.as_deref() == Some(d.theme.as_str())).map(|t| t.label.clone());
+            line(d, d.label.clone(), children.collect())
+        })
+        .collect();
+    (leaves, groups)
+}
+
+/// The data-quality lines: reconciliation of rows and languages.
+fn quality(a: &Analysis, fr: bool, languages: &BTreeMap<&str, usize>) -> Vec<(String, String)> {
+    let counts = &a.input.counts;
+    let tr = |f: &str, e: &str| if fr { f } else { e }.to_string();
+    vec![
+        (tr("lignes lues", "rows read"), counts.rows_read.to_string()),
+        (tr("acceptées", "accepted"), counts.accepted.to_string()),
+        (tr("rejetées (rejects.csv)", "rejected (rejects.csv)"), counts.rejected.to_string()),
+        (tr("doublons", "duplicates"), counts.duplicates.to_string()),
+        (tr("sans commentaire", "without comment"), counts.empty_comments.to_string()),
+        (tr("langues", "languages"), languages.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")),
+    ]
+}
+
+/// Key-driver model over the most mentioned leaf themes: R² and (label, share of R², odds
+/// ratio) by share.
+pub fn key_drivers(a: &Analysis) -> Option<KeyDriverTable> {
+    let mentions = |t: usize| a.response_themes.iter().filter(|ts| ts.contains(&t)).count();
+    let mut counts_by_theme: Vec<(usize, usize)> =
+        (0..a.themes.len()).map(|t| (mentions(t), t)).filter(|(n, _)| *n as u64 >= drivers::MIN_MENTIONS).collect();
+    counts_by_theme.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)));
+    counts_by_theme.truncate(drivers::keydriver::MAX_THEMES);
+    let chosen: Vec<usize> = counts_by_theme.iter().map(|x| x.1).collect();
+    let x: Vec<Vec<bool>> =
+        a.response_themes.iter().map(|ts| chosen.iter().map(|t| ts.contains(t)).collect()).collect();
+    let y: Vec<bool> = a.input.responses.score.iter().map(|s| *s <= 6).collect();
+    drivers::keydriver::key_drivers(&x, &y).map(|kd| {
+        let mut rows: Vec<(String, f64, f64)> = chosen
+            .iter()
+            .enumerate()
+            .map(|(k, &t)| (a.themes[t].label.clone(), kd.relative_importance[k], kd.odds_ratio[k]))
+            .collect();
+        rows.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+        (kd.r2, rows)
+    })
+}

@@ -1,0 +1,126 @@
+//! Assigning themes to clauses: the assigner a run uses (zero-shot from a taxonomy, or a
+//! learnt model), built from where the run's themes come from.
+
+use std::path::Path;
+
+use crate::config::{EncoderConfig, ThemeSource};
+use crate::console::Console;
+use crate::encode::{cache::Cache, embed_texts, ModelInfo};
+use crate::{Error, Result};
+
+/// Assigns themes to clauses.
+pub enum Assigner {
+    ZeroShot(super::ZeroShot),
+    Learnt(Box<super::learn::ThemeModel>),
+}
+
+impl Assigner {
+    pub fn themes(&self) -> &[super::ThemeInfo] {
+        match self {
+            Assigner::ZeroShot(z) => &z.themes,
+            Assigner::Learnt(m) => &m.themes,
+        }
+    }
+
+    /// The learnt model when it reads token states (attention), which the encode stage
+    /// must then provide.
+    pub fn token_model(&self) -> Option<&super::learn::ThemeModel> {
+        match self {
+            Assigner::Learnt(m) if m.attention.is_some() => Some(&**m),
+            _ => None,
+        }
+    }
+
+    /// Themes of a clause; `attention`: the learnt model's attention scores of the clause
+    /// (see [`Self::token_model`]).
+    pub fn assign(&self, text: &str, e: &[f32], attention: Option<&[f32]>) -> Vec<(usize, f32)> {
+        match self {
+            Assigner::ZeroShot(z) => z.assign(text, e),
+            Assigner::Learnt(m) => m.assign(super::learn::Clause { text, embedding: e, attention }),
+        }
+    }
+
+    /// Themes of every unique clause (parallel; the result does not depend on threads).
+    /// `attention[i]`: the learnt model's attention scores of clause `i`, when it reads them.
+    pub fn assign_all(
+        &self,
+        texts: &[String],
+        embeddings: &[Vec<f32>],
+        attention: &[Option<Vec<f32>>],
+    ) -> Vec<Vec<(usize, f32)>> {
+        use rayon::prelude::*;
+        texts.par_iter().zip(embeddings).zip(attention).map(|((t, e), a)| self.assign(t, e, a.as_deref())).collect()
+    }
+}
+
+/// Read a taxonomy; its problems are usage errors.
+pub fn load_taxonomy(path: &Path) -> Result<super::Taxonomy> {
+    super::Taxonomy::load(path).map_err(Error::Usage)
+}
+
+/// A zero-shot assigner: the taxonomy's prototype texts embedded by the encoder.
+pub fn zero_shot(
+    taxonomy: &super::Taxonomy,
+    settings: super::ZeroShotSettings,
+    enc: &EncoderConfig,
+    console: &Console,
+) -> Result<super::ZeroShot> {
+    super::ZeroShot::new(taxonomy, settings, |texts| {
+        embed_texts(enc, texts, console, "theme prototypes").map(|(e, _, _)| e)
+    })
+}
+
+/// The assigner of a run: zero-shot from a taxonomy, learnt from examples at the start of
+/// the run, or a model made by `verbatim themes train` (checked against the encoder).
+pub fn build_assigner(
+    source: &ThemeSource,
+    settings: super::ZeroShotSettings,
+    enc: &EncoderConfig,
+    model: &ModelInfo,
+    console: &Console,
+) -> Result<Assigner> {
+    Ok(match source {
+        ThemeSource::Taxonomy(p) => Assigner::ZeroShot(zero_shot(&load_taxonomy(p)?, settings, enc, console)?),
+        ThemeSource::Examples { examples, taxonomy } => {
+            let tax = taxonomy.as_deref().map(load_taxonomy).transpose()?;
+            let coded = crate::coded::read_examples(examples)?;
+            let (m, _) = super::fit::train_themes(&coded, tax.as_ref(), enc, &Default::default(), console, None)?;
+            Assigner::Learnt(Box::new(m.expect("training without folds returns a model")))
+        }
+        ThemeSource::Model(dir) => Assigner::Learnt(Box::new(load_model(dir, model)?)),
+    })
+}
+
+/// A model made by `verbatim themes train`, refused when its format is unknown or it was
+/// trained on another encoder than `model`.
+pub fn load_model(dir: &Path, model: &ModelInfo) -> Result<super::learn::ThemeModel> {
+    let path = dir.join("model.json");
+    let bytes = std::fs::read(&path).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
+    let m: super::learn::ThemeModel = serde_json::from_slice(&bytes)
+        .map_err(|e| Error::Usage(format!("{}: not a themes model: {e}", path.display())))?;
+    if !super::learn::KNOWN_FORMATS.contains(&m.format.as_str()) {
+        return Err(Error::Usage(format!(
+            "{}: format '{}' is not one this verbatim reads ({}): upgrade verbatim or retrain the model",
+            path.display(),
+            m.format,
+            super::learn::KNOWN_FORMATS.join(", ")
+        )));
+    }
+    if m.encoder != model.cache_key() {
+        return Err(Error::Usage(format!(
+            "{} was trained on another encoder: retrain it with `verbatim themes train`",
+            path.display()
+        )));
+    }
+    Ok(m)
+}
+
+/// The cache of a learnt themes model's attention scores, under the encoder's key and the
+/// model's fingerprint; `None` without a cache directory or when it cannot be opened.
+pub fn attention_cache(cache_dir: Option<&Path>, model: &ModelInfo, m: &super::learn::ThemeModel) -> Option<Cache> {
+    let dir = cache_dir?;
+    let key = format!("{}-{}", model.cache_key(), m.fingerprint());
+    Cache::open_kind(dir, "attention", &key, m.themes.len())
+        .map_err(|e| tracing::warn!("attention cache {} unusable: {e}; encoding every clause", dir.display()))
+        .ok()
+}
