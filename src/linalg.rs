@@ -41,6 +41,7 @@ pub fn standardize(x: &[Vec<f32>]) -> Standardized {
 /// appended (Σ w_i [z_i, 1][z_i, 1]ᵀ), by 30 power iterations. Multiplied by the bound on a
 /// link's second derivative (1/2 softmax, 1/4 sigmoid), it bounds the curvature of a
 /// logistic loss, and 1/L is a safe gradient step.
+#[allow(clippy::needless_range_loop)] // rows of a flat matrix, by index
 pub fn second_moment_bound(s: &Standardized, w: &[f64]) -> f64 {
     let (n, d) = (s.n, s.d);
     largest_eigenvalue(d + 1, |v, next| {

@@ -158,9 +158,11 @@ pub fn validate(tables: &[RawTable], mappings: &[ColumnMapping], period: Period)
     }
 
     let total: usize = tables.iter().map(RawTable::n_rows).sum();
-    let mut out = Responses::default();
-    out.response_id = TextColumn::with_capacity(total, total * 12);
-    out.comment = TextColumn::with_capacity(total, total * 32);
+    let mut out = Responses {
+        response_id: TextColumn::with_capacity(total, total * 12),
+        comment: TextColumn::with_capacity(total, total * 32),
+        ..Default::default()
+    };
     let mut periods = Interner::default();
     let mut period_of_date: HashMap<Option<NaiveDate>, String> = HashMap::default();
     let mut segments: Vec<Interner> = segment_names.iter().map(|_| Interner::default()).collect();

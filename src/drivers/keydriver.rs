@@ -13,6 +13,8 @@ pub struct KeyDrivers {
     pub relative_importance: Vec<f64>,
 }
 
+// Index loops below mirror the linear algebra (rows, columns, cross products).
+#[allow(clippy::needless_range_loop)]
 /// Solve `a x = b` (small, symmetric positive semi-definite) by Gaussian elimination with
 /// partial pivoting and a tiny ridge.
 fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
@@ -47,6 +49,7 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
 /// At most this many themes enter the Shapley decomposition (2^k subset regressions).
 pub const MAX_THEMES: usize = 14;
 
+#[allow(clippy::needless_range_loop)]
 pub fn key_drivers(x: &[Vec<bool>], y: &[bool]) -> Option<KeyDrivers> {
     let n = y.len();
     let k = x.first().map_or(0, Vec::len);

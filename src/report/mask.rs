@@ -2,7 +2,7 @@
 //! card numbers are masked in everything written for people to read (followup.csv comments,
 //! summaries), unless --no-mask.
 
-/// Replace personal data in `text` with [email], [phone], [iban], [card].
+/// Replace personal data in `text` with `[email]`, `[phone]`, `[iban]`, `[card]`.
 pub fn mask(text: &str) -> String {
     let emails: Vec<String> =
         text.split(' ').map(|t| if is_email(t) { keep_punct(t, "[email]") } else { t.to_string() }).collect();

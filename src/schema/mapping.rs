@@ -344,7 +344,7 @@ fn has_any(text: &str, words: &'static [&'static str]) -> Option<&'static str> {
 
 /// Detect the roles of one file's columns, honouring overrides.
 pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, SchemaError> {
-    let profiles: Vec<Profile> = table.columns.iter().map(|c| profile(c)).collect();
+    let profiles: Vec<Profile> = table.columns.iter().map(profile).collect();
     let names: Vec<String> = table.headers.iter().map(|h| fold(h)).collect();
     let questions: Vec<String> = table.questions.iter().map(|q| q.as_deref().map(fold).unwrap_or_default()).collect();
     let find = |flag: &'static str, name: &str| -> Result<usize, SchemaError> {

@@ -192,6 +192,7 @@ pub fn train_head(
             texts.iter().zip(evaluated).map(|(t, e)| if *e { fold_of(t, folds) } else { usize::MAX }).collect();
         let mut oof = vec![[0f64; 3]; x.len()];
         let mut oof_lex: Vec<Option<WordModel>> = vec![None; folds];
+        #[allow(clippy::needless_range_loop)] // k is the fold number, not only an index
         for k in 0..folds {
             let train: Vec<usize> = (0..x.len()).filter(|&i| fold[i] != k).collect();
             if train.is_empty() || train.len() == x.len() {

@@ -41,9 +41,9 @@ fn strip_html(s: &str) -> String {
     while let Some(i) = rest.find(['<', '&']) {
         out.push_str(&rest[..i]);
         let tail = &rest[i..];
-        if tail.starts_with('<') {
+        if let Some(after) = tail.strip_prefix('<') {
             // A tag: "<" followed by a letter, "/" or "!" up to ">".
-            let is_tag = tail[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!');
+            let is_tag = after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!');
             match (is_tag, tail.find('>')) {
                 (true, Some(end)) => {
                     let tag = tail[1..end].to_ascii_lowercase();
@@ -55,7 +55,7 @@ fn strip_html(s: &str) -> String {
                 }
                 _ => {
                     out.push('<');
-                    rest = &tail[1..];
+                    rest = after;
                 }
             }
         } else {
