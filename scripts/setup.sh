@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# One-command setup: build verbatim (release) and install the default models in models/.
+# One-command setup: build verbatim (release), install the default encoder in models/ and
+# train the default sentiment head and themes model.
 # Needs: Rust stable (cargo), python3 with pip (used here only, never at run time).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -7,6 +8,9 @@ echo "== building verbatim (release; the first build compiles Polars and takes a
 cargo build --release
 echo "== installing models"
 bash scripts/fetch-models.sh
-echo "== training the default sentiment head (data/sentiment/, deterministic)"
-cargo run --release -q -- sentiment train --out models/sentiment-default
+echo "== training the default sentiment head (data/sentiment/ and data/corpus/, deterministic)"
+cargo run --release -q -- sentiment train --folds 0 --out models/sentiment-default
+echo "== training the default themes model (data/corpus/ with data/themes.toml, deterministic)"
+cargo run --release -q -- themes train --examples data/corpus/coded.csv --taxonomy data/themes.toml \
+  --attention-epochs 8 --threshold-folds 2 --out models/themes-default
 echo "== done. Try: cargo run --release -q -- run data/sample_export.csv --out out/"

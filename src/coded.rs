@@ -51,6 +51,30 @@ pub fn read_labels(path: &Path) -> Result<Labelled> {
     Ok(out)
 }
 
+/// Read `text` and `sentiment` columns as comment labels (negative / neutral / positive /
+/// mixed, indices into `sentiment::COMMENT_CLASSES`).
+pub fn read_comment_labels(path: &Path) -> Result<Labelled> {
+    let (table, t, s) = read_coded(path, "sentiment", "negative / neutral / positive / mixed")?;
+    let mut out = Labelled { texts: Vec::new(), y: Vec::new(), skipped: 0 };
+    for r in 0..table.n_rows() {
+        let text = text::normalize::normalize(table.columns[t].get(r));
+        match (text.is_empty(), sentiment::parse_comment_label(table.columns[s].get(r))) {
+            (false, Some(y)) => {
+                out.texts.push(text);
+                out.y.push(y);
+            }
+            _ => out.skipped += 1,
+        }
+    }
+    if out.texts.is_empty() {
+        return Err(Error::input(
+            path,
+            "no row has both a text and a sentiment (negative / neutral / positive / mixed)",
+        ));
+    }
+    Ok(out)
+}
+
 /// Coded verbatims with their themes (ids joined by ';', possibly none).
 pub struct Coded {
     pub texts: Vec<String>,

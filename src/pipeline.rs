@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use polars::prelude::PolarsResult;
 
-use crate::config::{InputConfig, RunConfig};
+use crate::config::{EncoderConfig, InputConfig, RunConfig};
 use crate::console::Console;
 use crate::drivers::DriverRow;
 use crate::encode::{self, cache::text_hash, EncodeReport, ModelInfo};
@@ -144,7 +144,7 @@ pub fn analyze(cfg: &RunConfig, console: &Console) -> Result<Analysis> {
     let encoder = ModelInfo::load(&cfg.encoder.model_dir, cfg.encoder.cache_dir.as_deref())?;
     let assigner = themes::assign::build_assigner(&cfg.themes, cfg.zero_shot, &cfg.encoder, &encoder, console)?;
     let (embeddings, attention, encode) =
-        timings.time("encode", || encode_clauses(cfg, &encoder, &assigner, &text, console))?;
+        timings.time("encode", || encode_clauses(&cfg.encoder, &encoder, &assigner, &text, console))?;
     let (clause_sentiment, sentiment) =
         timings.time("sentiment", || sentiment::score_comments(&head, &encoder, &text, &embeddings))?;
     let clause_themes = timings.time("themes", || Ok(assigner.assign_all(&text.unique, &embeddings, &attention)))?;
@@ -249,23 +249,21 @@ pub fn nps_rows(r: &Responses) -> PolarsResult<Vec<NpsRow>> {
 /// states, its attention scores per clause (from the attention cache, or computed from the
 /// token states while the clause is encoded; new scores are added to the cache).
 #[allow(clippy::type_complexity)]
-fn encode_clauses(
-    cfg: &RunConfig,
+pub fn encode_clauses(
+    enc: &EncoderConfig,
     model: &ModelInfo,
     assigner: &Assigner,
     text: &Prepared,
     console: &Console,
 ) -> Result<(Vec<Vec<f32>>, Vec<Option<Vec<f32>>>, EncodeReport)> {
     let token_model = assigner.token_model();
-    let mut cache =
-        token_model.and_then(|m| themes::assign::attention_cache(cfg.encoder.cache_dir.as_deref(), model, m));
+    let mut cache = token_model.and_then(|m| themes::assign::attention_cache(enc.cache_dir.as_deref(), model, m));
     let mut attention: Vec<Option<Vec<f32>>> =
         text.unique.iter().map(|t| cache.as_ref().and_then(|c| c.get(&text_hash(t)).cloned())).collect();
     let known: Vec<bool> = attention.iter().map(Option::is_some).collect();
     let mut sink = |i: usize, s: &[f32]| attention[i] = token_model.and_then(|m| m.attention_scores(s));
     let states = token_model.map(|_| encode::StatesRequest { sink: &mut sink as infer::StatesSink, known: &known });
-    let (embeddings, report) =
-        encode::embed_texts_with_states(&cfg.encoder, model, &text.unique, console, "encoding", states)?;
+    let (embeddings, report) = encode::embed_texts_with_states(enc, model, &text.unique, console, "encoding", states)?;
     if let Some(c) = cache.as_mut() {
         let new: Vec<([u8; 32], Vec<f32>)> = (0..text.unique.len())
             .filter(|&i| !known[i])
@@ -287,7 +285,7 @@ fn encode_clauses(
 }
 
 /// Per response, the sorted theme indices its clauses mention.
-fn response_themes(text: &Prepared, clause_themes: &[Vec<(usize, f32)>]) -> Vec<Vec<usize>> {
+pub fn response_themes(text: &Prepared, clause_themes: &[Vec<(usize, f32)>]) -> Vec<Vec<usize>> {
     text.comments
         .iter()
         .map(|c| {
@@ -297,4 +295,42 @@ fn response_themes(text: &Prepared, clause_themes: &[Vec<(usize, f32)>]) -> Vec<
             t
         })
         .collect()
+}
+
+/// Coded texts prepared as a run prepares comments (normalised, split into clauses,
+/// deduplicated): evaluation scores a model on exactly what a run would give it.
+pub fn prepare_texts(texts: &[String]) -> Prepared {
+    let mut column = ingest::TextColumn::with_capacity(texts.len(), texts.iter().map(String::len).sum());
+    texts.iter().for_each(|t| column.push(t));
+    text::prepare(&column)
+}
+
+/// The themes a run would give each of `texts` (indices into `assigner.themes()`): clauses
+/// encoded (with token states for a learnt model that reads them), assigned, then united
+/// per text.
+pub fn assign_texts(
+    texts: &[String],
+    assigner: &Assigner,
+    enc: &EncoderConfig,
+    model: &ModelInfo,
+    console: &Console,
+) -> Result<Vec<Vec<usize>>> {
+    let prepared = prepare_texts(texts);
+    let (embeddings, attention, _) = encode_clauses(enc, model, assigner, &prepared, console)?;
+    let clause_themes = assigner.assign_all(&prepared.unique, &embeddings, &attention);
+    Ok(response_themes(&prepared, &clause_themes))
+}
+
+/// The comment sentiment a run would give each of `texts` (negative / neutral / positive /
+/// mixed; None for an empty text).
+pub fn score_texts(
+    texts: &[String],
+    head: &sentiment::Head,
+    enc: &EncoderConfig,
+    console: &Console,
+) -> Result<Vec<Option<&'static str>>> {
+    let prepared = prepare_texts(texts);
+    let (embeddings, _, model) = encode::embed_texts(enc, &prepared.unique, console, "encoding clauses")?;
+    let (_, comments) = sentiment::score_comments(head, &model, &prepared, &embeddings)?;
+    Ok(comments.into_iter().map(|c| c.map(|c| c.0)).collect())
 }

@@ -210,6 +210,21 @@ fn run_is_deterministic_across_threads_and_batch_sizes() {
     assert!(worst <= 1e-5, "embeddings differ by {worst}");
 }
 
+/// After the setup every installed model directory verifies against its MANIFEST
+/// (encoder, ONNX Runtime, default sentiment head, default themes model).
+#[test]
+fn models_list_verifies_the_installed_models() {
+    let _ = model_dir();
+    let dir = Dir::new();
+    let models = repo().join("models").display().to_string();
+    let o = dir.ok(&["models", "list", "--models-dir", &models]);
+    let out = stdout(&o);
+    for name in ["multilingual-e5-small", "sentiment-default", "themes-default"] {
+        assert!(out.lines().any(|l| l.contains(name) && l.ends_with("[verified]")), "{name}: {out}");
+    }
+    assert!(!out.contains("MISMATCH"), "{out}");
+}
+
 #[test]
 fn missing_model_is_a_clear_error() {
     let dir = Dir::new();

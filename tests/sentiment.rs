@@ -151,6 +151,32 @@ fn train_is_deterministic_and_evaluate_reports() {
     let right = v["confusion"][0][0].as_u64().unwrap() + v["confusion"][2][2].as_u64().unwrap();
     assert!(right >= 6, "default head on 8 clear opinions: {v}");
 
+    // Comments scored as a run scores them: four classes, mixed included; terse complaints
+    // are negative, plain praise positive.
+    dir.write(
+        "comments.csv",
+        "text,sentiment\nExpensive,negative\nTrop cher,negative\nNever again,negative\n\
+         \"Excellent service, many thanks\",positive\n\"Je recommande, rien à redire\",positive\n\
+         \"Installation rapide et technicien adorable, mais la box plante tous les soirs depuis un mois\",mixed\n",
+    );
+    let o = dir.ok(&[
+        "sentiment",
+        "evaluate",
+        "--comments",
+        "--labels",
+        "comments.csv",
+        "--json",
+        "--model",
+        &model,
+        "--cache-dir",
+        cache,
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["n"], 6);
+    assert_eq!(v["confusion"].as_array().unwrap().len(), 4, "negative, neutral, positive, mixed: {v}");
+    assert_eq!(v["confusion"][0][0], 3, "terse complaints are negative: {v}");
+    assert_eq!(v["confusion"][2][2], 2, "praise is positive: {v}");
+
     // A file without the needed columns is a clear error.
     dir.write("bad.csv", "comment,label\na,b\n");
     let o = dir.run(&["sentiment", "evaluate", "--labels", "bad.csv", "--model", &model, "--cache-dir", cache]);

@@ -123,6 +123,36 @@ fn themes_train_evaluate_and_run_with_the_model() {
     run(with(&o2).into_iter().chain(["--no-cache".to_string()]).collect());
     run(with(&["themes", "train", "--examples", "coded.csv", "--out", "m3", "--batch-tokens", "32"]));
     run(with(&["run", "export.csv", "--out", "o3", "--themes-model", "m3"]));
+    // A trained model measured as it is (no training), as a run uses it: the F1 it reports
+    // is that of the predictions it writes.
+    let o = run(with(&[
+        "themes",
+        "evaluate",
+        "--themes-model",
+        "m1",
+        "--examples",
+        "coded.csv",
+        "--json",
+        "--predictions",
+        "p2.csv",
+    ]));
+    let e: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(e["n"], 22);
+    let mut r = csv::Reader::from_path(dir.path("p2.csv")).unwrap();
+    assert_eq!(r.headers().unwrap().iter().collect::<Vec<_>>(), ["text", "themes", "predicted"]);
+    let (mut tp, mut n_pred, mut n_gold) = (0, 0, 0);
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        let set =
+            |i: usize| -> Vec<String> { rec[i].split(';').filter(|x| !x.is_empty()).map(str::to_string).collect() };
+        let (gold, pred) = (set(1), set(2));
+        tp += pred.iter().filter(|t| gold.contains(t)).count();
+        (n_pred, n_gold) = (n_pred + pred.len(), n_gold + gold.len());
+    }
+    let f1 = 2.0 * tp as f64 / (n_pred + n_gold) as f64;
+    assert!((f1 - e["micro_f1"].as_f64().unwrap()).abs() < 1e-9, "{f1} vs {e}");
+    assert!(f1 > 0.8, "a model scored on its own training examples: {e}");
+
     // The model's attention scores of clauses already seen come from the cache: nothing is
     // encoded again, and the tables are the same.
     run(with(&["run", "export.csv", "--out", "o4", "--themes-model", "m1"]));

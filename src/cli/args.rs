@@ -261,8 +261,9 @@ pub enum SentimentAction {
     /// Without --labels, trains the default head on the base corpora only (the setup does this).
     Train(SentimentTrainArgs),
     /// Measure a sentiment head on coded verbatims: n, accuracy, macro-F1, per-class
-    /// precision / recall, confusion matrix. With --cv K, measures instead a head trained
-    /// on this file (k-fold cross-validation, the file's rows held out in turn).
+    /// precision / recall, confusion matrix. With --comments, each text is scored as a run
+    /// scores a comment (mixed included). With --cv K, measures instead a head trained on
+    /// this file (k-fold cross-validation, the file's rows held out in turn).
     Evaluate(SentimentEvalArgs),
 }
 
@@ -273,8 +274,8 @@ pub enum ThemesAction {
     /// not in the taxonomy are learnt too.
     Train(ThemesTrainArgs),
     /// Measure theme assignment on coded verbatims: k-fold cross-validated precision /
-    /// recall / F1 per theme, micro and macro. With --zero-shot, measures the taxonomy
-    /// alone (no training).
+    /// recall / F1 per theme, micro and macro. With --themes-model, measures that model as
+    /// it is (no training); with --zero-shot, the taxonomy alone.
     Evaluate(ThemesEvalArgs),
     /// Cluster what no theme covers and propose themes: writes proposed_themes.parquet
     /// and proposed_themes.toml (a snippet to paste into themes.toml) to --out. Takes the
@@ -318,6 +319,12 @@ pub struct LearnArgs {
     /// the one threshold best for all themes: 0 keeps per-theme thresholds, 1 shares one.
     #[arg(long, default_value_t = 0.5, value_name = "S")]
     pub threshold_shrinkage: f64,
+    /// Passes of the token-attention model over the examples (training time grows with it).
+    #[arg(long, default_value_t = 15, value_name = "N")]
+    pub attention_epochs: usize,
+    /// Folds of the inner cross-validation that chooses each theme's threshold.
+    #[arg(long, default_value_t = 3, value_name = "K")]
+    pub threshold_folds: usize,
 }
 
 impl LearnArgs {
@@ -337,6 +344,11 @@ impl LearnArgs {
             lexical_weight: l,
             attention_weight: a,
             threshold_shrinkage: self.threshold_shrinkage,
+            threshold_folds: self.threshold_folds.max(2),
+            attention: crate::themes::attention::AttentionOptions {
+                epochs: self.attention_epochs.max(1),
+                ..Default::default()
+            },
             ..Default::default()
         })
     }
@@ -351,8 +363,12 @@ pub struct ThemesEvalArgs {
     #[arg(long, value_name = "FILE")]
     pub taxonomy: Option<PathBuf>,
     /// Measure zero-shot assignment from the taxonomy alone.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "themes_model")]
     pub zero_shot: bool,
+    /// Measure this themes model (made by `verbatim themes train`, e.g. models/themes-default)
+    /// as a run uses it: each text split into clauses, their themes united. No training.
+    #[arg(long, value_name = "DIR")]
+    pub themes_model: Option<PathBuf>,
     /// Folds of the cross-validation.
     #[arg(long, default_value_t = 5)]
     pub folds: usize,
@@ -404,13 +420,12 @@ pub struct SentimentTrainArgs {
     #[arg(long)]
     pub l2: Option<f64>,
 
-    /// Shift of the neutral logit [default: -2 for the default head (neutral is rare in
-    /// feedback), 0 with --labels (your labels set the prior)].
+    /// Shift of the neutral logit [default: 0; below 0 makes neutral rarer].
     #[arg(long, allow_hyphen_values = true)]
     pub neutral_bias: Option<f32>,
 
-    /// Share of a word model (TF-IDF of words and character n-grams, trained on --labels
-    /// only) in the probabilities; 0: embeddings only. Ignored without --labels.
+    /// Share of a word model (TF-IDF of words and character n-grams, trained on --labels,
+    /// or on the base corpora for the default head) in the probabilities; 0: embeddings only.
     #[arg(long, default_value_t = 0.3, value_name = "W")]
     pub lexical_weight: f64,
 
@@ -432,6 +447,12 @@ pub struct SentimentEvalArgs {
     /// cross-validation instead of the head of --sentiment-model.
     #[arg(long, value_name = "K")]
     pub cv: Option<usize>,
+
+    /// Score each text as a run scores a comment: split into clauses, each clause through
+    /// the head, aggregated into negative / neutral / positive / mixed (labels may say
+    /// mixed). Without it, each text is one sentence with a three-class label.
+    #[arg(long, conflicts_with = "cv")]
+    pub comments: bool,
 
     /// Weight of base-corpus sentences with --cv.
     #[arg(long, default_value_t = 0.5)]

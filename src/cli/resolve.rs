@@ -53,11 +53,7 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig> {
             (Some(m), _, _) => ThemeSource::Model(find_model_dir(m)?),
             (None, Some(e), t) => ThemeSource::Examples { examples: e.clone(), taxonomy: t.clone() },
             (None, None, Some(t)) => ThemeSource::Taxonomy(t.clone()),
-            (None, None, None) => {
-                ThemeSource::Taxonomy(find_repo_file(Path::new("data/themes.toml")).ok_or_else(|| {
-                    Error::Usage("data/themes.toml (the default taxonomy) not found: pass --taxonomy FILE".into())
-                })?)
-            }
+            (None, None, None) => default_themes()?,
         },
         zero_shot: a.zero_shot.settings(),
         sentiment_model: find_model_dir(&a.sentiment_model)?,
@@ -68,6 +64,24 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig> {
         report_lang: a.report_lang.clone(),
     })
 }
+
+/// The themes of a run given no --taxonomy, --examples or --themes-model: the default themes
+/// model installed by the setup (models/themes-default, learnt from data/corpus/ with the
+/// taxonomy data/themes.toml), else zero-shot from data/themes.toml.
+pub fn default_themes() -> Result<ThemeSource> {
+    if let Some(dir) = find_repo_file(Path::new(DEFAULT_THEMES_MODEL)).filter(|d| d.join("model.json").is_file()) {
+        return Ok(ThemeSource::Model(dir));
+    }
+    tracing::warn!(
+        "{DEFAULT_THEMES_MODEL} not installed (run scripts/setup.sh): themes come zero-shot from data/themes.toml"
+    );
+    find_repo_file(Path::new("data/themes.toml"))
+        .map(ThemeSource::Taxonomy)
+        .ok_or_else(|| Error::Usage("data/themes.toml (the default taxonomy) not found: pass --taxonomy FILE".into()))
+}
+
+/// Where the setup installs the default themes model.
+pub const DEFAULT_THEMES_MODEL: &str = "models/themes-default";
 
 /// `~/.cache/verbatim` (or `$XDG_CACHE_HOME/verbatim`).
 pub fn default_cache_dir() -> PathBuf {

@@ -8,7 +8,7 @@ use crate::cli::resolve;
 use crate::console::Console;
 use crate::output::Staged;
 use crate::sentiment::{self, fit};
-use crate::{coded, Error, Result};
+use crate::{coded, pipeline, Error, Result};
 
 /// `verbatim sentiment train`.
 pub fn train(a: &SentimentTrainArgs, console: &Console) -> Result<u8> {
@@ -27,7 +27,7 @@ pub fn train(a: &SentimentTrainArgs, console: &Console) -> Result<u8> {
         fit::gather(&a.labels, &base, a.base_weight, console)?
     };
     let l2 = a.l2.unwrap_or(if default_head { fit::DEFAULT_HEAD_L2 } else { 0.1 });
-    let lexical_weight = if default_head { 0.0 } else { a.lexical_weight.clamp(0.0, 1.0) };
+    let lexical_weight = a.lexical_weight.clamp(0.0, 1.0);
     let opts = sentiment::train::TrainOptions { l2, lexical_weight, ..Default::default() };
     let (mut head, cv) = fit::train_on(&corpus, &enc, &opts, a.folds, console)?;
     head.neutral_bias = a.neutral_bias.unwrap_or(if default_head { fit::DEFAULT_NEUTRAL_BIAS } else { 0.0 });
@@ -47,8 +47,11 @@ pub fn train(a: &SentimentTrainArgs, console: &Console) -> Result<u8> {
         "cross_validation": cv,
         "evaluation": "docs/QUALITY.md (SemEval-2016 restaurant sentences, French and English)",
     });
+    let mut manifest = manifest;
+    let head_json = json_bytes(&head);
+    manifest["files"] = json!({ "head.json": crate::ingest::sha256_hex(&head_json) });
     let mut staged = Staged::new(&a.out)?;
-    staged.stage_json("head.json", &head)?;
+    staged.stage_bytes("head.json", &head_json)?;
     staged.stage_json("MANIFEST", &manifest)?;
     staged.commit()?;
     console.note(format!("wrote {}/head.json and MANIFEST", a.out.display()));
@@ -59,6 +62,18 @@ pub fn train(a: &SentimentTrainArgs, console: &Console) -> Result<u8> {
 pub fn evaluate(a: &SentimentEvalArgs, console: &Console) -> Result<u8> {
     super::set_threads(a.encoder.threads);
     let enc = resolve::encoder_config(&a.encoder)?;
+    if a.comments {
+        let head = sentiment::Head::load(&resolve::find_model_dir(&a.sentiment_model)?).map_err(Error::Usage)?;
+        let l = coded::read_comment_labels(&a.labels)?;
+        let pred = pipeline::score_texts(&l.texts, &head, &enc, console)?;
+        let pred: Vec<usize> = pred
+            .iter()
+            .map(|p| p.and_then(|p| sentiment::COMMENT_CLASSES.iter().position(|c| *c == p)).unwrap_or(1))
+            .collect();
+        let m = sentiment::comment_metrics(&l.y, &pred);
+        print_metrics(a.json, &m, &m.render());
+        return Ok(0);
+    }
     let metrics = match a.cv {
         Some(k) => {
             let corpus = fit::gather(std::slice::from_ref(&a.labels), &fit::base_corpora(), a.base_weight, console)?;
@@ -78,10 +93,22 @@ pub fn evaluate(a: &SentimentEvalArgs, console: &Console) -> Result<u8> {
             sentiment::metrics(&l.y, &pred)
         }
     };
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(&metrics).expect("metrics serialise"));
-    } else {
-        print!("{}", metrics.render());
-    }
+    print_metrics(a.json, &metrics, &metrics.render());
     Ok(0)
+}
+
+/// A model file's bytes, as `Staged::stage_json` writes them (its MANIFEST lists their sha256).
+pub(super) fn json_bytes(value: &impl serde::Serialize) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(value).expect("models serialise: plain data. This is a bug.");
+    bytes.push(b'\n');
+    bytes
+}
+
+/// Figures as JSON, or as the rendered table.
+pub(super) fn print_metrics(json: bool, metrics: &impl serde::Serialize, rendered: &str) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(metrics).expect("metrics serialise"));
+    } else {
+        print!("{rendered}");
+    }
 }

@@ -12,9 +12,9 @@ use crate::coded::{self, Coded};
 use crate::console::Console;
 use crate::ingest::sha256_file;
 use crate::output::{csv_out, Staged};
-use crate::themes::assign::load_taxonomy;
+use crate::themes::assign::{load_model, load_taxonomy, Assigner};
 use crate::themes::fit::{self, Folds};
-use crate::themes::learn::{self, CrossValidation};
+use crate::themes::learn;
 use crate::{output, pipeline, Error, Result};
 
 /// `verbatim themes train`.
@@ -38,8 +38,11 @@ pub fn train(a: &ThemesTrainArgs, console: &Console) -> Result<u8> {
         "thresholds": model.thresholds,
         "options": opts,
     });
+    let mut manifest = manifest;
+    let model_json = super::sentiment::json_bytes(&model);
+    manifest["files"] = json!({ "model.json": crate::ingest::sha256_hex(&model_json) });
     let mut staged = Staged::new(&a.out)?;
-    staged.stage_json("model.json", &model)?;
+    staged.stage_bytes("model.json", &model_json)?;
     staged.stage_json("MANIFEST", &manifest)?;
     staged.commit()?;
     console.note(format!("wrote {}/model.json and MANIFEST ({} themes)", a.out.display(), model.themes.len()));
@@ -53,11 +56,17 @@ pub fn evaluate(a: &ThemesEvalArgs, console: &Console) -> Result<u8> {
     let tax = a.taxonomy.as_deref().map(load_taxonomy).transpose()?;
     let mut coded = coded::read_examples(&a.examples)?;
     if a.zero_shot && a.predictions.is_some() {
-        return Err(Error::Usage(
-            "--predictions writes the learnt models' out-of-fold scores: leave out --zero-shot".into(),
-        ));
+        return Err(Error::Usage("--predictions writes a learnt model's predictions: leave out --zero-shot".into()));
     }
-    let metrics = if a.zero_shot {
+    let metrics = if let Some(dir) = &a.themes_model {
+        let (metrics, predicted) = evaluate_model(&coded, &resolve::find_model_dir(dir)?, &enc, console)?;
+        if let Some(path) = &a.predictions {
+            let ids: Vec<&str> = metrics.per_theme.iter().map(|t| t.0.as_str()).collect();
+            write_predictions(path, &coded, &ids, &predicted, &[])?;
+            console.note(format!("wrote the predictions to {}", path.display()));
+        }
+        metrics
+    } else if a.zero_shot {
         let tax = tax.ok_or_else(|| Error::Usage("--zero-shot needs --taxonomy FILE".into()))?;
         fit::evaluate_zero_shot(&coded, &tax, a.zero_shot_settings.settings(), &enc, console)?
     } else {
@@ -74,17 +83,28 @@ pub fn evaluate(a: &ThemesEvalArgs, console: &Console) -> Result<u8> {
             .1
             .expect("cross-validation ran");
         if let Some(path) = &a.predictions {
-            write_predictions(path, &coded, &cv)?;
+            let ids: Vec<&str> = cv.metrics.per_theme.iter().map(|t| t.0.as_str()).collect();
+            write_predictions(path, &coded, &ids, &cv.predicted, &cv.scores)?;
             console.note(format!("wrote the out-of-fold predictions to {}", path.display()));
         }
         cv.metrics
     };
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(&metrics).expect("metrics serialise"));
-    } else {
-        print!("{}", metrics.render());
-    }
+    super::sentiment::print_metrics(a.json, &metrics, &metrics.render());
     Ok(0)
+}
+
+/// A themes model measured as a run uses it; the metrics and each text's predicted themes.
+fn evaluate_model(
+    coded: &Coded,
+    dir: &Path,
+    enc: &crate::config::EncoderConfig,
+    console: &Console,
+) -> Result<(crate::themes::ThemeMetrics, Vec<Vec<usize>>)> {
+    let model = crate::encode::ModelInfo::load(&enc.model_dir, enc.cache_dir.as_deref())?;
+    let assigner = Assigner::Learnt(Box::new(load_model(dir, &model)?));
+    let predicted = pipeline::assign_texts(&coded.texts, &assigner, enc, &model, console)?;
+    let ids: Vec<String> = assigner.themes().iter().map(|t| t.id.clone()).collect();
+    Ok((fit::score_with_misses(coded, &ids, &predicted), predicted))
 }
 
 /// `verbatim themes discover`: the analysis of `run`, writing the proposed themes only.
@@ -99,19 +119,26 @@ pub fn discover(a: &RunArgs, console: &Console) -> Result<u8> {
 }
 
 /// `themes evaluate --predictions`: per scored example its text, coded themes, predicted
-/// themes and one out-of-fold score per theme (CSV, written atomically).
-fn write_predictions(path: &Path, coded: &Coded, cv: &CrossValidation) -> Result<()> {
-    let ids: Vec<&str> = cv.metrics.per_theme.iter().map(|t| t.0.as_str()).collect();
-    let score_cols: Vec<String> = ids.iter().map(|id| format!("score_{id}")).collect();
+/// themes and, from a cross-validation, one out-of-fold score per theme (CSV, written
+/// atomically).
+fn write_predictions(
+    path: &Path,
+    coded: &Coded,
+    ids: &[&str],
+    predicted: &[Vec<usize>],
+    scores: &[Vec<f32>],
+) -> Result<()> {
+    let score_cols: Vec<String> =
+        if scores.is_empty() { Vec::new() } else { ids.iter().map(|id| format!("score_{id}")).collect() };
     let mut header = vec!["text", "themes", "predicted"];
     header.extend(score_cols.iter().map(String::as_str));
-    let rows = cv.predicted.iter().zip(&cv.scores).enumerate().map(|(i, (pred, scores))| {
+    let rows = predicted.iter().enumerate().map(|(i, pred)| {
         let mut row = vec![
             coded.texts[i].clone(),
             coded.themes[i].join(";"),
             pred.iter().map(|&t| ids[t]).collect::<Vec<_>>().join(";"),
         ];
-        row.extend(scores.iter().map(|s| format!("{s:.4}")));
+        row.extend(scores.get(i).into_iter().flatten().map(|s| format!("{s:.4}")));
         row
     });
     let bytes = csv_out::to_csv(&header, rows);

