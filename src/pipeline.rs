@@ -124,8 +124,9 @@ impl Analysis {
     }
 }
 
-/// The weekly run's analysis: every stage in order, nothing written. Fails before any work
-/// on a bad sentiment head, encoder or themes source.
+/// The weekly run's analysis: every stage in order, nothing written. A bad sentiment head
+/// fails before anything is read; a bad encoder or themes source before anything is
+/// encoded.
 pub fn analyze(cfg: &RunConfig, console: &Console) -> Result<Analysis> {
     let mut timings = Timings::default();
     // Load the sentiment head first: a bad --sentiment-model fails before any work.
