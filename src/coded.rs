@@ -33,32 +33,22 @@ fn read_coded(path: &Path, other: &str, what: &str) -> Result<(ingest::RawTable,
 
 /// Read `text` and `sentiment` columns of a coded file (any input format).
 pub fn read_labels(path: &Path) -> Result<Labelled> {
-    let (table, t, s) = read_coded(path, "sentiment", "negative / neutral / positive")?;
-    let mut out = Labelled { texts: Vec::new(), y: Vec::new(), skipped: 0 };
-    for r in 0..table.n_rows() {
-        let text = text::normalize::normalize(table.columns[t].get(r));
-        match (text.is_empty(), sentiment::parse_label(table.columns[s].get(r))) {
-            (false, Some(y)) => {
-                out.texts.push(text);
-                out.y.push(y);
-            }
-            _ => out.skipped += 1,
-        }
-    }
-    if out.texts.is_empty() {
-        return Err(Error::input(path, "no row has both a text and a sentiment (negative / neutral / positive)"));
-    }
-    Ok(out)
+    read_sentiments(path, sentiment::parse_label, "negative / neutral / positive")
 }
 
 /// Read `text` and `sentiment` columns as comment labels (negative / neutral / positive /
 /// mixed, indices into `sentiment::COMMENT_CLASSES`).
 pub fn read_comment_labels(path: &Path) -> Result<Labelled> {
-    let (table, t, s) = read_coded(path, "sentiment", "negative / neutral / positive / mixed")?;
+    read_sentiments(path, sentiment::parse_comment_label, "negative / neutral / positive / mixed")
+}
+
+/// Rows with a text and a label `parse` reads; the others are counted as skipped.
+fn read_sentiments(path: &Path, parse: fn(&str) -> Option<usize>, labels: &str) -> Result<Labelled> {
+    let (table, t, s) = read_coded(path, "sentiment", labels)?;
     let mut out = Labelled { texts: Vec::new(), y: Vec::new(), skipped: 0 };
     for r in 0..table.n_rows() {
         let text = text::normalize::normalize(table.columns[t].get(r));
-        match (text.is_empty(), sentiment::parse_comment_label(table.columns[s].get(r))) {
+        match (text.is_empty(), parse(table.columns[s].get(r))) {
             (false, Some(y)) => {
                 out.texts.push(text);
                 out.y.push(y);
@@ -67,10 +57,7 @@ pub fn read_comment_labels(path: &Path) -> Result<Labelled> {
         }
     }
     if out.texts.is_empty() {
-        return Err(Error::input(
-            path,
-            "no row has both a text and a sentiment (negative / neutral / positive / mixed)",
-        ));
+        return Err(Error::input(path, format!("no row has both a text and a sentiment ({labels})")));
     }
     Ok(out)
 }

@@ -232,41 +232,55 @@ pub fn metrics(gold: &[usize], pred: &[usize]) -> Metrics {
     for (g, p) in gold.iter().zip(pred) {
         confusion[*g][*p] += 1;
     }
-    let n = gold.len();
-    let correct: usize = (0..3).map(|c| confusion[c][c]).sum();
+    let (accuracy, macro_f1, per_class) = class_figures(&CLASSES, &confusion, gold.len());
+    Metrics { n: gold.len(), accuracy, macro_f1, per_class, confusion }
+}
+
+/// Accuracy, macro-F1 and (class, precision, recall, F1, support) per class.
+type ClassFigures = (f64, f64, Vec<(String, f64, f64, f64, usize)>);
+
+/// The figures of a confusion matrix (`confusion[gold][predicted]`, in `classes` order) over
+/// `n` examples: accuracy, macro-F1 (the mean F1 of the classes that occur in gold or
+/// predictions) and per-class precision, recall, F1 and support.
+fn class_figures<R: AsRef<[usize]>>(classes: &[&str], confusion: &[R], n: usize) -> ClassFigures {
+    let row = |g: usize| confusion[g].as_ref();
     let mut per_class = Vec::new();
     let mut f1s = Vec::new();
-    for c in 0..3 {
-        let tp = confusion[c][c] as f64;
-        let predicted: usize = (0..3).map(|g| confusion[g][c]).sum();
-        let support: usize = confusion[c].iter().sum();
+    for (c, class) in classes.iter().enumerate() {
+        let tp = row(c)[c] as f64;
+        let predicted: usize = (0..classes.len()).map(|g| row(g)[c]).sum();
+        let support: usize = row(c).iter().sum();
         let precision = if predicted > 0 { tp / predicted as f64 } else { 0.0 };
         let recall = if support > 0 { tp / support as f64 } else { 0.0 };
         let f1 = if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 };
         if support > 0 || predicted > 0 {
             f1s.push(f1);
         }
-        per_class.push((CLASSES[c].to_string(), precision, recall, f1, support));
+        per_class.push((class.to_string(), precision, recall, f1, support));
     }
-    Metrics {
-        n,
-        accuracy: if n > 0 { correct as f64 / n as f64 } else { 0.0 },
-        macro_f1: if f1s.is_empty() { 0.0 } else { f1s.iter().sum::<f64>() / f1s.len() as f64 },
-        per_class,
-        confusion,
+    let correct: usize = (0..classes.len()).map(|c| row(c)[c]).sum();
+    let accuracy = if n > 0 { correct as f64 / n as f64 } else { 0.0 };
+    let macro_f1 = if f1s.is_empty() { 0.0 } else { f1s.iter().sum::<f64>() / f1s.len() as f64 };
+    (accuracy, macro_f1, per_class)
+}
+
+/// The figures' table, up to the confusion matrix's heading (shared by both renderings).
+fn render_figures(n: usize, accuracy: f64, macro_f1: f64, per_class: &[(String, f64, f64, f64, usize)]) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(s, "n {n}  accuracy {accuracy:.3}  macro-F1 {macro_f1:.3}");
+    let _ = writeln!(s, "{:<10} {:>9} {:>7} {:>6} {:>8}", "class", "precision", "recall", "F1", "support");
+    for (c, p, r, f, n) in per_class {
+        let _ = writeln!(s, "{c:<10} {p:>9.3} {r:>7.3} {f:>6.3} {n:>8}");
     }
+    let _ = writeln!(s, "confusion (rows: gold, columns: predicted)");
+    s
 }
 
 impl Metrics {
     pub fn render(&self) -> String {
         use std::fmt::Write;
-        let mut s = String::new();
-        let _ = writeln!(s, "n {}  accuracy {:.3}  macro-F1 {:.3}", self.n, self.accuracy, self.macro_f1);
-        let _ = writeln!(s, "{:<10} {:>9} {:>7} {:>6} {:>8}", "class", "precision", "recall", "F1", "support");
-        for (c, p, r, f, n) in &self.per_class {
-            let _ = writeln!(s, "{c:<10} {p:>9.3} {r:>7.3} {f:>6.3} {n:>8}");
-        }
-        let _ = writeln!(s, "confusion (rows: gold, columns: predicted)");
+        let mut s = render_figures(self.n, self.accuracy, self.macro_f1, &self.per_class);
         let _ = writeln!(s, "{:<10} {:>9} {:>8} {:>9}", "", "negative", "neutral", "positive");
         for (c, row) in self.confusion.iter().enumerate() {
             let _ = writeln!(s, "{:<10} {:>9} {:>8} {:>9}", CLASSES[c], row[0], row[1], row[2]);
@@ -296,41 +310,14 @@ pub fn comment_metrics(gold: &[usize], pred: &[usize]) -> CommentMetrics {
     let k = COMMENT_CLASSES.len();
     let mut confusion = vec![vec![0usize; k]; k];
     gold.iter().zip(pred).for_each(|(g, p)| confusion[*g][*p] += 1);
-    let n = gold.len();
-    let mut per_class = Vec::new();
-    let mut f1s = Vec::new();
-    for c in 0..k {
-        let tp = confusion[c][c] as f64;
-        let predicted: usize = confusion.iter().map(|row| row[c]).sum();
-        let support: usize = confusion[c].iter().sum();
-        let precision = if predicted > 0 { tp / predicted as f64 } else { 0.0 };
-        let recall = if support > 0 { tp / support as f64 } else { 0.0 };
-        let f1 = if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 };
-        if support > 0 || predicted > 0 {
-            f1s.push(f1);
-        }
-        per_class.push((COMMENT_CLASSES[c].to_string(), precision, recall, f1, support));
-    }
-    let correct: usize = (0..k).map(|c| confusion[c][c]).sum();
-    CommentMetrics {
-        n,
-        accuracy: if n > 0 { correct as f64 / n as f64 } else { 0.0 },
-        macro_f1: if f1s.is_empty() { 0.0 } else { f1s.iter().sum::<f64>() / f1s.len() as f64 },
-        per_class,
-        confusion,
-    }
+    let (accuracy, macro_f1, per_class) = class_figures(&COMMENT_CLASSES, &confusion, gold.len());
+    CommentMetrics { n: gold.len(), accuracy, macro_f1, per_class, confusion }
 }
 
 impl CommentMetrics {
     pub fn render(&self) -> String {
         use std::fmt::Write;
-        let mut s = String::new();
-        let _ = writeln!(s, "n {}  accuracy {:.3}  macro-F1 {:.3}", self.n, self.accuracy, self.macro_f1);
-        let _ = writeln!(s, "{:<10} {:>9} {:>7} {:>6} {:>8}", "class", "precision", "recall", "F1", "support");
-        for (c, p, r, f, n) in &self.per_class {
-            let _ = writeln!(s, "{c:<10} {p:>9.3} {r:>7.3} {f:>6.3} {n:>8}");
-        }
-        let _ = writeln!(s, "confusion (rows: gold, columns: predicted)");
+        let mut s = render_figures(self.n, self.accuracy, self.macro_f1, &self.per_class);
         let _ = write!(s, "{:<10}", "");
         for c in COMMENT_CLASSES {
             let _ = write!(s, " {c:>9}");
