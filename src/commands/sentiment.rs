@@ -48,7 +48,7 @@ pub fn train(a: &SentimentTrainArgs, console: &Console) -> Result<u8> {
         "evaluation": "docs/QUALITY.md (SemEval-2016 restaurant sentences, French and English)",
     });
     let mut manifest = manifest;
-    let head_json = json_bytes(&head);
+    let head_json = crate::output::json_bytes(&head);
     manifest["files"] = json!({ "head.json": crate::ingest::sha256_hex(&head_json) });
     let mut staged = Staged::new(&a.out)?;
     staged.stage_bytes("head.json", &head_json)?;
@@ -95,13 +95,6 @@ pub fn evaluate(a: &SentimentEvalArgs, console: &Console) -> Result<u8> {
     };
     print_metrics(a.json, &metrics, &metrics.render());
     Ok(0)
-}
-
-/// A model file's bytes, as `Staged::stage_json` writes them (its MANIFEST lists their sha256).
-pub(super) fn json_bytes(value: &impl serde::Serialize) -> Vec<u8> {
-    let mut bytes = serde_json::to_vec_pretty(value).expect("models serialise: plain data. This is a bug.");
-    bytes.push(b'\n');
-    bytes
 }
 
 /// Figures as JSON, or as the rendered table.

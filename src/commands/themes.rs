@@ -39,7 +39,7 @@ pub fn train(a: &ThemesTrainArgs, console: &Console) -> Result<u8> {
         "options": opts,
     });
     let mut manifest = manifest;
-    let model_json = super::sentiment::json_bytes(&model);
+    let model_json = crate::output::json_bytes(&model);
     manifest["files"] = json!({ "model.json": crate::ingest::sha256_hex(&model_json) });
     let mut staged = Staged::new(&a.out)?;
     staged.stage_bytes("model.json", &model_json)?;

@@ -19,6 +19,15 @@ use polars::prelude::*;
 
 use crate::{Error, Result};
 
+/// The bytes `Staged::stage_json` writes: pretty JSON and a final newline (a model's
+/// MANIFEST lists the sha256 of these bytes).
+pub fn json_bytes(value: &impl serde::Serialize) -> Vec<u8> {
+    let mut bytes =
+        serde_json::to_vec_pretty(value).expect("summaries and models serialise: plain data. This is a bug.");
+    bytes.push(b'\n');
+    bytes
+}
+
 /// Files written to temporary names, renamed into place by [`Staged::commit`].
 #[derive(Debug)]
 pub struct Staged {
@@ -66,9 +75,7 @@ impl Staged {
     }
 
     pub fn stage_json(&mut self, name: &str, value: &impl serde::Serialize) -> Result<()> {
-        let mut bytes = serde_json::to_vec_pretty(value).expect("run summaries serialise: plain data. This is a bug.");
-        bytes.push(b'\n');
-        self.stage_bytes(name, &bytes)
+        self.stage_bytes(name, &json_bytes(value))
     }
 
     /// Rename every staged file into place. Returns the final paths.

@@ -39,7 +39,7 @@ pub fn write_run(a: &Analysis, cfg: &RunConfig) -> Result<Vec<PathBuf>> {
     let report = view::report(a, view::ViewOptions { mask: cfg.mask, lang: cfg.report_lang.as_deref() });
     staged.stage_bytes("report.md", render::markdown(&report).as_bytes())?;
     staged.stage_bytes("report.html", render::html(&report).as_bytes())?;
-    staged.stage_json("summary.json", &summary::summary(a))?;
+    staged.stage_json("summary.json", &summary::summary(a, report.key_drivers.as_ref()))?;
     staged.stage_parquet("responses.parquet", &mut tables::responses(a)?)?;
     staged.stage_parquet("mentions.parquet", &mut tables::mentions(a)?)?;
     staged.stage_parquet("nps.parquet", &mut tables::nps_table(a)?)?;

@@ -5,13 +5,17 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
+use super::render::KeyDriverTable;
 use crate::drivers::DriverRow;
 use crate::nps::NpsRow;
 use crate::pipeline::Analysis;
 use crate::schema::columns as c;
 
 /// summary.json: the machine-readable twin of the report.
-pub fn summary(a: &Analysis) -> serde_json::Value {
+///
+/// `key_drivers`: the key-driver model of the report ([`super::view::key_drivers`]), computed
+/// once for both.
+pub fn summary(a: &Analysis, key_drivers: Option<&KeyDriverTable>) -> serde_json::Value {
     let (counts, nps_rows, drivers, proposals) = (&a.input.counts, &a.nps, &a.drivers, &a.proposals);
     let overall = nps_rows.iter().find(|r| r.period == c::ALL && r.segment == c::ALL);
     let latest = nps_rows.iter().rfind(|r| r.segment == c::ALL && r.period != c::ALL && r.period != c::UNDATED);
@@ -29,7 +33,7 @@ pub fn summary(a: &Analysis) -> serde_json::Value {
     let mut by_sentiment = BTreeMap::<&str, usize>::new();
     a.sentiment.iter().flatten().for_each(|(s, _)| *by_sentiment.entry(s).or_default() += 1);
     let languages = super::view::languages(a);
-    let key_drivers = super::view::key_drivers(a).map(|(r2, rows)| json!({
+    let key_drivers = key_drivers.map(|(r2, rows)| json!({
         "r2": r2,
         "themes": rows.iter().map(|(label, share, odds)| json!({"theme": label, "share_of_r2": share, "odds_ratio": odds})).collect::<Vec<_>>(),
     }));
