@@ -71,23 +71,13 @@ fn themes_train_evaluate_and_run_with_the_model() {
     assert!(v["micro_f1"].as_f64().unwrap() > 0.6, "{v}");
     assert_eq!(v["per_theme"].as_array().unwrap().len(), 3);
     // The out-of-fold predictions: one row per example, and the reported F1 is theirs.
-    let mut r = csv::Reader::from_path(dir.path("p.csv")).unwrap();
-    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    let (header, records) = read_predictions(&dir.path("p.csv"));
     assert_eq!(header, ["text", "themes", "predicted", "score_price", "score_support_wait", "score_app"]);
-    let (mut tp, mut n_pred, mut n_gold) = (0, 0, 0);
-    let mut rows = 0;
-    for rec in r.records() {
-        let rec = rec.unwrap();
-        let set =
-            |i: usize| -> Vec<String> { rec[i].split(';').filter(|x| !x.is_empty()).map(str::to_string).collect() };
-        let (gold, pred) = (set(1), set(2));
-        tp += pred.iter().filter(|t| gold.contains(t)).count();
-        (n_pred, n_gold) = (n_pred + pred.len(), n_gold + gold.len());
+    for rec in &records {
         assert!((3..6).all(|i| (0.0..=1.0).contains(&rec[i].parse::<f64>().unwrap())));
-        rows += 1;
     }
-    assert_eq!(rows, 22);
-    let f1 = 2.0 * tp as f64 / (n_pred + n_gold) as f64;
+    assert_eq!(records.len(), 22);
+    let f1 = micro_f1(&records);
     assert!((f1 - v["micro_f1"].as_f64().unwrap()).abs() < 1e-9, "{f1} vs {v}");
     // Extra examples train every fold and are never scored.
     dir.write("extra.csv", "text,themes\n\"Abonnement hors de prix\",price\n\"Support never picks up\",support_wait\n");
@@ -138,18 +128,9 @@ fn themes_train_evaluate_and_run_with_the_model() {
     ]));
     let e: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(e["n"], 22);
-    let mut r = csv::Reader::from_path(dir.path("p2.csv")).unwrap();
-    assert_eq!(r.headers().unwrap().iter().collect::<Vec<_>>(), ["text", "themes", "predicted"]);
-    let (mut tp, mut n_pred, mut n_gold) = (0, 0, 0);
-    for rec in r.records() {
-        let rec = rec.unwrap();
-        let set =
-            |i: usize| -> Vec<String> { rec[i].split(';').filter(|x| !x.is_empty()).map(str::to_string).collect() };
-        let (gold, pred) = (set(1), set(2));
-        tp += pred.iter().filter(|t| gold.contains(t)).count();
-        (n_pred, n_gold) = (n_pred + pred.len(), n_gold + gold.len());
-    }
-    let f1 = 2.0 * tp as f64 / (n_pred + n_gold) as f64;
+    let (header, records) = read_predictions(&dir.path("p2.csv"));
+    assert_eq!(header, ["text", "themes", "predicted"]);
+    let f1 = micro_f1(&records);
     assert!((f1 - e["micro_f1"].as_f64().unwrap()).abs() < 1e-9, "{f1} vs {e}");
     assert!(f1 > 0.8, "a model scored on its own training examples: {e}");
 
@@ -204,4 +185,23 @@ fn invalid_taxonomy_is_a_clear_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("theme 'price': parent 'money' is not a theme id"), "{}", stderr(&o));
     assert!(!dir.path("o/responses.parquet").exists());
+}
+
+/// The header and rows of a `themes evaluate --predictions` file.
+fn read_predictions(path: &std::path::Path) -> (Vec<String>, Vec<csv::StringRecord>) {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header = r.headers().unwrap().iter().map(str::to_string).collect();
+    (header, r.records().map(Result::unwrap).collect())
+}
+
+/// Micro-F1 of the predicted themes (column 2) against the coded ones (column 1).
+fn micro_f1(records: &[csv::StringRecord]) -> f64 {
+    let (mut tp, mut n_pred, mut n_gold) = (0, 0, 0);
+    for rec in records {
+        let set = |i: usize| -> Vec<&str> { rec[i].split(';').filter(|x| !x.is_empty()).collect() };
+        let (gold, pred) = (set(1), set(2));
+        tp += pred.iter().filter(|t| gold.contains(t)).count();
+        (n_pred, n_gold) = (n_pred + pred.len(), n_gold + gold.len());
+    }
+    2.0 * tp as f64 / (n_pred + n_gold) as f64
 }
