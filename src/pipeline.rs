@@ -142,7 +142,7 @@ pub fn analyze(cfg: &RunConfig, console: &Console) -> Result<Analysis> {
     ));
     // The theme assigner comes first: a learnt model with token attention reads the token
     // states of every clause while it is encoded.
-    let encoder = ModelInfo::load(&cfg.encoder.model_dir, cfg.encoder.cache_dir.as_deref())?;
+    let encoder = ModelInfo::of(&cfg.encoder)?;
     let assigner = themes::assign::build_assigner(&cfg.themes, cfg.zero_shot, &cfg.encoder, &encoder, console)?;
     let (embeddings, attention, encode) =
         timings.time("encode", || encode_clauses(&cfg.encoder, &encoder, &assigner, &text, console))?;

@@ -6,10 +6,17 @@ use verbatim::infer::{mock::MockBackend, ort::OrtBackend, Encoder, TextTokenizer
 
 use crate::util::*;
 
+/// The fp32 graph and the int8 one (weights per channel, activations per token).
+const GRAPHS: [&str; 2] = ["model.onnx", "model-int8.onnx"];
+
 fn encoder(threads: usize, batch_tokens: usize) -> Encoder {
+    encoder_on("model.onnx", threads, batch_tokens)
+}
+
+fn encoder_on(graph: &str, threads: usize, batch_tokens: usize) -> Encoder {
     let dir = model_dir();
     let lib = find_ort_library(&dir).expect("ONNX Runtime library in models/onnxruntime");
-    let backend = OrtBackend::new(&lib, &dir, threads, false, 384).expect("load model.onnx");
+    let backend = OrtBackend::new(&lib, &dir.join(graph), threads, false, 384).expect("load the graph");
     Encoder {
         tokenizer: TextTokenizer::from_file(&dir.join("tokenizer.json"), 512).unwrap(),
         backend: Box::new(backend),
@@ -65,24 +72,37 @@ fn e5_matches_the_numpy_reference() {
     }
 }
 
+/// int8: every text's embedding stays close to the float64 reference (fp32 is at 0.9999).
+#[test]
+fn int8_embeddings_stay_close_to_the_reference() {
+    let refs = reference();
+    let texts: Vec<String> = refs.iter().map(|r| r.0.clone()).collect();
+    let (got, _) = encoder_on("model-int8.onnx", 2, 8192).encode(&texts, &mut |_| {}).unwrap();
+    let cos: Vec<f64> = refs.iter().zip(&got).map(|((_, _, want), g)| cosine(g, want)).collect();
+    let mean = cos.iter().sum::<f64>() / cos.len() as f64;
+    assert!(cos.iter().all(|&c| c >= 0.995), "int8 cosines to the reference: {cos:?}");
+    assert!(mean >= 0.998, "int8 mean cosine to the reference {mean}");
+    assert!(cos.iter().any(|&c| c < 0.99999), "int8 gives exactly fp32: is it the int8 graph?");
+}
+
 #[test]
 fn same_embeddings_whatever_batch_size_or_threads() {
     let refs = reference();
     let mut texts: Vec<String> = refs.iter().map(|r| r.0.clone()).collect();
     texts.extend(texts.clone().into_iter().map(|t| format!("{t} Merci.")));
-    let (big, s_big) = encoder(2, 8192).encode(&texts, &mut |_| {}).unwrap();
-    let (small, s_small) = encoder(2, 24).encode(&texts, &mut |_| {}).unwrap();
-    let (one_thread, _) = encoder(1, 512).encode(&texts, &mut |_| {}).unwrap();
-    assert!(s_small.batches > s_big.batches, "different batching: {} vs {}", s_small.batches, s_big.batches);
-    assert!(max_abs_diff(&big, &small) <= 1e-5, "batch size changed embeddings by {}", max_abs_diff(&big, &small));
-    assert!(
-        max_abs_diff(&big, &one_thread) <= 1e-5,
-        "threads changed embeddings by {}",
-        max_abs_diff(&big, &one_thread)
-    );
-    // One text alone equals the same text inside a batch.
-    let (alone, _) = encoder(2, 8192).encode(&texts[3..4], &mut |_| {}).unwrap();
-    assert!(max_abs_diff(&alone, &big[3..4]) <= 1e-5);
+    for graph in GRAPHS {
+        let (big, s_big) = encoder_on(graph, 2, 8192).encode(&texts, &mut |_| {}).unwrap();
+        let (small, s_small) = encoder_on(graph, 2, 24).encode(&texts, &mut |_| {}).unwrap();
+        let (one_thread, _) = encoder_on(graph, 1, 512).encode(&texts, &mut |_| {}).unwrap();
+        assert!(s_small.batches > s_big.batches, "different batching: {} vs {}", s_small.batches, s_big.batches);
+        let d = max_abs_diff(&big, &small);
+        assert!(d <= 1e-5, "{graph}: batch size changed embeddings by {d}");
+        let d = max_abs_diff(&big, &one_thread);
+        assert!(d <= 1e-5, "{graph}: threads changed embeddings by {d}");
+        // One text alone equals the same text inside a batch.
+        let (alone, _) = encoder_on(graph, 2, 8192).encode(&texts[3..4], &mut |_| {}).unwrap();
+        assert!(max_abs_diff(&alone, &big[3..4]) <= 1e-5, "{graph}: alone vs in a batch");
+    }
 }
 
 #[test]
@@ -120,11 +140,17 @@ fn mock_backend_is_batch_invariant() {
 #[test]
 fn token_states_for_themes_are_per_text_and_batch_invariant() {
     let texts: Vec<String> = reference().into_iter().map(|r| r.0).collect();
+    for graph in GRAPHS {
+        token_states_check(graph, &texts);
+    }
+}
+
+fn token_states_check(graph: &str, texts: &[String]) {
     let collect = |batch_tokens: usize| {
-        let mut enc = encoder(2, batch_tokens);
+        let mut enc = encoder_on(graph, 2, batch_tokens);
         let mut states = vec![Vec::new(); texts.len()];
         let (emb, _) = enc
-            .encode_with_states(&texts, &mut |_| {}, Some(&mut |i: usize, s: &[f32]| states[i] = s.to_vec()))
+            .encode_with_states(texts, &mut |_| {}, Some(&mut |i: usize, s: &[f32]| states[i] = s.to_vec()))
             .unwrap();
         (emb, states)
     };
@@ -135,7 +161,8 @@ fn token_states_for_themes_are_per_text_and_batch_invariant() {
         let tokens = tokenizer.encode(&format!("query: {t}")).unwrap().ids.len();
         assert_eq!(big[i].len(), tokens * 384, "one state per attended token");
     }
-    assert!(max_abs_diff(&big, &small) <= 1e-5, "batching changed token states by {}", max_abs_diff(&big, &small));
+    let d = max_abs_diff(&big, &small);
+    assert!(d <= 1e-5, "{graph}: batching changed token states by {d}");
     // The mean of the layer-mean states is not the (normalised) sentence embedding.
     let mean: Vec<f32> = (0..384).map(|j| big[0].iter().skip(j).step_by(384).sum::<f32>()).collect();
     assert!(cosine(&mean, &emb[0]) < 0.999, "token states are the last layer's: {}", cosine(&mean, &emb[0]));

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::args::{EncoderArgs, InputArgs, NpsArgs, RunArgs};
 pub use crate::config::find_repo_file;
-use crate::config::{EncoderConfig, InputConfig, NpsConfig, RunConfig, ThemeSource};
+use crate::config::{Device, EncoderConfig, InputConfig, NpsConfig, Precision, RunConfig, ThemeSource};
 use crate::ingest::ReadOptions;
 use crate::schema::MappingOverrides;
 use crate::{Error, Result};
@@ -41,7 +41,40 @@ pub fn encoder_config(a: &EncoderArgs) -> Result<EncoderConfig> {
         )));
     }
     let cache_dir = if a.no_cache { None } else { Some(a.cache_dir.clone().unwrap_or_else(default_cache_dir)) };
-    Ok(EncoderConfig { model_dir, ort_library, cache_dir, threads, batch_tokens: a.batch_tokens, device: a.device })
+    let (precision, graph) = encoder_graph(&model_dir, a.precision, a.device)?;
+    Ok(EncoderConfig {
+        model_dir,
+        ort_library,
+        cache_dir,
+        threads,
+        batch_tokens: a.batch_tokens,
+        device: a.device,
+        precision,
+        graph,
+    })
+}
+
+/// The graph to run: the asked precision's, or by default int8 on the CPU when the
+/// directory has it, else fp32 (a user's own Hugging Face export has model.onnx only).
+fn encoder_graph(model_dir: &Path, asked: Option<Precision>, device: Device) -> Result<(Precision, PathBuf)> {
+    let precision = asked.unwrap_or(if device == Device::Cpu && Precision::Int8.graph(model_dir).is_some() {
+        Precision::Int8
+    } else {
+        Precision::Fp32
+    });
+    match precision.graph(model_dir) {
+        Some(graph) => Ok((precision, graph)),
+        None if precision == Precision::Int8 => Err(Error::Usage(format!(
+            "{} has no model-int8.onnx (the int8 graph the setup writes next to model.onnx). Rerun the \
+             setup command (scripts/setup.sh), or pass --precision fp32",
+            model_dir.display()
+        ))),
+        None => Err(Error::Usage(format!(
+            "{} has no model.onnx. Run the setup command (scripts/setup.sh) or pass --model with a complete \
+             encoder directory",
+            model_dir.display()
+        ))),
+    }
 }
 
 pub fn run_config(a: &RunArgs) -> Result<RunConfig> {

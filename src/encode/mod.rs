@@ -100,7 +100,7 @@ pub fn embed_texts(
     console: &Console,
     what: &str,
 ) -> Result<(Vec<Vec<f32>>, EncodeReport, ModelInfo)> {
-    let model = ModelInfo::load(&enc.model_dir, enc.cache_dir.as_deref())?;
+    let model = ModelInfo::of(enc)?;
     let (embeddings, report) = embed_texts_with_states(enc, &model, texts, console, what, None)?;
     Ok((embeddings, report, model))
 }
@@ -120,7 +120,7 @@ pub fn embed_texts_with_states(
         let tokenizer = infer::TextTokenizer::from_file(&enc.model_dir.join("tokenizer.json"), model.max_tokens)?;
         let backend = infer::ort::OrtBackend::new(
             &enc.ort_library,
-            &enc.model_dir,
+            &enc.graph,
             enc.threads,
             enc.device == crate::config::Device::Cuda,
             model.hidden,

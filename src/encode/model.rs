@@ -8,6 +8,7 @@ use crate::ingest::sha256_file;
 use crate::{Error, Result};
 
 /// Encoder files and their checksums (the cache key).
+#[derive(Debug, Clone)]
 pub struct ModelInfo {
     pub name: String,
     pub onnx_sha256: String,
@@ -15,12 +16,34 @@ pub struct ModelInfo {
     pub hidden: usize,
     pub max_tokens: usize,
     pub prefix: String,
+    /// Cache keys of the same encoder's graphs at the other precisions in its directory
+    /// (model.onnx, model-int8.onnx): models trained on one are accepted with the other.
+    pub sibling_keys: Vec<String>,
 }
 
 impl ModelInfo {
-    /// Read config.json and checksum the model files. With a cache directory, the sha256 of
-    /// the (large) model.onnx is remembered by path, size and modification time.
-    pub fn load(dir: &Path, cache_dir: Option<&Path>) -> Result<ModelInfo> {
+    /// The identity of a resolved encoder (its directory and graph).
+    pub fn of(enc: &crate::config::EncoderConfig) -> Result<ModelInfo> {
+        let mut info = ModelInfo::load(&enc.model_dir, &enc.graph, enc.cache_dir.as_deref())?;
+        for p in [crate::config::Precision::Int8, crate::config::Precision::Fp32] {
+            if let Some(graph) = p.graph(&enc.model_dir).filter(|g| *g != enc.graph) {
+                let sibling = ModelInfo { onnx_sha256: sha256_file_cached(&graph, enc.cache_dir.as_deref())?, ..info.clone() };
+                info.sibling_keys.push(sibling.cache_key());
+            }
+        }
+        Ok(info)
+    }
+
+    /// Whether a model trained on the encoder with this cache key may run on this one: the
+    /// same graph, or the same weights at another precision (embeddings at cosine 0.999).
+    pub fn accepts(&self, key: &str) -> bool {
+        key == self.cache_key() || self.sibling_keys.iter().any(|k| k == key)
+    }
+
+    /// Read config.json and checksum the model files (`graph`: the ONNX graph that will
+    /// run). With a cache directory, the sha256 of the (large) graph is remembered by path,
+    /// size and modification time.
+    pub fn load(dir: &Path, graph: &Path, cache_dir: Option<&Path>) -> Result<ModelInfo> {
         let read = |name: &str| {
             std::fs::read(dir.join(name)).map_err(|e| {
                 Error::Usage(format!(
@@ -35,11 +58,10 @@ impl ModelInfo {
         let max_pos = config["max_position_embeddings"].as_u64().unwrap_or(514) as usize;
         let is_e5 = dir.to_string_lossy().contains("e5") || config["verbatim"]["prefix"].is_string();
         let prefix = config["verbatim"]["prefix"].as_str().unwrap_or(if is_e5 { "query: " } else { "" }).to_string();
-        let onnx = [dir.join("model.onnx"), dir.join("onnx/model.onnx")].into_iter().find(|p| p.is_file());
-        let onnx_sha256 = match onnx {
-            Some(p) => sha256_file_cached(&p, cache_dir)?,
-            None => return Err(Error::Usage(format!("{}: no model.onnx. Run scripts/setup.sh", dir.display()))),
-        };
+        if !graph.is_file() {
+            return Err(Error::Usage(format!("{}: no such graph. Run scripts/setup.sh", graph.display())));
+        }
+        let onnx_sha256 = sha256_file_cached(graph, cache_dir)?;
         Ok(ModelInfo {
             name: dir.file_name().map_or_else(|| "encoder".into(), |n| n.to_string_lossy().into_owned()),
             onnx_sha256,
@@ -48,6 +70,7 @@ impl ModelInfo {
             // XLM-R style models reserve 2 positions for padding offsets.
             max_tokens: if max_pos > 512 { 512 } else { max_pos },
             prefix,
+            sibling_keys: Vec::new(),
         })
     }
 

@@ -44,9 +44,11 @@ pub struct OrtBackend {
 }
 
 impl OrtBackend {
-    /// Load `model_dir/model.onnx` (or `model_dir/onnx/model.onnx`).
-    pub fn new(lib: &Path, model_dir: &Path, threads: usize, cuda: bool, hidden: usize) -> Result<Self, BackendError> {
-        let model = [model_dir.join("model.onnx"), model_dir.join("onnx").join("model.onnx")]
+    /// Load an ONNX graph: `model` is the graph file, or a directory holding `model.onnx`
+    /// (or `onnx/model.onnx`).
+    pub fn new(lib: &Path, model: &Path, threads: usize, cuda: bool, hidden: usize) -> Result<Self, BackendError> {
+        let model_dir = model;
+        let model = [model.to_path_buf(), model.join("model.onnx"), model.join("onnx").join("model.onnx")]
             .into_iter()
             .find(|p| p.is_file())
             .ok_or_else(|| BackendError::WeightsNotFound {

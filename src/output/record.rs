@@ -52,6 +52,8 @@ pub fn run_extra(a: &Analysis, cfg: &RunConfig) -> serde_json::Value {
         "models": [{
             "name": model.name,
             "dir": enc.model_dir.display().to_string(),
+            "graph": enc.graph.file_name().map(|n| n.to_string_lossy().into_owned()),
+            "precision": enc.precision,
             "model_sha256": model.onnx_sha256,
             "tokenizer_sha256": model.tokenizer_sha256,
             "backend": format!("onnxruntime {} ({})", enc.ort_library.display(), serde_json::to_value(enc.device).unwrap_or_default()),

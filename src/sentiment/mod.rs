@@ -362,7 +362,7 @@ pub fn score_comments(
     prepared: &crate::text::Prepared,
     embeddings: &[Vec<f32>],
 ) -> crate::Result<(Vec<[f32; 3]>, Vec<Option<(&'static str, f32)>>)> {
-    if head.encoder != model.cache_key() {
+    if !model.accepts(&head.encoder) {
         return Err(crate::Error::Usage(format!(
             "the sentiment head was trained on another encoder (key {}, this one is {}): retrain it with \
              `verbatim sentiment train --model {}`",

@@ -106,7 +106,7 @@ pub fn load_model(dir: &Path, model: &ModelInfo) -> Result<super::learn::ThemeMo
             super::learn::KNOWN_FORMATS.join(", ")
         )));
     }
-    if m.encoder != model.cache_key() {
+    if !model.accepts(&m.encoder) {
         return Err(Error::Usage(format!(
             "{} was trained on another encoder: retrain it with `verbatim themes train`",
             path.display()

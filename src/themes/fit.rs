@@ -36,7 +36,7 @@ pub fn train_themes(
     let (emb, _, model_info) = if opts.attention_weight > 0.0 {
         states = vec![Vec::new(); coded.texts.len()];
         let mut keep = |i: usize, s: &[f32]| states[i] = s.to_vec();
-        let model = ModelInfo::load(&enc.model_dir, enc.cache_dir.as_deref())?;
+        let model = ModelInfo::of(enc)?;
         let known = vec![false; coded.texts.len()];
         let request = StatesRequest { sink: &mut keep, known: &known };
         let (emb, report) =

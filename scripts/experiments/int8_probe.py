@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Probe the per-token int8 encoder graph against fp32 and onnxruntime's quantize_dynamic.
+
+  python scripts/experiments/int8_probe.py --model models/multilingual-e5-small --texts FILE --out DIR
+
+Builds DIR/model-int8.onnx (scripts/build_models.py, per-token activations) and
+DIR/model-dyn.onnx (onnxruntime.quantization.quantize_dynamic, per-channel), then for
+each graph: texts/s (2 threads, batches of 32 sorted by length), mean and min cosine of
+its embeddings to fp32, and the largest difference between a text's embedding encoded
+alone and in its batch (batch invariance).
+"""
+import argparse, os, sys, time
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import build_models as bm  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--texts", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    import json
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    os.makedirs(args.out, exist_ok=True)
+    cfg = json.load(open(os.path.join(args.model, "config.json")))
+    sd = bm.read_safetensors(os.path.join(args.model, "model.safetensors"))
+    i8 = os.path.join(args.out, "model-int8.onnx")
+    if not os.path.exists(i8):
+        bm.build_onnx(sd, cfg, i8, int8=True)
+    dyn = os.path.join(args.out, "model-dyn.onnx")
+    if not os.path.exists(dyn):
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+        quantize_dynamic(os.path.join(args.model, "model.onnx"), dyn, per_channel=True, weight_type=QuantType.QInt8)
+    tok = Tokenizer.from_file(os.path.join(args.model, "tokenizer.json"))
+    texts = ["query: " + t for t in open(args.texts, encoding="utf-8").read().splitlines() if t.strip()]
+    encs = [e.ids[:512] for e in tok.encode_batch(texts)]
+    order = sorted(range(len(encs)), key=lambda i: len(encs[i]))
+
+    def embed(sess, idxs):
+        T = max(len(encs[i]) for i in idxs)
+        ids = np.ones((len(idxs), T), np.int64)
+        mask = np.zeros((len(idxs), T), np.int64)
+        for r, i in enumerate(idxs):
+            ids[r, : len(encs[i])] = encs[i]
+            mask[r, : len(encs[i])] = 1
+        h = sess.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask})[0]
+        m = mask[:, :, None]
+        e = (h * m).sum(1) / m.sum(1)
+        return e / np.linalg.norm(e, axis=1, keepdims=True)
+
+    def all_embeddings(sess):
+        out = np.zeros((len(texts), cfg["hidden_size"]), np.float32)
+        for s in range(0, len(order), 32):
+            idx = order[s : s + 32]
+            out[idx] = embed(sess, idx)
+        return out
+
+    res = {}
+    for name, path in [("fp32", os.path.join(args.model, "model.onnx")), ("int8-token", i8), ("int8-dynamic", dyn)]:
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = args.threads
+        sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+        all_embeddings(sess) if len(texts) < 300 else [embed(sess, order[:32])]
+        t = time.perf_counter()
+        e = all_embeddings(sess)
+        secs = time.perf_counter() - t
+        # batch invariance: 40 texts alone vs within their batch
+        worst = 0.0
+        for s in range(0, min(len(order), 1280), 32):
+            idx = order[s : s + 32]
+            alone = embed(sess, [idx[-1]])[0]
+            worst = max(worst, float(np.abs(alone - e[idx[-1]]).max()))
+            alone = embed(sess, [idx[0]])[0]
+            worst = max(worst, float(np.abs(alone - e[idx[0]]).max()))
+        res[name] = e
+        cos = (e * res["fp32"]).sum(1)
+        print(f"{name:13s} {len(texts)/secs:7.1f} texts/s  cos to fp32 mean {cos.mean():.5f} min {cos.min():.5f}"
+              f"  alone-vs-batch max |diff| {worst:.2e}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
