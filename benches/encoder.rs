@@ -2,7 +2,7 @@
 //! dedupe and no cache (what `benches/bench_encoder.sh` compares with Python
 //! sentence-transformers and Python onnxruntime on the same weights).
 //!
-//!   cargo bench --bench encoder -- --texts FILE [--threads N] [--batch-tokens N]
+//!   cargo bench --bench encoder -- --texts FILE [--threads N] [--batch-tokens N] [--precision int8|fp32]
 //!
 //! Prints one JSON line: texts, tokens, seconds, texts_per_s, tokens_per_s. Without
 //! --texts it encodes 1,000 built-in comments. Needs models/ (the README's setup command).
@@ -18,6 +18,12 @@ fn main() {
     let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
     let threads: usize = value("--threads").map_or(2, |v| v.parse().expect("--threads N"));
     let batch_tokens: usize = value("--batch-tokens").map_or(1024, |v| v.parse().expect("--batch-tokens N"));
+    let precision = value("--precision").unwrap_or_else(|| "fp32".into());
+    let graph = match precision.as_str() {
+        "fp32" => "model.onnx",
+        "int8" => "model-int8.onnx",
+        other => panic!("--precision int8|fp32, not {other}"),
+    };
     let texts: Vec<String> = match value("--texts") {
         Some(f) => std::fs::read_to_string(&f).expect("read --texts").lines().map(str::to_string).collect(),
         None => (0..1000)
@@ -29,12 +35,12 @@ fn main() {
             .collect(),
     };
     let model = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/multilingual-e5-small");
-    if !model.join("model.onnx").is_file() {
+    if !model.join(graph).is_file() {
         eprintln!("encoder bench skipped: {} missing (run scripts/setup.sh)", model.display());
         return;
     }
     let lib = find_ort_library(&model).expect("onnxruntime library");
-    let backend = OrtBackend::new(&lib, &model, threads, false, 384).expect("load model");
+    let backend = OrtBackend::new(&lib, &model.join(graph), threads, false, 384).expect("load model");
     let mut enc = Encoder {
         tokenizer: TextTokenizer::from_file(&model.join("tokenizer.json"), 512).unwrap(),
         backend: Box::new(backend),
@@ -47,7 +53,7 @@ fn main() {
     let (_, stats) = enc.encode(&texts, &mut |_| {}).unwrap();
     let s = t.elapsed().as_secs_f64();
     println!(
-        "{{\"impl\": \"verbatim (Rust, ort {threads} threads, token budget {batch_tokens})\", \"texts\": {}, \"tokens\": {}, \
+        "{{\"impl\": \"verbatim raw encoder {precision} (Rust, ort {threads} threads, token budget {batch_tokens})\", \"texts\": {}, \"tokens\": {}, \
          \"padded_tokens\": {}, \"seconds\": {s:.3}, \"texts_per_s\": {:.1}, \"tokens_per_s\": {:.0}}}",
         stats.texts,
         stats.tokens,

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Whole `verbatim run` against Python encoding alone, on comments that are all different
+# (issue 15): side by side, in one run, same weights, same threads.
+#   1. Python onnxruntime fp32 on model.onnx, encoding the comments only
+#   2. Python onnxruntime int8 (quantize_dynamic, per-channel), encoding the comments only
+#   3. verbatim's raw encoder (Rust, no clauses, no cache), fp32 and int8, comments only
+#   4. `verbatim run` with an empty cache, --precision int8 (the default), whole run: read,
+#      NPS, clauses, encode, sentiment, themes, drivers, tables, report
+#   5. the same with --precision fp32
+# The comments: ../shared/data/realdev (1,115 real comments, every one different; read
+# here, never copied into the repository), or any CSV with a `text` column.
+#
+#   bash benches/bench_unique.sh [TEXTS_CSV...] [-- THREADS]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+threads="$(nproc)"
+inputs=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --) threads="$2"; shift 2 ;;
+    *) inputs+=("$1"); shift ;;
+  esac
+done
+[ ${#inputs[@]} -gt 0 ] || inputs=(../shared/data/realdev/en.csv ../shared/data/realdev/fr.csv)
+model="models/multilingual-e5-small"
+venv="${VERBATIM_CACHE_DIR:-$HOME/.cache/verbatim}/bench-venv"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+[ -f "$model/model-int8.onnx" ] || { echo "run scripts/setup.sh first" >&2; exit 1; }
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import onnxruntime, onnx, tokenizers' 2>/dev/null; then
+  echo "creating $venv (onnxruntime, onnx, tokenizers)"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet onnxruntime==1.32.0 onnx==1.20.0 tokenizers==0.22.1
+fi
+
+# An export: one row per comment, a score (from the source's stars where it has them), a date.
+python3 - "$work" "${inputs[@]}" <<'PY'
+import csv, sys
+work, paths = sys.argv[1], sys.argv[2:]
+texts, scores = [], []
+for p in paths:
+    for r in csv.DictReader(open(p, encoding="utf-8")):
+        t = " ".join(r["text"].split())
+        if t:
+            texts.append(t)
+            stars = r.get("rating", "")
+            scores.append({"1": 0, "2": 2, "3": 5, "4": 8, "5": 10}.get(stars, 7))
+with open(f"{work}/texts.txt", "w", encoding="utf-8") as f:
+    f.write("\n".join(texts) + "\n")
+with open(f"{work}/export.csv", "w", newline="", encoding="utf-8") as f:
+    w = csv.writer(f)
+    w.writerow(["id", "date", "score", "comment"])
+    for i, (t, s) in enumerate(zip(texts, scores)):
+        w.writerow([f"r{i}", f"2026-11-{1 + i % 20:02d}", s, t])
+print(f"comments: {len(texts)}, unique: {len(set(texts))}, mean length {sum(map(len, texts)) / len(texts):.0f} chars")
+PY
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); threads: $threads"
+
+cargo build --release -q
+bin="${CARGO_TARGET_DIR:-target}/release/verbatim"
+for p in fp32 int8; do
+  "$venv/bin/python" benches/encoder_python.py --backend $([ $p = fp32 ] && echo ort || echo ort-int8) \
+    --texts "$work/texts.txt" --model "$model" --threads "$threads" 2>/dev/null >>"$work/results.jsonl"
+  tail -1 "$work/results.jsonl"
+done
+for p in fp32 int8; do
+  cargo bench -q --bench encoder -- --texts "$work/texts.txt" --threads "$threads" --precision $p 2>/dev/null \
+    | grep '^{' >>"$work/results.jsonl"
+  tail -1 "$work/results.jsonl"
+done
+for p in int8 fp32; do
+  rm -rf "$work/cache" "$work/out"
+  /usr/bin/time -f '%e %M' -o "$work/time" "$bin" -q run "$work/export.csv" --out "$work/out" \
+    --cache-dir "$work/cache" --threads "$threads" --precision $p >/dev/null
+  python3 - "$work" "$p" <<'PY' | tee -a "$work/results.jsonl"
+import json, sys
+work, p = sys.argv[1], sys.argv[2]
+wall, rss = open(f"{work}/time").read().split()
+run = json.load(open(f"{work}/out/run.json"))
+print(json.dumps({"impl": f"verbatim run --precision {p} (whole run, empty cache)", "seconds": float(wall),
+                  "peak_rss_mb": int(rss) // 1024, "encoded_texts": run["encode"]["encoded"],
+                  "timings": {k: round(v, 2) for k, v in run["timings_seconds"].items()}}))
+PY
+done
+python3 - "$work" <<'PY'
+import json, sys
+res = [json.loads(l) for l in open(f"{sys.argv[1]}/results.jsonl")]
+py32, py8, raw32, raw8, run8, run32 = res
+print()
+for r in (raw32, raw8):
+    print(f"{r['impl']}: {r['texts_per_s'] / py32['texts_per_s']:.2f}x Python fp32, {r['texts_per_s'] / py8['texts_per_s']:.2f}x Python int8 dynamic")
+for r in (run8, run32):
+    print(f"{r['impl']}: {py32['seconds'] / r['seconds']:.2f}x Python fp32, {py8['seconds'] / r['seconds']:.2f}x Python int8 dynamic")
+PY
