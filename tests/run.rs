@@ -83,6 +83,9 @@ fn run_on_the_sample_writes_responses_and_reuses_the_cache() {
     let unique = run["encode"]["unique_texts"].as_u64().unwrap();
     assert!(unique > 200 && run["encode"]["encoded"].as_u64().unwrap() == unique, "{}", run["encode"]);
     assert_eq!(run["models"][0]["model_sha256"].as_str().unwrap().len(), 64);
+    // The default precision on CPU with the setup's models: the int8 graph.
+    assert_eq!(run["models"][0]["precision"], "int8", "{}", run["models"][0]);
+    assert_eq!(run["models"][0]["graph"], "model-int8.onnx");
 
     // Embeddings: one per unique clause, 384 floats of unit norm.
     let emb = read_parquet(&dir.path("o1/embeddings.parquet"));
@@ -231,6 +234,24 @@ fn missing_model_is_a_clear_error() {
     let o = dir.run(&["run", &sample(), "--out", "o", "--model", "no/such/model"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("scripts/setup.sh"), "{}", stderr(&o));
+    assert!(!dir.path("o").exists(), "nothing written");
+}
+
+/// `--precision int8` on an encoder directory without the int8 graph (a user's own Hugging
+/// Face export) names what is missing and both fixes; nothing is written.
+#[test]
+fn int8_without_its_graph_is_a_clear_error() {
+    let dir = Dir::new();
+    let own = dir.path("own-encoder");
+    std::fs::create_dir(&own).unwrap();
+    for f in ["config.json", "tokenizer.json", "model.onnx"] {
+        std::os::unix::fs::symlink(model_dir().join(f), own.join(f)).unwrap();
+    }
+    let own = own.display().to_string();
+    let o = dir.run(&["run", &sample(), "--out", "o", "--model", &own, "--precision", "int8"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("model-int8.onnx") && err.contains("--precision fp32"), "{err}");
     assert!(!dir.path("o").exists(), "nothing written");
 }
 

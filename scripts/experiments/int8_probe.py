@@ -7,7 +7,8 @@ Builds DIR/model-int8.onnx (scripts/build_models.py, per-token activations) and
 DIR/model-dyn.onnx (onnxruntime.quantization.quantize_dynamic, per-channel), then for
 each graph: texts/s (2 threads, batches of 32 sorted by length), mean and min cosine of
 its embeddings to fp32, and the largest difference between a text's embedding encoded
-alone and in its batch (batch invariance).
+alone and in its batch (batch invariance). With --matmul: the GMAC/s of one matmul of the
+encoder's shape, fp32 against the integer kernels (what bounds int8 on this CPU).
 """
 import argparse, os, sys, time
 import numpy as np
@@ -16,13 +17,60 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import build_models as bm  # noqa: E402
 
 
+def matmul_rates(threads):
+    """GMAC/s of one encoder-shaped matmul (2048 x 384 x 1536): fp32 MatMul, MatMulInteger
+    (u8 x s8) and MatMulIntegerToFloat, each alone in a graph."""
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    M, K, N = 2048, 384, 1536
+    rng = np.random.default_rng(0)
+    for kind in ["MatMul fp32", "MatMulInteger", "MatMulIntegerToFloat"]:
+        ops = [helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)]
+        if kind == "MatMul fp32":
+            inits = [numpy_helper.from_array(rng.standard_normal((K, N)).astype(np.float32), "W")]
+            nodes = [helper.make_node("MatMul", ["x", "W"], ["y"])]
+            x_t, y_t = TensorProto.FLOAT, TensorProto.FLOAT
+            x = rng.standard_normal((M, K)).astype(np.float32)
+        else:
+            inits = [numpy_helper.from_array(rng.integers(-127, 127, (K, N)).astype(np.int8), "W"),
+                     numpy_helper.from_array(np.array(128, np.uint8), "zp")]
+            x_t = TensorProto.UINT8
+            x = rng.integers(0, 255, (M, K)).astype(np.uint8)
+            if kind == "MatMulInteger":
+                nodes = [helper.make_node("MatMulInteger", ["x", "W", "zp"], ["y"])]
+                y_t = TensorProto.INT32
+            else:
+                inits += [numpy_helper.from_array(np.array(1.0, np.float32), "one"),
+                          numpy_helper.from_array(np.ones(N, np.float32), "ws")]
+                nodes = [helper.make_node("MatMulIntegerToFloat", ["x", "W", "one", "ws", "zp"], ["y"],
+                                          domain="com.microsoft")]
+                y_t = TensorProto.FLOAT
+        g = helper.make_graph(nodes, "mm", [helper.make_tensor_value_info("x", x_t, [M, K])],
+                              [helper.make_tensor_value_info("y", y_t, [M, N])], inits)
+        m = helper.make_model(g, opset_imports=ops)
+        m.ir_version = 8
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = threads
+        sess = ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
+        sess.run(None, {"x": x})
+        t = time.perf_counter()
+        for _ in range(20):
+            sess.run(None, {"x": x})
+        dt = (time.perf_counter() - t) / 20
+        print(f"{kind:22s} {dt * 1e3:6.2f} ms  {M * K * N / dt / 1e9:6.1f} GMAC/s", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True)
     ap.add_argument("--texts", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--matmul", action="store_true", help="only the single-matmul rates")
     args = ap.parse_args()
+    if args.matmul:
+        return matmul_rates(args.threads)
     import json
     import onnxruntime as ort
     from tokenizers import Tokenizer

@@ -100,7 +100,7 @@ fn evaluate_model(
     enc: &crate::config::EncoderConfig,
     console: &Console,
 ) -> Result<(crate::themes::ThemeMetrics, Vec<Vec<usize>>)> {
-    let model = crate::encode::ModelInfo::of(&enc)?;
+    let model = crate::encode::ModelInfo::of(enc)?;
     let assigner = Assigner::Learnt(Box::new(load_model(dir, &model)?));
     let predicted = pipeline::assign_texts(&coded.texts, &assigner, enc, &model, console)?;
     let ids: Vec<String> = assigner.themes().iter().map(|t| t.id.clone()).collect();

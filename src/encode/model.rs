@@ -27,7 +27,8 @@ impl ModelInfo {
         let mut info = ModelInfo::load(&enc.model_dir, &enc.graph, enc.cache_dir.as_deref())?;
         for p in [crate::config::Precision::Int8, crate::config::Precision::Fp32] {
             if let Some(graph) = p.graph(&enc.model_dir).filter(|g| *g != enc.graph) {
-                let sibling = ModelInfo { onnx_sha256: sha256_file_cached(&graph, enc.cache_dir.as_deref())?, ..info.clone() };
+                let sibling =
+                    ModelInfo { onnx_sha256: sha256_file_cached(&graph, enc.cache_dir.as_deref())?, ..info.clone() };
                 info.sibling_keys.push(sibling.cache_key());
             }
         }
