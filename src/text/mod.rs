@@ -43,7 +43,8 @@ pub fn prepare(comments: &crate::ingest::TextColumn) -> Prepared {
                 return (normalized, None, Vec::new());
             }
             let language = lang::detect(&normalized);
-            let parts = clauses::split(&normalized).into_iter().map(str::to_string).collect();
+            let parts =
+                clauses::split(&normalize::without_mentions(&normalized)).into_iter().map(str::to_string).collect();
             (normalized, Some(language), parts)
         })
         .collect();

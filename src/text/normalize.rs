@@ -25,6 +25,35 @@ pub fn normalize(raw: &str) -> String {
     out
 }
 
+/// The text the models read: @mentions removed ("@Freebox ma box coupe" -> "ma box
+/// coupe"). A mention addresses an account (tweets and social posts start with the
+/// company's handle); its words are a name, not what the comment is about, and a handle
+/// like "@Freebox" or "@SkyHelpTeam" otherwise reads as a theme. Emails are kept (their
+/// "@" follows a letter).
+pub fn without_mentions(s: &str) -> String {
+    if !s.contains('@') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.char_indices().peekable();
+    let mut prev: Option<char> = None;
+    while let Some((i, ch)) = chars.next() {
+        let starts_mention = ch == '@'
+            && prev.is_none_or(|p| !p.is_alphanumeric() && p != '_')
+            && s[i + 1..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
+        if starts_mention {
+            while chars.peek().is_some_and(|&(_, c)| c.is_ascii_alphanumeric() || c == '_') {
+                chars.next();
+            }
+            prev = Some(' ');
+            continue;
+        }
+        out.push(ch);
+        prev = Some(ch);
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Answers that mean "no comment" in exports: kept as empty comments, not sent to the model.
 fn is_placeholder(s: &str) -> bool {
     const NONE: [&str; 12] = ["-", "--", ".", "..", "...", "/", "n/a", "na", "none", "null", "nan", "#n/a"];
@@ -106,6 +135,17 @@ fn decode_entity(name: &str) -> Option<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mentions_are_removed_for_the_models_emails_kept() {
+        assert_eq!(without_mentions("@Telvia @Telvia_Help ma box coupe"), "ma box coupe");
+        assert_eq!(without_mentions("'@Freebox , plus de co"), "' , plus de co");
+        assert_eq!(without_mentions("merci (@SkyHelp) pour rien"), "merci () pour rien");
+        assert_eq!(without_mentions("écrire à jean.dupont@mail.fr svp"), "écrire à jean.dupont@mail.fr svp");
+        assert_eq!(without_mentions("note @ 10h, 2 @ 5€"), "note @ 10h, 2 @ 5€");
+        assert_eq!(without_mentions("@Freebox"), "");
+        assert_eq!(without_mentions("sans mention"), "sans mention");
+    }
 
     #[test]
     fn whitespace_html_and_nfc() {
