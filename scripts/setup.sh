@@ -8,9 +8,11 @@ echo "== building verbatim (release; the first build compiles Polars and takes a
 cargo build --release
 echo "== installing models"
 bash scripts/fetch-models.sh
-echo "== training the default sentiment head (data/sentiment/ and data/corpus/, deterministic)"
-cargo run --release -q -- sentiment train --folds 0 --out models/sentiment-default
+# Themes first: it encodes the corpus (with token states) and fills the embedding cache,
+# from which the sentiment head then reads the same texts' embeddings.
 echo "== training the default themes model (data/corpus/ with data/themes.toml, deterministic)"
 cargo run --release -q -- themes train --examples data/corpus/coded.csv --taxonomy data/themes.toml \
   --attention-epochs 8 --threshold-folds 2 --out models/themes-default
+echo "== training the default sentiment head (data/sentiment/ and data/corpus/, deterministic)"
+cargo run --release -q -- sentiment train --folds 0 --out models/sentiment-default
 echo "== done. Try: cargo run --release -q -- run data/sample_export.csv --out out/"

@@ -9,6 +9,7 @@
 //! then a threshold per theme chosen by cross-validation to maximise its F1, shrunk
 //! halfway towards the one threshold that is best for all themes together.
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::attention::{AttentionOptions, TokenAttention};
@@ -310,18 +311,19 @@ fn fit_embedding(
     let mut grad = vec![0f64; theta.len()];
     for _ in 0..opts.iterations {
         let look: Vec<f64> = theta.iter().zip(&vel).map(|(a, b)| a + 0.9 * b).collect();
-        grad.iter_mut().for_each(|g| *g = 0.0);
-        for i in 0..n {
-            let row = &z[i * d..(i + 1) * d];
-            for t in 0..t_n {
-                let w = &look[t * (d + 1)..(t + 1) * (d + 1)];
+        // Themes in parallel, rows in order within each: the sums, and so the model, do not
+        // depend on the thread count.
+        grad.par_chunks_mut(d + 1).enumerate().for_each(|(t, g)| {
+            g.iter_mut().for_each(|x| *x = 0.0);
+            let w = &look[t * (d + 1)..(t + 1) * (d + 1)];
+            for i in 0..n {
+                let row = &z[i * d..(i + 1) * d];
                 let zt = w[d] + row.iter().zip(&w[..d]).map(|(a, b)| *a as f64 * b).sum::<f64>();
                 let err = (sigmoid(zt) - if targets[i][t] { 1.0 } else { 0.0 }) / n as f64;
-                let g = &mut grad[t * (d + 1)..(t + 1) * (d + 1)];
                 g[..d].iter_mut().zip(row).for_each(|(gj, a)| *gj += err * *a as f64);
                 g[d] += err;
             }
-        }
+        });
         for t in 0..t_n {
             for j in 0..d {
                 grad[t * (d + 1) + j] += opts.l2 * look[t * (d + 1) + j];
