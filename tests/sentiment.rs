@@ -143,6 +143,22 @@ fn train_is_deterministic_and_evaluate_reports() {
     let out = stdout(&o);
     assert!(out.starts_with("n 11  accuracy "), "{out}");
     assert!(out.contains("confusion (rows: gold, columns: predicted)") && out.contains("macro-F1"), "{out}");
+    // A head trained on the int8 graph (the default) runs on the fp32 one: same weights.
+    let o = dir.ok(&[
+        "sentiment",
+        "evaluate",
+        "--labels",
+        "coded.csv",
+        "--sentiment-model",
+        "h1",
+        "--model",
+        &model,
+        "--cache-dir",
+        cache,
+        "--precision",
+        "fp32",
+    ]);
+    assert!(stdout(&o).starts_with("n 11  accuracy "), "{}", stdout(&o));
     let o =
         dir.ok(&["sentiment", "evaluate", "--labels", "coded.csv", "--json", "--model", &model, "--cache-dir", cache]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();

@@ -2,7 +2,7 @@
 //! The cache key made of them changes whenever embeddings would.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::ingest::sha256_file;
 use crate::{Error, Result};
@@ -16,29 +16,34 @@ pub struct ModelInfo {
     pub hidden: usize,
     pub max_tokens: usize,
     pub prefix: String,
-    /// Cache keys of the same encoder's graphs at the other precisions in its directory
-    /// (model.onnx, model-int8.onnx): models trained on one are accepted with the other.
-    pub sibling_keys: Vec<String>,
+    /// The same encoder's graphs at the other precisions in its directory (model.onnx,
+    /// model-int8.onnx): models trained on one are accepted with the other.
+    pub siblings: Vec<PathBuf>,
+    /// Where checksums are remembered (see [`ModelInfo::load`]).
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl ModelInfo {
     /// The identity of a resolved encoder (its directory and graph).
     pub fn of(enc: &crate::config::EncoderConfig) -> Result<ModelInfo> {
         let mut info = ModelInfo::load(&enc.model_dir, &enc.graph, enc.cache_dir.as_deref())?;
-        for p in [crate::config::Precision::Int8, crate::config::Precision::Fp32] {
-            if let Some(graph) = p.graph(&enc.model_dir).filter(|g| *g != enc.graph) {
-                let sibling =
-                    ModelInfo { onnx_sha256: sha256_file_cached(&graph, enc.cache_dir.as_deref())?, ..info.clone() };
-                info.sibling_keys.push(sibling.cache_key());
-            }
-        }
+        info.siblings = [crate::config::Precision::Int8, crate::config::Precision::Fp32]
+            .into_iter()
+            .filter_map(|p| p.graph(&enc.model_dir))
+            .filter(|g| *g != enc.graph)
+            .collect();
         Ok(info)
     }
 
     /// Whether a model trained on the encoder with this cache key may run on this one: the
     /// same graph, or the same weights at another precision (embeddings at cosine 0.999).
+    /// The other graphs are checksummed only when the key is not this graph's.
     pub fn accepts(&self, key: &str) -> bool {
-        key == self.cache_key() || self.sibling_keys.iter().any(|k| k == key)
+        key == self.cache_key()
+            || self.siblings.iter().any(|graph| {
+                sha256_file_cached(graph, self.cache_dir.as_deref())
+                    .is_ok_and(|sha| ModelInfo { onnx_sha256: sha, ..self.clone() }.cache_key() == key)
+            })
     }
 
     /// Read config.json and checksum the model files (`graph`: the ONNX graph that will
@@ -71,7 +76,8 @@ impl ModelInfo {
             // XLM-R style models reserve 2 positions for padding offsets.
             max_tokens: if max_pos > 512 { 512 } else { max_pos },
             prefix,
-            sibling_keys: Vec::new(),
+            siblings: Vec::new(),
+            cache_dir: cache_dir.map(Path::to_path_buf),
         })
     }
 
