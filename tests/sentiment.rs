@@ -128,37 +128,19 @@ fn train_is_deterministic_and_evaluate_reports() {
     assert_eq!(manifest["training_data"][0]["rows"], 11);
     assert!(manifest["training_data"][1]["file"].as_str().unwrap().ends_with("feedback_fr_en.csv"));
 
-    let o = dir.ok(&[
-        "sentiment",
-        "evaluate",
-        "--labels",
-        "coded.csv",
-        "--sentiment-model",
-        "h1",
-        "--model",
-        &model,
-        "--cache-dir",
-        cache,
-    ]);
-    let out = stdout(&o);
+    let evaluate_h1 = |extra: &[&str]| {
+        let mut args =
+            vec!["sentiment", "evaluate", "--labels", "coded.csv", "--sentiment-model", "h1", "--model", &model];
+        args.extend(["--cache-dir", cache]);
+        args.extend(extra);
+        stdout(&dir.ok(&args))
+    };
+    let out = evaluate_h1(&[]);
     assert!(out.starts_with("n 11  accuracy "), "{out}");
     assert!(out.contains("confusion (rows: gold, columns: predicted)") && out.contains("macro-F1"), "{out}");
     // A head trained on the int8 graph (the default) runs on the fp32 one: same weights.
-    let o = dir.ok(&[
-        "sentiment",
-        "evaluate",
-        "--labels",
-        "coded.csv",
-        "--sentiment-model",
-        "h1",
-        "--model",
-        &model,
-        "--cache-dir",
-        cache,
-        "--precision",
-        "fp32",
-    ]);
-    assert!(stdout(&o).starts_with("n 11  accuracy "), "{}", stdout(&o));
+    let out = evaluate_h1(&["--precision", "fp32"]);
+    assert!(out.starts_with("n 11  accuracy "), "{out}");
     let o =
         dir.ok(&["sentiment", "evaluate", "--labels", "coded.csv", "--json", "--model", &model, "--cache-dir", cache]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();

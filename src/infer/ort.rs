@@ -9,6 +9,7 @@ use ort::session::{HasSelectedOutputs, OutputSelector, RunOptions, Session};
 use ort::value::TensorRef;
 
 use super::{Backend, BackendError, Batch};
+use crate::config::Precision;
 
 static ENVIRONMENT: OnceLock<Result<ort::environment::Environment, String>> = OnceLock::new();
 
@@ -47,16 +48,15 @@ impl OrtBackend {
     /// Load an ONNX graph: `model` is the graph file, or a directory holding `model.onnx`
     /// (or `onnx/model.onnx`).
     pub fn new(lib: &Path, model: &Path, threads: usize, cuda: bool, hidden: usize) -> Result<Self, BackendError> {
-        let model_dir = model;
-        let model = [model.to_path_buf(), model.join("model.onnx"), model.join("onnx").join("model.onnx")]
-            .into_iter()
-            .find(|p| p.is_file())
-            .ok_or_else(|| BackendError::WeightsNotFound {
-                path: model_dir.join("model.onnx"),
+        let dir = model;
+        let model = if model.is_file() { Some(model.to_path_buf()) } else { Precision::Fp32.graph(model) }.ok_or_else(
+            || BackendError::WeightsNotFound {
+                path: dir.join("model.onnx"),
                 help: "Run the setup command (scripts/setup.sh), or pass --model with a directory holding \
                        model.onnx and tokenizer.json"
                     .into(),
-            })?;
+            },
+        )?;
         let env = environment(lib)?;
         let session = build_session(env, &model, threads, cuda)
             .map_err(|e| BackendError::Start(format!("{}: {e}", model.display())))?;

@@ -32,6 +32,11 @@ pub struct Prepared {
     pub total_clauses: usize,
 }
 
+/// The clauses the models read of a normalised comment: @mentions left out, then split.
+pub fn model_clauses(normalized: &str) -> Vec<String> {
+    clauses::split(&normalize::without_mentions(normalized)).into_iter().map(str::to_string).collect()
+}
+
 /// Prepare comments (parallel over comments; the result does not depend on thread count).
 pub fn prepare(comments: &crate::ingest::TextColumn) -> Prepared {
     let per: Vec<(String, Option<lang::Language>, Vec<String>)> = (0..comments.len())
@@ -43,8 +48,7 @@ pub fn prepare(comments: &crate::ingest::TextColumn) -> Prepared {
                 return (normalized, None, Vec::new());
             }
             let language = lang::detect(&normalized);
-            let parts =
-                clauses::split(&normalize::without_mentions(&normalized)).into_iter().map(str::to_string).collect();
+            let parts = model_clauses(&normalized);
             (normalized, Some(language), parts)
         })
         .collect();

@@ -100,11 +100,7 @@ pub fn evaluate_zero_shot(
     console: &Console,
 ) -> Result<super::ThemeMetrics> {
     let z = super::assign::zero_shot(taxonomy, settings, enc, console)?;
-    let clauses: Vec<Vec<String>> = coded
-        .texts
-        .iter()
-        .map(|t| text::clauses::split(&text::normalize::without_mentions(t)).into_iter().map(str::to_string).collect())
-        .collect();
+    let clauses: Vec<Vec<String>> = coded.texts.iter().map(|t| text::model_clauses(t)).collect();
     let flat: Vec<String> = clauses.iter().flatten().cloned().collect();
     let (emb, _, _) = embed_texts(enc, &flat, console, "encoding clauses")?;
     let mut k = 0;
