@@ -1,11 +1,13 @@
 //! One integration-test binary (as ripgrep and xsv do), made of modules:
 //!
+//! - `commit`: one whole set of outputs after a crash at any step or a SIGKILL.
 //! - `ingest`: every input format of DESIGN.md "Inputs" and broken inputs, through the binary.
 //! - `nps`: NPS on the bundled sample, golden counts, and order / split invariance.
 //! - `encoder`: the real default model: reference vectors, batch and thread invariance.
 //! - `pipeline`: `pipeline::analyze` called as a library on the bundled sample.
 //! - `run`: `verbatim run` end to end on the bundled sample.
 
+mod commit;
 mod encoder;
 mod ingest;
 mod nps;

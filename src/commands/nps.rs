@@ -8,7 +8,8 @@ use serde_json::json;
 use crate::cli::args::NpsArgs;
 use crate::cli::resolve;
 use crate::console::Console;
-use crate::output::{csv_out, record, Staged};
+use crate::output::set::OutputSet;
+use crate::output::{csv_out, record, Stage};
 use crate::pipeline::{self, Timings};
 use crate::{nps as nps_stage, Result};
 
@@ -22,12 +23,11 @@ pub fn nps(a: &NpsArgs, console: &Console) -> Result<u8> {
     console.note(super::reconciliation(&input.counts));
     if let Some(out) = &cfg.out {
         let t = Instant::now();
-        let mut staged = Staged::new(out)?;
+        let mut staged = OutputSet::open(out)?;
         staged.stage_parquet("nps.parquet", &mut nps_stage::nps_frame(&rows)?)?;
         staged.stage_bytes("rejects.csv", &csv_out::rejects_csv(&input.rejects))?;
         timings.push("write", t);
-        staged.stage_json("run.json", &record::run_json("nps", &input, &cfg.input, &timings, json!({})))?;
-        staged.commit()?;
+        staged.commit(Some(record::run_json("nps", &input, &cfg.input, &timings, json!({}))))?;
         console.note(format!("wrote nps.parquet, rejects.csv, run.json to {}", out.display()));
     }
     Ok(super::exit_code(&cfg.input, &input.counts))

@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::cli::args::{SentimentEvalArgs, SentimentTrainArgs};
 use crate::cli::resolve;
 use crate::console::Console;
-use crate::output::Staged;
+use crate::output::{Stage, Staged};
 use crate::sentiment::{self, fit};
 use crate::{coded, pipeline, Error, Result};
 

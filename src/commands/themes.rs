@@ -11,7 +11,7 @@ use crate::cli::resolve;
 use crate::coded::{self, Coded};
 use crate::console::Console;
 use crate::ingest::sha256_file;
-use crate::output::{csv_out, Staged};
+use crate::output::{csv_out, Stage, Staged};
 use crate::themes::assign::{load_model, load_taxonomy, Assigner};
 use crate::themes::fit::{self, Folds};
 use crate::themes::learn;

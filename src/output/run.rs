@@ -1,10 +1,12 @@
-//! The files of `verbatim run` and `verbatim themes discover`, built from an [`Analysis`],
-//! staged and committed together (nothing appears unless every file was written).
+//! The files of `verbatim run` and `verbatim themes discover`, built from an [`Analysis`].
+//! A run's files are one set swapped in whole ([`OutputSet`]); discover's two files are
+//! renamed into place together ([`Staged`]).
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use super::{csv_out, record, tables, Staged};
+use super::set::OutputSet;
+use super::{csv_out, record, tables, Stage, Staged};
 use crate::config::RunConfig;
 use crate::pipeline::Analysis;
 use crate::report::{followup, render, summary, view};
@@ -12,7 +14,7 @@ use crate::themes::{discovery, emerging};
 use crate::Result;
 
 /// Stage the proposed themes (parquet and the taxonomy snippet).
-fn stage_proposals(staged: &mut Staged, a: &Analysis) -> Result<()> {
+fn stage_proposals(staged: &mut impl Stage, a: &Analysis) -> Result<()> {
     staged.stage_parquet(emerging::PROPOSALS_FILE, &mut tables::proposals(&a.proposals)?)?;
     let proposals: Vec<_> = a.proposals.iter().map(|p| p.0.clone()).collect();
     staged.stage_bytes("proposed_themes.toml", discovery::toml_snippet(&proposals).as_bytes())
@@ -25,11 +27,12 @@ pub fn write_proposals(a: &Analysis, cfg: &RunConfig) -> Result<Vec<PathBuf>> {
     staged.commit()
 }
 
-/// Every output of `verbatim run`, written into `cfg.out` at once; returns their paths.
-/// run.json records the analysis's timings plus the time spent writing.
+/// Every output of `verbatim run`, swapped into `cfg.out` as one set; returns their paths.
+/// run.json, written last, lists the others with their sha256 and records the analysis's
+/// timings plus the time spent writing.
 pub fn write_run(a: &Analysis, cfg: &RunConfig) -> Result<Vec<PathBuf>> {
     let t = Instant::now();
-    let mut staged = Staged::new(&cfg.out)?;
+    let mut staged = OutputSet::open(&cfg.out)?;
     stage_proposals(&mut staged, a)?;
     staged.stage_parquet("drivers.parquet", &mut tables::drivers(&a.drivers)?)?;
     let opts = followup::FollowupOptions { since: cfg.since, new_only: cfg.new_only, mask: cfg.mask };
@@ -49,7 +52,5 @@ pub fn write_run(a: &Analysis, cfg: &RunConfig) -> Result<Vec<PathBuf>> {
     }
     let mut timings = a.timings.clone();
     timings.push("write", t);
-    staged
-        .stage_json("run.json", &record::run_json("run", &a.input, &cfg.input, &timings, record::run_extra(a, cfg)))?;
-    staged.commit()
+    staged.commit(Some(record::run_json("run", &a.input, &cfg.input, &timings, record::run_extra(a, cfg))))
 }
