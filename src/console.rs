@@ -31,6 +31,12 @@ impl Console {
         }
     }
 
+    /// A warning on stderr, shown even with `--quiet` (quiet keeps errors and what the
+    /// user must act on).
+    pub fn warn(&self, line: impl AsRef<str>) {
+        eprintln!("warning: {}", line.as_ref());
+    }
+
     /// A bar over `len` texts labelled `what`; hidden when quiet or without progress.
     pub fn progress_bar(&self, len: u64, what: &str) -> indicatif::ProgressBar {
         if !self.progress || self.quiet {

@@ -9,7 +9,7 @@
 //! analysis (Parquet tables, report, summary, follow-up list) is built by `output` and
 //! `report`; `commands` stage and commit it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Instant;
 
@@ -66,6 +66,8 @@ pub struct Input {
     pub rejects: Vec<Reject>,
     /// rows read = accepted + rejected + duplicates.
     pub counts: Counts,
+    /// What the user must look at although the run went on (also in run.json).
+    pub warnings: Vec<String>,
 }
 
 /// The models a run used, identified by checksums (run.json records them).
@@ -197,7 +199,37 @@ pub fn load(cfg: &InputConfig, console: &Console, timings: &mut Timings) -> Resu
     let (responses, rejects, counts) =
         timings.time("validate", || Ok(validate::validate(&tables, &mappings, cfg.period)))?;
     debug_assert!(counts.reconciles());
-    Ok(Input { tables, mappings, responses, rejects, counts })
+    let warnings: Vec<String> = most_rows_rejected(&counts, &rejects, &mappings).into_iter().collect();
+    warnings.iter().for_each(|w| console.warn(w));
+    Ok(Input { tables, mappings, responses, rejects, counts, warnings })
+}
+
+/// The warning when more than half of the rows read were rejected: most likely a wrong
+/// column or a broken export, not bad answers. Names the score column and a few reasons.
+fn most_rows_rejected(counts: &Counts, rejects: &[Reject], mappings: &[ColumnMapping]) -> Option<String> {
+    if counts.rejected * 2 <= counts.rows_read {
+        return None;
+    }
+    let mut examples: Vec<&str> = Vec::new();
+    for r in rejects {
+        if examples.len() == 3 {
+            break;
+        }
+        if !examples.contains(&r.reason.as_str()) {
+            examples.push(&r.reason);
+        }
+    }
+    let scores: Vec<String> =
+        mappings.iter().map(|m| format!("'{}'", m.score.column)).collect::<BTreeSet<_>>().into_iter().collect();
+    Some(format!(
+        "{} of {} rows ({:.0}%) were rejected, e.g. {}. Check that the score column ({}) is the right one \
+         (--score-col NAME) and that the export is complete; rejects.csv lists every row with its reason",
+        counts.rejected,
+        counts.rows_read,
+        100.0 * counts.rejected as f64 / counts.rows_read as f64,
+        examples.iter().map(|e| format!("\"{e}\"")).collect::<Vec<_>>().join("; "),
+        scores.join(", ")
+    ))
 }
 
 /// Column roles of every table. Detected on the first file with rows; files with the same

@@ -294,6 +294,33 @@ fn no_score_column_exits_2_with_candidates() {
     assert!(e.contains("'age'") || e.contains("'id'"), "candidates listed: {e}");
 }
 
+/// A column named score is the score even when most of its values are unusable: those
+/// rows are rejected with their reason, and the run warns loudly (also under --quiet).
+#[test]
+fn a_column_named_score_is_taken_even_when_most_values_are_invalid() {
+    let dir = Dir::new();
+    dir.write(
+        "s.csv",
+        "id,Score,Comment\n1,N/A,pas répondu\n2,dix,en lettres\n3,11,trop\n4,7.5,demi\n5,,vide\n\
+         6,9,top\n7,3,nul\n8,n/a,?\n",
+    );
+    let o = dir.ok(&["nps", "s.csv", "--out", "o", "--quiet"]);
+    let e = stderr(&o);
+    assert!(e.contains("warning: 6 of 8 rows (75%) were rejected") && e.contains("'Score'"), "{e}");
+    let rejects = std::fs::read_to_string(dir.path("o/rejects.csv")).unwrap();
+    assert_eq!(rejects.lines().count(), 1 + 6, "{rejects}");
+    for value in ["'N/A'", "'dix'", "'11'", "'7.5'"] {
+        assert!(rejects.contains(value), "{value} rejected with its reason: {rejects}");
+    }
+    let run: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path("o/run.json")).unwrap()).unwrap();
+    assert_eq!(run["counts"]["accepted"], 2);
+    assert!(run["warnings"][0].as_str().unwrap().contains("rejected"), "{run}");
+    assert!(
+        run["inputs"][0]["mapping"]["score"]["reason"].as_str().unwrap().contains("its name says 'score'"),
+        "{run}"
+    );
+}
+
 #[test]
 fn scores_as_labels_only_are_explained() {
     let dir = Dir::new();

@@ -34,6 +34,7 @@ pub fn run_json(
         "inputs": inputs,
         "counts": input.counts,
         "counts_reconcile": input.counts.reconciles(),
+        "warnings": input.warnings,
         "config": { "period": cfg.period, "strict": cfg.strict },
         "timings_seconds": timings.as_map(),
     });

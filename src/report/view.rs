@@ -141,18 +141,21 @@ fn driver_lines(a: &Analysis, mask: bool) -> (Vec<DriverLine>, Vec<DriverLine>) 
     (leaves, groups)
 }
 
-/// The data-quality lines: reconciliation of rows and languages.
+/// The data-quality lines: reconciliation of rows, languages and the run's warnings.
 fn quality(a: &Analysis, fr: bool, languages: &BTreeMap<&str, usize>) -> Vec<(String, String)> {
     let counts = &a.input.counts;
     let tr = |f: &str, e: &str| if fr { f } else { e }.to_string();
-    vec![
+    let warnings = a.input.warnings.iter().map(|w| (tr("⚠ avertissement", "⚠ warning"), w.clone()));
+    let mut lines = vec![
         (tr("lignes lues", "rows read"), counts.rows_read.to_string()),
         (tr("acceptées", "accepted"), counts.accepted.to_string()),
         (tr("rejetées (rejects.csv)", "rejected (rejects.csv)"), counts.rejected.to_string()),
         (tr("doublons", "duplicates"), counts.duplicates.to_string()),
         (tr("sans commentaire", "without comment"), counts.empty_comments.to_string()),
         (tr("langues", "languages"), languages.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")),
-    ]
+    ];
+    lines.extend(warnings);
+    lines
 }
 
 /// Key-driver model over the most mentioned leaf themes: R² and (label, share of R², odds

@@ -392,7 +392,7 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
                     best = Some((s, i, reason));
                 }
             }
-            match best {
+            match best.or_else(|| named_score(&names, &profiles)) {
                 Some((_, i, reason)) => choice(i, reason),
                 None => {
                     return Err(SchemaError::ScoreNotFound {
@@ -555,6 +555,37 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
     Ok(ColumnMapping { score, comment, id, date, date_format, segments, contacts })
 }
 
+/// The score column when no column both is named like a score and mostly holds 0-10:
+/// a column whose *name* says score (a whole word: `Score`, `NPS`, `Note`,
+/// `Recommend...`) and holds short answers is taken even when most of its values are
+/// invalid (`N/A`, `dix`, `11`, `7.5`): the user meant it, and those rows go to
+/// rejects.csv with their reason (the run warns when they are over half). A column of
+/// Promoter / Detractor labels, a group, category or comment column (`rating_text`), or
+/// long free text is never taken this way.
+fn named_score(names: &[String], profiles: &[Profile]) -> Option<(f64, usize, String)> {
+    let mut best: Option<(f64, usize, String)> = None;
+    for (i, p) in profiles.iter().enumerate() {
+        let word = names[i].split(|c: char| !c.is_alphanumeric()).find_map(|token| {
+            SCORE_WORDS.iter().copied().find(|w| token == *w || (w.len() >= 5 && token.starts_with(w)))
+        });
+        let Some(word) = word else { continue };
+        let other_role = has_any(&names[i], SCORE_NOT).or(has_any(&names[i], COMMENT_WORDS));
+        if other_role.is_some() || p.share(p.labels) > 0.5 || p.mean_len > 12.0 {
+            continue;
+        }
+        let ints = p.share(p.int_0_10);
+        let reason = format!(
+            "its name says '{word}', though only {:.0}% of values are whole numbers 0-10: the other rows \
+             are rejected with their reason",
+            ints * 100.0
+        );
+        if best.as_ref().is_none_or(|b| ints > b.0) {
+            best = Some((ints, i, reason));
+        }
+    }
+    best
+}
+
 /// Columns a user might have meant as the score, each with what disqualified it.
 fn score_candidates(table: &RawTable, profiles: &[Profile]) -> String {
     let mut lines = Vec::new();
@@ -572,7 +603,8 @@ fn score_candidates(table: &RawTable, profiles: &[Profile]) -> String {
             format!("{:.0}% whole numbers 0-10, but its name does not say score/NPS/recommend", ints * 100.0)
         } else if named {
             format!(
-                "its name fits, but only {:.0}% of values are whole numbers 0-10 (at least 50% needed)",
+                "its name or question fits, but only {:.0}% of values are whole numbers 0-10 (at least \
+                 50% needed, unless its own name says score and its values are short answers)",
                 ints * 100.0
             )
         } else {
