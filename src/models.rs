@@ -10,7 +10,8 @@ use crate::{Error, Result};
 pub struct Installed {
     pub dir: PathBuf,
     pub name: String,
-    pub sources: Vec<String>,
+    /// Where it comes from: "from <package>==<version>, ..." or "trained by verbatim on ...".
+    pub origin: String,
     /// (file, bytes, ok): ok when the sha256 matches the MANIFEST.
     pub files: Vec<(String, u64, bool)>,
 }
@@ -34,7 +35,7 @@ pub fn list(root: &Path) -> Result<Vec<Installed>> {
         let text = std::fs::read_to_string(dir.join("MANIFEST")).map_err(|e| Error::io("cannot read MANIFEST", e))?;
         let m: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| Error::Usage(format!("{}: invalid MANIFEST: {e}", dir.display())))?;
-        let sources = m["sources"]
+        let sources: Vec<String> = m["sources"]
             .as_array()
             .map(|a| {
                 a.iter()
@@ -44,6 +45,7 @@ pub fn list(root: &Path) -> Result<Vec<Installed>> {
                     .collect()
             })
             .unwrap_or_default();
+        let origin = if sources.is_empty() { trained_on(&m) } else { format!("from {}", sources.join(", ")) };
         let mut files = Vec::new();
         if let Some(map) = m["files"].as_object() {
             for (name, want) in map {
@@ -53,7 +55,7 @@ pub fn list(root: &Path) -> Result<Vec<Installed>> {
                 files.push((name.clone(), size, ok));
             }
         }
-        out.push(Installed { name: m["name"].as_str().unwrap_or("?").to_string(), dir, sources, files });
+        out.push(Installed { name: m["name"].as_str().unwrap_or("?").to_string(), dir, origin, files });
     }
     Ok(out)
 }
@@ -67,4 +69,15 @@ pub fn fetch_script() -> Option<PathBuf> {
     }
     let exe = std::env::current_exe().ok()?;
     exe.ancestors().skip(1).map(|a| a.join(rel)).find(|p| p.is_file())
+}
+
+/// For a model trained by verbatim (no package source): the coded files it learnt from.
+fn trained_on(manifest: &serde_json::Value) -> String {
+    let data = match (&manifest["training_data"], &manifest["examples"]) {
+        (serde_json::Value::Array(a), _) => a.clone(),
+        (_, e @ serde_json::Value::Object(_)) => vec![e.clone()],
+        _ => Vec::new(),
+    };
+    let files: Vec<&str> = data.iter().filter_map(|d| d["file"].as_str()).collect();
+    format!("trained by verbatim on {}", if files.is_empty() { "unrecorded data".into() } else { files.join(", ") })
 }

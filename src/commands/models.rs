@@ -32,7 +32,7 @@ fn list(models_dir: &std::path::Path) -> Result<u8> {
     for m in &installed {
         all_ok &= m.ok();
         println!("{}  {}  [{}]", m.name, m.dir.display(), if m.ok() { "verified" } else { "CHECKSUM MISMATCH" });
-        println!("    from {}", m.sources.join(", "));
+        println!("    {}", m.origin);
         for (f, size, ok) in &m.files {
             println!("    {} {f} ({:.1} MB)", if *ok { "ok " } else { "BAD" }, *size as f64 / 1e6);
         }

@@ -2,8 +2,11 @@
 //! view model (`view`) and its Markdown / HTML rendering (`render`), summary.json
 //! (`summary`), the follow-up list of detractors (`followup`), and masking of personal data.
 
+pub mod changes;
+pub mod charts;
 pub mod followup;
 pub mod mask;
 pub mod render;
 pub mod summary;
 pub mod view;
+pub mod words;

@@ -4,8 +4,8 @@
 
 use std::fmt::Write;
 
-/// The latest period: (label, nps, delta vs previous, p-value of the change).
-pub type Latest = (String, Option<f64>, Option<f64>, Option<f64>);
+use super::changes::{Headline, SegmentLine};
+use super::{charts, words};
 
 /// Key-driver model: R² and (theme label, share of R², odds ratio), by share.
 pub type KeyDriverTable = (f64, Vec<(String, f64, f64)>);
@@ -20,16 +20,17 @@ pub struct Report {
     pub moe95: f64,
     /// (period, nps, moe95, n) in order.
     pub trend: Vec<(String, Option<f64>, f64, u64)>,
-    /// Latest period: (label, nps, delta vs previous, p-value).
-    pub latest: Option<Latest>,
+    /// The latest complete period against the previous one and the whole range, and the
+    /// themes that moved (None without dated responses).
+    pub headline: Option<Headline>,
     pub drivers: Vec<DriverLine>,
     /// Parent themes of the taxonomy, rolled up (a response counts once however many of
     /// the children it mentions), by impact; `examples` holds the children's labels.
     pub groups: Vec<DriverLine>,
     /// (id, label, size, nps, example)
     pub emerging: Vec<(String, String, usize, Option<f64>, String)>,
-    /// (segment, value, n, nps, moe95)
-    pub segments: Vec<(String, String, u64, Option<f64>, f64)>,
+    /// Every segment value against the rest, with the themes behind those that stand out.
+    pub segments: Vec<SegmentLine>,
     /// (label, value) lines of the data-quality section.
     pub quality: Vec<(String, String)>,
     /// Key-driver model: R² and (label, share of R², odds ratio), by share.
@@ -67,42 +68,19 @@ pub fn escape(s: &str) -> String {
 
 fn t(lang: &str, key: &str) -> &'static str {
     let fr = lang == "fr";
+    let tr = |f: &'static str, e: &'static str| if fr { f } else { e };
     match key {
-        "headline" => {
-            if fr {
-                "NPS de la période"
-            } else {
-                "NPS of the period"
-            }
-        }
-        "responses" => {
-            if fr {
-                "réponses"
-            } else {
-                "responses"
-            }
-        }
-        "margin" => {
-            if fr {
-                "marge d'erreur à 95 %"
-            } else {
-                "95 % margin of error"
-            }
-        }
-        "latest" => {
-            if fr {
-                "Dernière période"
-            } else {
-                "Latest period"
-            }
-        }
-        "vs_prev" => {
-            if fr {
-                "vs période précédente"
-            } else {
-                "vs previous period"
-            }
-        }
+        "responses" => tr("réponses", "responses"),
+        "margin" => tr(
+            "± : marge d'erreur à 95 % (l'écart que le hasard seul peut donner).",
+            "±: 95 % margin of error (how far chance alone can move the figure).",
+        ),
+        "moved" => tr("Ce qui a bougé depuis", "What moved since"),
+        "from" => tr("de", "from"),
+        "to" => tr("à", "to"),
+        "impact_axis" => tr("impact sur le NPS (points)", "impact on NPS (points)"),
+        "stand_out" => tr("Segments qui se distinguent", "Segments that stand out"),
+        "rest" => tr("NPS des autres", "NPS of the rest"),
         "trend" => {
             if fr {
                 "Évolution du NPS (bande : marge d'erreur)"
@@ -133,9 +111,9 @@ fn t(lang: &str, key: &str) -> &'static str {
         }
         "chart_drivers" => {
             if fr {
-                "Impact selon le volume (part des réponses)"
+                "Impact de chaque thème sur le NPS, et ses mentions (nombre · part des réponses)"
             } else {
-                "Impact against volume (share of responses)"
+                "Impact of each theme on NPS, and its mentions (count · share of responses)"
             }
         }
         "theme" => {
@@ -279,26 +257,16 @@ pub fn markdown(r: &Report) -> String {
     let l = r.lang;
     let mut s = String::new();
     let _ = writeln!(s, "# {}\n", r.title);
-    let _ = writeln!(
-        s,
-        "**{}: {} ± {:.1}** ({} {}, {})\n",
-        t(l, "headline"),
-        num(r.nps, true),
-        r.moe95,
-        r.n,
-        t(l, "responses"),
-        t(l, "margin")
-    );
-    if let Some((p, nps, d, pv)) = &r.latest {
-        let _ = writeln!(
-            s,
-            "{} {p}: {} ({} {}, p = {})\n",
-            t(l, "latest"),
-            num(*nps, true),
-            num(*d, true),
-            t(l, "vs_prev"),
-            fixed(*pv, 3)
-        );
+    for line in first_screen(r) {
+        let _ = writeln!(s, "{line}\n");
+    }
+    if let Some(h) = r.headline.as_ref().filter(|h| !h.movers.is_empty()) {
+        let prev = h.previous.as_ref().map_or("", |p| p.0.as_str());
+        let _ = writeln!(s, "**{} {prev}**\n", t(l, "moved"));
+        for m in &h.movers {
+            let _ = writeln!(s, "- {}", words::mover(l, m, prev));
+        }
+        s.push('\n');
     }
     let _ = writeln!(s, "## {}\n", t(l, "trend"));
     let _ = writeln!(s, "| period | NPS | ± | n |\n|---|---|---|---|");
@@ -360,15 +328,29 @@ pub fn markdown(r: &Report) -> String {
     for (id, label, size, nps, ex) in &r.emerging {
         let _ = writeln!(s, "| {id} ({label}) | {size} | {} | “{}” |", num(*nps, true), ex.replace('|', "/"));
     }
+    let _ = writeln!(s, "\n## {}\n", t(l, "segments"));
+    for line in r.segments.iter().filter(|x| x.stands_out) {
+        let _ = writeln!(s, "- {}", words::segment(l, line));
+    }
     let _ = writeln!(
         s,
-        "\n## {}\n\n| {} | {} | n | NPS | ± |\n|---|---|---|---|---|",
-        t(l, "segments"),
+        "\n| {} | {} | n | NPS | ± | {} |\n|---|---|---|---|---|---|",
         t(l, "segment"),
-        t(l, "value")
+        t(l, "value"),
+        t(l, "rest")
     );
-    for (seg, v, n, nps, m) in &r.segments {
-        let _ = writeln!(s, "| {seg} | {v} | {n}{} | {} | {m:.1} |", if *n < 30 { " ⚠" } else { "" }, num(*nps, true));
+    for x in &r.segments {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {}{} | {} | {:.1} | {} |",
+            x.segment,
+            x.value,
+            x.n,
+            if x.n < 30 { " ⚠" } else { "" },
+            num(x.nps, true),
+            x.moe95,
+            num(x.rest_nps, true)
+        );
     }
     let _ = writeln!(s, "\n⚠ {}\n\n## {}\n", t(l, "low_n"), t(l, "quality"));
     for (k, v) in &r.quality {
@@ -377,75 +359,72 @@ pub fn markdown(r: &Report) -> String {
     s
 }
 
-/// Trend chart: NPS line with its margin as a band.
+/// Trend chart, with its text alternative.
 fn trend_svg(r: &Report) -> String {
-    let pts: Vec<(usize, f64, f64)> =
-        r.trend.iter().enumerate().filter_map(|(i, (_, n, m, _))| n.map(|v| (i, v, *m))).collect();
-    let (w, h, pad) = (720.0, 240.0, 40.0);
-    if pts.is_empty() {
-        return String::new();
-    }
-    let lo = pts.iter().map(|p| p.1 - p.2).fold(f64::MAX, f64::min).clamp(-100.0, 0.0) - 5.0;
-    let hi = pts.iter().map(|p| p.1 + p.2).fold(f64::MIN, f64::max).clamp(0.0, 100.0) + 5.0;
-    let n = r.trend.len().max(2) as f64;
-    let x = |i: usize| pad + (w - 2.0 * pad) * i as f64 / (n - 1.0);
-    let y = |v: f64| h - pad - (h - 2.0 * pad) * (v - lo) / (hi - lo);
-    let mut s = format!("<svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"trend\" class=\"chart\">");
-    let band_top: Vec<String> = pts.iter().map(|p| format!("{:.1},{:.1}", x(p.0), y(p.1 + p.2))).collect();
-    let band_bot: Vec<String> = pts.iter().rev().map(|p| format!("{:.1},{:.1}", x(p.0), y(p.1 - p.2))).collect();
-    let _ = write!(s, "<polygon class=\"band\" points=\"{} {}\"/>", band_top.join(" "), band_bot.join(" "));
-    let _ =
-        write!(s, "<line class=\"zero\" x1=\"{pad}\" x2=\"{}\" y1=\"{:.1}\" y2=\"{:.1}\"/>", w - pad, y(0.0), y(0.0));
-    let line: Vec<String> = pts.iter().map(|p| format!("{:.1},{:.1}", x(p.0), y(p.1))).collect();
-    let _ = write!(s, "<polyline class=\"line\" points=\"{}\"/>", line.join(" "));
-    for p in &pts {
-        let _ = write!(
-            s,
-            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3.5\"><title>{:+.1}</title></circle>",
-            x(p.0),
-            y(p.1),
-            p.1
-        );
-        let _ = write!(s, "<text x=\"{:.1}\" y=\"{:.1}\" class=\"val\">{:+.0}</text>", x(p.0), y(p.1) - 8.0, p.1);
-    }
-    for (i, (label, ..)) in r.trend.iter().enumerate() {
-        let _ = write!(s, "<text x=\"{:.1}\" y=\"{:.1}\" class=\"axis\">{}</text>", x(i), h - 12.0, escape(label));
-    }
-    s.push_str("</svg>");
-    s
+    let l = r.lang;
+    let points: Vec<charts::TrendPoint> =
+        r.trend.iter().map(|(label, nps, moe, _)| charts::TrendPoint { label, nps: *nps, moe95: *moe }).collect();
+    let desc = match (r.trend.first(), r.trend.last()) {
+        (Some(a), Some(b)) => {
+            format!("NPS {} {} ({}) {} {} ({}).", t(l, "from"), a.0, num(a.1, true), t(l, "to"), b.0, num(b.1, true))
+        }
+        _ => String::new(),
+    };
+    charts::trend(&points, t(l, "trend"), &desc)
 }
 
-/// Driver chart: impact (y) against share of responses (x).
+/// Driver chart: impact per theme as horizontal bars, mentions beside them.
 fn drivers_svg(r: &Report) -> String {
-    let (w, h, pad) = (720.0, 280.0, 48.0);
-    if r.drivers.is_empty() {
-        return String::new();
-    }
-    let max_share = r.drivers.iter().map(|d| d.share).fold(0.0, f64::max).max(0.05) * 1.1;
-    let lo = r.drivers.iter().map(|d| d.impact).fold(0.0, f64::min) - 1.0;
-    let hi = r.drivers.iter().map(|d| d.impact).fold(0.0, f64::max) + 1.0;
-    // Room on the right for the labels of the largest themes.
-    let x = |v: f64| pad + (w - 2.0 * pad - 150.0) * v / max_share;
-    let y = |v: f64| h - pad - (h - 2.0 * pad) * (v - lo) / (hi - lo);
-    let mut s = format!("<svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"drivers\" class=\"chart\">");
-    let _ =
-        write!(s, "<line class=\"zero\" x1=\"{pad}\" x2=\"{}\" y1=\"{:.1}\" y2=\"{:.1}\"/>", w - pad, y(0.0), y(0.0));
-    for d in &r.drivers {
-        let cls = if d.impact < 0.0 { "cost" } else { "gain" };
-        let _ = write!(
-            s,
-            "<circle class=\"{cls}\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"6\"><title>{}: {:+.1}</title></circle><text x=\"{:.1}\" y=\"{:.1}\" class=\"lbl\">{}</text>",
-            x(d.share), y(d.impact), escape(&d.label), d.impact, x(d.share) + 8.0, y(d.impact) + 4.0, escape(&d.label)
-        );
-    }
-    let _ = write!(
-        s,
-        "<text x=\"{:.1}\" y=\"{:.1}\" class=\"axis\">→ %</text><text x=\"8\" y=\"{pad}\" class=\"axisl\">impact</text>",
-        w - pad,
-        h - 12.0
-    );
-    s.push_str("</svg>");
-    s
+    let l = r.lang;
+    let rows: Vec<charts::Bar> = r
+        .drivers
+        .iter()
+        .take(15)
+        .map(|d| charts::Bar {
+            label: &d.label,
+            value: d.impact,
+            note: format!("{} · {:.0} %", d.n_mentions, d.share * 100.0),
+        })
+        .collect();
+    let desc = words::top_drivers(l, &r.drivers).unwrap_or_default();
+    charts::bars("drivers", &rows, t(l, "chart_drivers"), &desc, t(l, "impact_axis"), t(l, "mentions"))
+}
+
+/// Segments chart: NPS per segment value with its margin, the overall NPS as reference.
+fn segments_svg(r: &Report) -> String {
+    let l = r.lang;
+    let labels: Vec<String> = r.segments.iter().map(|x| format!("{} · {}", x.segment, x.value)).collect();
+    let rows: Vec<charts::Interval> = r
+        .segments
+        .iter()
+        .zip(&labels)
+        .filter_map(|(x, label)| {
+            Some(charts::Interval {
+                label,
+                value: x.nps?,
+                moe95: x.moe95,
+                stands_out: x.stands_out,
+                note: format!("{} ± {:.0} (n = {})", num(x.nps, true), x.moe95, x.n),
+            })
+        })
+        .take(30)
+        .collect();
+    let out: Vec<String> =
+        r.segments.iter().filter(|x| x.stands_out).map(|x| format!("{} {}", x.segment, x.value)).collect();
+    let desc = format!("{}: {}", t(l, "stand_out"), if out.is_empty() { "–".into() } else { out.join(", ") });
+    charts::intervals(&rows, r.nps.unwrap_or(0.0), t(l, "segments"), &desc, "NPS ± (n)")
+}
+
+/// The sentences of the first screen: the headline period and its changes, then the top
+/// three drivers.
+fn first_screen(r: &Report) -> Vec<String> {
+    let l = r.lang;
+    let mut lines = match &r.headline {
+        Some(h) => words::headline(l, h),
+        None => vec![format!("NPS {} ± {:.1} ({} {}).", num(r.nps, true), r.moe95, r.n, t(l, "responses"))],
+    };
+    lines.extend(words::top_drivers(l, &r.drivers));
+    lines
 }
 
 const CSS: &str = "body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:980px;margin:2rem auto;padding:0 1rem;color:#1d2330}\
@@ -464,39 +443,27 @@ pub fn html(r: &Report) -> String {
         "<!DOCTYPE html><html lang=\"{l}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{}</title><style>{CSS}</style></head><body>",
         escape(&r.title)
     );
+    let (big, moe) = r.headline.as_ref().map_or((r.nps, r.moe95), |h| (h.nps, h.moe95));
     let _ = write!(
         s,
-        "<h1>{}</h1><p class=\"headline\">{} <span class=\"muted\">± {:.1}</span></p><p class=\"muted\">{}: {} {}, {}.",
+        "<h1>{}</h1><section class=\"first\"><p class=\"headline\">{} <span class=\"muted\">± {moe:.0}</span></p>",
         escape(&r.title),
-        num(r.nps, true),
-        r.moe95,
-        t(l, "headline"),
-        r.n,
-        t(l, "responses"),
-        t(l, "margin")
+        num(big, true).trim_end_matches(".0")
     );
-    if let Some((p, nps, d, pv)) = &r.latest {
-        let _ = write!(
-            s,
-            " {} {}: {} ({} {}, p = {}).",
-            t(l, "latest"),
-            escape(p),
-            num(*nps, true),
-            num(*d, true),
-            t(l, "vs_prev"),
-            fixed(*pv, 3)
-        );
+    for line in first_screen(r) {
+        let _ = write!(s, "<p>{}</p>", escape(&line));
     }
-    s.push_str("</p>");
+    if let Some(h) = r.headline.as_ref().filter(|h| !h.movers.is_empty()) {
+        let prev = h.previous.as_ref().map_or("", |p| p.0.as_str());
+        let _ = write!(s, "<p><b>{} {}</b></p><ul>", t(l, "moved"), escape(prev));
+        for m in &h.movers {
+            let _ = write!(s, "<li>{}</li>", escape(&words::mover(l, m, prev)));
+        }
+        s.push_str("</ul>");
+    }
+    let _ = write!(s, "<p class=\"muted\">{}</p></section>", t(l, "margin"));
     let _ = write!(s, "<h2>{}</h2>{}", t(l, "trend"), trend_svg(r));
-    let _ = write!(
-        s,
-        "<h2>{}</h2><p class=\"muted\">{}</p><h3>{}</h3>{}",
-        t(l, "drivers"),
-        t(l, "drivers_help"),
-        t(l, "chart_drivers"),
-        drivers_svg(r)
-    );
+    let _ = write!(s, "<h2>{}</h2><p class=\"muted\">{}</p>{}", t(l, "drivers"), t(l, "drivers_help"), drivers_svg(r));
     let _ = write!(s, "<table class=\"drivers\"><tr><th>{}</th><th>{}</th><th>{}</th><th>Impact</th><th>Lift</th><th>q</th><th>{}</th><th>{}</th></tr>",
         t(l, "theme"), t(l, "mentions"), t(l, "theme_nps"), t(l, "negative"), t(l, "examples"));
     for d in &r.drivers {
@@ -537,15 +504,34 @@ pub fn html(r: &Report) -> String {
         let _ = write!(s, "<tr><td>{} <span class=\"muted\">({})</span></td><td class=\"n\">{size}</td><td class=\"n\">{}</td><td class=\"ex\">“{}”</td></tr>", escape(id), escape(label), num(*nps, true), escape(ex));
     }
     s.push_str("</table>");
+    let _ = write!(s, "<h2>{}</h2>{}", t(l, "segments"), segments_svg(r));
+    let standouts: Vec<_> = r.segments.iter().filter(|x| x.stands_out).collect();
+    if !standouts.is_empty() {
+        let _ = write!(s, "<p><b>{}</b></p><ul>", t(l, "stand_out"));
+        for x in standouts {
+            let _ = write!(s, "<li>{}</li>", escape(&words::segment(l, x)));
+        }
+        s.push_str("</ul>");
+    }
     let _ = write!(
         s,
-        "<h2>{}</h2><table class=\"segments\"><tr><th>{}</th><th>{}</th><th>n</th><th>NPS</th><th>±</th></tr>",
-        t(l, "segments"),
+        "<table class=\"segments\"><tr><th>{}</th><th>{}</th><th>n</th><th>NPS</th><th>±</th><th>{}</th></tr>",
         t(l, "segment"),
-        t(l, "value")
+        t(l, "value"),
+        t(l, "rest")
     );
-    for (seg, v, n, nps, m) in &r.segments {
-        let _ = write!(s, "<tr><td>{}</td><td>{}</td><td class=\"n\">{n}{}</td><td class=\"n\">{}</td><td class=\"n\">{m:.1}</td></tr>", escape(seg), escape(v), if *n < 30 { " ⚠" } else { "" }, num(*nps, true));
+    for x in &r.segments {
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}{}</td><td class=\"n\">{}</td><td class=\"n\">{:.1}</td><td class=\"n\">{}</td></tr>",
+            escape(&x.segment),
+            escape(&x.value),
+            x.n,
+            if x.n < 30 { " ⚠" } else { "" },
+            num(x.nps, true),
+            x.moe95,
+            num(x.rest_nps, true)
+        );
     }
     let _ = write!(s, "</table><p class=\"muted\">⚠ {}</p><h2>{}</h2><ul>", t(l, "low_n"), t(l, "quality"));
     for (k, v) in &r.quality {
@@ -567,7 +553,7 @@ mod tests {
             nps: Some(12.5),
             moe95: 9.0,
             trend: vec![("2026-W01".into(), Some(10.0), 12.0, 60), ("2026-W02".into(), Some(15.0), 11.0, 25)],
-            latest: Some(("2026-W02".into(), Some(15.0), Some(5.0), Some(0.6))),
+            headline: None,
             drivers: vec![DriverLine {
                 label: "Price".into(),
                 n_mentions: 30,
@@ -591,7 +577,17 @@ mod tests {
                 examples: vec!["Price".into(), "Billing".into()],
             }],
             emerging: vec![],
-            segments: vec![("Plan".into(), "Basic".into(), 20, Some(-5.0), 30.0)],
+            segments: vec![super::super::changes::SegmentLine {
+                segment: "Plan".into(),
+                value: "Basic".into(),
+                n: 20,
+                nps: Some(-5.0),
+                moe95: 30.0,
+                rest_nps: Some(14.0),
+                q_value: Some(0.2),
+                stands_out: false,
+                why: Vec::new(),
+            }],
             quality: vec![("rejected".into(), "2".into())],
             key_drivers: Some((0.2, vec![("Price".into(), 0.15, 2.5)])),
         }

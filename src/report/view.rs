@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use super::changes;
 use super::render::{DriverLine, KeyDriverTable, Report};
 use crate::drivers::{self, DriverRow};
 use crate::pipeline::Analysis;
@@ -33,7 +34,7 @@ pub fn report(a: &Analysis, opts: ViewOptions) -> Report {
         nps: overall.and_then(|o| o.nps),
         moe95: overall.map_or(0.0, |o| o.moe95),
         trend: periods().map(|x| (x.period.clone(), x.nps, x.moe95, x.tally.n)).collect(),
-        latest: periods().next_back().map(|x| (x.period.clone(), x.nps, x.delta_vs_previous, x.p_value_change)),
+        headline: changes::headline(a),
         drivers,
         groups,
         emerging: a
@@ -45,12 +46,7 @@ pub fn report(a: &Analysis, opts: ViewOptions) -> Report {
                 (x.id.clone(), x.label.clone(), x.size, t.nps(), masked(opts.mask, example))
             })
             .collect(),
-        segments: a
-            .nps
-            .iter()
-            .filter(|x| x.period == c::ALL && x.segment != c::ALL)
-            .map(|x| (x.segment.clone(), x.value.clone(), x.tally.n, x.nps, x.moe95))
-            .collect(),
+        segments: changes::segments(a),
         quality: quality(a, fr, &languages),
     }
 }

@@ -195,6 +195,23 @@ pub fn period_label(d: NaiveDate, period: Period) -> String {
     }
 }
 
+/// Last day of the period a label names ("2026-W03", "2026-01", "2026-Q1"); None for
+/// anything else.
+pub fn period_end(label: &str) -> Option<NaiveDate> {
+    let (year, rest) = label.split_once('-')?;
+    let year: i32 = year.parse().ok()?;
+    let first_of = |month: u32| NaiveDate::from_ymd_opt(year + (month > 12) as i32, (month - 1) % 12 + 1, 1);
+    if let Some(w) = rest.strip_prefix('W') {
+        NaiveDate::from_isoywd_opt(year, w.parse().ok()?, chrono::Weekday::Sun)
+    } else if let Some(q) = rest.strip_prefix('Q') {
+        let q: u32 = q.parse().ok().filter(|q| (1..=4).contains(q))?;
+        first_of(q * 3 + 1)?.pred_opt()
+    } else {
+        let m: u32 = rest.parse().ok().filter(|m| (1..=12).contains(m))?;
+        first_of(m + 1)?.pred_opt()
+    }
+}
+
 /// Reporting period (DESIGN.md `--period`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -211,6 +228,26 @@ pub enum Period {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn period_ends() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(period_end("2026-W48"), d(2026, 11, 29));
+        assert_eq!(period_end("2026-W01"), d(2026, 1, 4));
+        assert_eq!(period_end("2026-02"), d(2026, 2, 28));
+        assert_eq!(period_end("2026-12"), d(2026, 12, 31));
+        assert_eq!(period_end("2026-Q4"), d(2026, 12, 31));
+        assert_eq!(period_end("2026-Q1"), d(2026, 3, 31));
+        assert_eq!(period_end("undated"), None);
+        for day in 0..800 {
+            let date = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap() + Duration::days(day);
+            for p in [Period::Week, Period::Month, Period::Quarter] {
+                let end = period_end(&period_label(date, p)).unwrap();
+                assert!(end >= date && period_label(end, p) == period_label(date, p));
+                assert_ne!(period_label(end + Duration::days(1), p), period_label(date, p));
+            }
+        }
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

@@ -1,0 +1,160 @@
+//! The report's findings in plain French or English sentences (unescaped text; the
+//! renderers escape them for their format).
+
+use super::changes::{Headline, Mover, SegmentLine};
+use super::render::DriverLine;
+
+fn tr(l: &str, fr: &'static str, en: &'static str) -> &'static str {
+    if l == "fr" {
+        fr
+    } else {
+        en
+    }
+}
+
+/// A colon as the language writes it (French puts a space before).
+fn colon(l: &str) -> &'static str {
+    tr(l, " :", ":")
+}
+
+fn pts(v: Option<f64>) -> String {
+    v.map_or("–".into(), |x| format!("{x:+.0}"))
+}
+
+/// "p = 0.012" written the way the language writes decimals.
+fn p(l: &str, v: Option<f64>) -> String {
+    let s = v.map_or("–".into(), |x| if x < 0.001 { "< 0.001".into() } else { format!("{x:.3}") });
+    if l == "fr" {
+        s.replace('.', ",")
+    } else {
+        s
+    }
+}
+
+/// Whether a p-value says the change is unlikely to be chance, in words.
+fn significance(l: &str, pv: Option<f64>) -> String {
+    match pv {
+        Some(x) if x < 0.05 => {
+            format!("{} (p = {})", tr(l, "un écart significatif", "a significant change"), p(l, pv))
+        }
+        Some(_) => format!(
+            "{} (p = {})",
+            tr(l, "un écart que le hasard seul peut donner", "within what chance alone would give"),
+            p(l, pv)
+        ),
+        None => tr(l, "sans test possible", "no test possible").into(),
+    }
+}
+
+/// The first screen's sentences: the headline period, its change, the whole range, and
+/// the period left out as still in progress.
+pub fn headline(l: &str, h: &Headline) -> Vec<String> {
+    let mut out = vec![format!(
+        "{} {}: NPS {} ± {:.0} ({} {}).",
+        tr(l, "Période", "Period"),
+        h.period,
+        pts(h.nps),
+        h.moe95,
+        h.n,
+        tr(l, "réponses", "responses")
+    )];
+    if let (Some((prev, prev_nps, prev_moe)), Some(d)) = (&h.previous, h.delta) {
+        let dir = if d >= 0.0 { tr(l, "de plus qu'en", "higher than") } else { tr(l, "de moins qu'en", "lower than") };
+        out.push(format!(
+            "{:.0} {} {dir} {prev} ({} ± {prev_moe:.0}){} {}.",
+            d.abs(),
+            tr(l, "points", "points"),
+            pts(*prev_nps),
+            colon(l),
+            significance(l, h.p_value)
+        ));
+    }
+    let (first, nps, moe) = &h.range;
+    out.push(format!(
+        "{} {first} → {}{} NPS {} ± {moe:.1}.",
+        tr(l, "Sur toute la période", "Over the whole range"),
+        h.period,
+        colon(l),
+        pts(*nps)
+    ));
+    if let Some((label, last)) = &h.in_progress {
+        out.push(format!(
+            "{label} {} {last}){} {}.",
+            tr(l, "est en cours (réponses jusqu'au", "is still in progress (answers up to"),
+            colon(l),
+            tr(l, "elle est laissée de côté dans cette comparaison", "it is left out of this comparison")
+        ));
+    }
+    out
+}
+
+/// The three themes costing most points, in one sentence.
+pub fn top_drivers(l: &str, drivers: &[DriverLine]) -> Option<String> {
+    let costing: Vec<String> =
+        drivers.iter().filter(|d| d.impact < 0.0).take(3).map(|d| format!("{} ({:+.1})", d.label, d.impact)).collect();
+    (!costing.is_empty()).then(|| {
+        format!(
+            "{} {}.",
+            tr(l, "Ce qui coûte le plus de points de NPS :", "What costs most NPS points:"),
+            costing.join(", ")
+        )
+    })
+}
+
+/// One theme that moved since the previous period.
+pub fn mover(l: &str, m: &Mover, previous: &str) -> String {
+    let verb = if m.impact < 0.0 { tr(l, "coûte", "costs") } else { tr(l, "rapporte", "earns") };
+    // A cost growing (delta < 0) or a gain growing (delta > 0) is "more".
+    let more = (m.impact < 0.0) == (m.delta < 0.0);
+    let how = if more { tr(l, "de plus qu'en", "more than in") } else { tr(l, "de moins qu'en", "fewer than in") };
+    let chance = if m.p_value.into_iter().chain(m.p_value_nps_with).any(|x| x < 0.05) {
+        ""
+    } else {
+        tr(l, " Peut-être le hasard.", " Could be chance.")
+    };
+    format!(
+        "{} {verb} {:.1} {}, {:.1} {how} {previous}{} {} {:.0} % {} ({:.0} % {}, p = {}), {} {} ({} {}, p = {}).{chance}",
+        m.label,
+        m.impact.abs(),
+        tr(l, "points", "points"),
+        m.delta.abs(),
+        colon(l),
+        tr(l, "cité par", "mentioned by"),
+        m.share_now * 100.0,
+        tr(l, "des réponses", "of responses"),
+        m.share_before * 100.0,
+        tr(l, "avant", "before"),
+        p(l, m.p_value),
+        tr(l, "NPS de ceux qui le citent", "NPS of those mentioning it"),
+        pts(m.nps_with_now),
+        pts(m.nps_with_before),
+        tr(l, "avant", "before"),
+        p(l, m.p_value_nps_with)
+    )
+}
+
+/// One segment value that stands out, and the themes behind it.
+pub fn segment(l: &str, s: &SegmentLine) -> String {
+    let mut line = format!(
+        "{} = {}{} NPS {} {} {} {} (q = {}).",
+        s.segment,
+        s.value,
+        colon(l),
+        pts(s.nps),
+        tr(l, "contre", "against"),
+        pts(s.rest_nps),
+        tr(l, "pour les autres réponses", "for the other responses"),
+        p(l, s.q_value)
+    );
+    for (label, here, overall) in &s.why {
+        let verb = if *here < 0.0 { tr(l, "coûte", "costs") } else { tr(l, "rapporte", "earns") };
+        line.push_str(&format!(
+            " {label} {verb} {:.1} {} {} {overall:+.1} {}.",
+            here.abs(),
+            tr(l, "points ici,", "points here,"),
+            tr(l, "contre", "against"),
+            tr(l, "en tout", "overall")
+        ));
+    }
+    line
+}
