@@ -26,7 +26,8 @@ pub fn nps(a: &NpsArgs, console: &Console) -> Result<u8> {
         staged.stage_parquet("nps.parquet", &mut nps_stage::nps_frame(&rows)?)?;
         staged.stage_bytes("rejects.csv", &csv_out::rejects_csv(&input.rejects))?;
         timings.push("write", t);
-        staged.stage_json("run.json", &record::run_json("nps", &input, &cfg.input, &timings, json!({})))?;
+        staged
+            .stage_json("run.json", &record::run_json("nps", &input, &cfg.input, &cfg.options, &timings, json!({})))?;
         staged.commit()?;
         console.note(format!("wrote nps.parquet, rejects.csv, run.json to {}", out.display()));
     }

@@ -49,7 +49,9 @@ pub fn write_run(a: &Analysis, cfg: &RunConfig) -> Result<Vec<PathBuf>> {
     }
     let mut timings = a.timings.clone();
     timings.push("write", t);
-    staged
-        .stage_json("run.json", &record::run_json("run", &a.input, &cfg.input, &timings, record::run_extra(a, cfg)))?;
+    staged.stage_json(
+        "run.json",
+        &record::run_json("run", &a.input, &cfg.input, &cfg.options, &timings, record::run_extra(a, cfg)),
+    )?;
     staged.commit()
 }
