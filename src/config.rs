@@ -52,8 +52,8 @@ pub struct ConfigFileRecord {
     /// As given on the command line (or by VERBATIM_CONFIG).
     pub path: String,
     pub sha256: String,
-    /// Keys whose values were used (the others were overridden by the command line or an
-    /// environment variable).
+    /// Keys whose values were used, sorted (the file's other keys were overridden by the
+    /// command line or an environment variable).
     pub applied: Vec<String>,
     /// Flat keys left to another command (`taxonomy` in a file read by `nps`).
     pub ignored: Vec<String>,

@@ -132,9 +132,10 @@ pub struct NpsArgs {
     /// Options from a TOML file: keys are the long option names (`period = "month"`,
     /// `segment-col = ["Channel", "Plan"]`, `out = "reports/weekly"`) and `inputs` for the
     /// INPUTs; relative paths in it are relative to the file. Options given on the command
-    /// line (or by their environment variable) win. Flat keys apply to run, nps and themes
-    /// discover (each ignores the others' keys); a [run], [nps] or [themes-discover] table to
-    /// one. An unknown key or a wrong value is an error. See verbatim.toml in the repository.
+    /// line (or by their environment variable) win. Top-level keys apply to run, nps and
+    /// themes discover (each ignores the keys only the others take); a `[run]`, `[nps]` or
+    /// `[themes-discover]` table to that command alone. An unknown key or a wrong value is an
+    /// error (exit 2). See verbatim.toml in the repository.
     #[arg(long, value_name = "FILE", env = "VERBATIM_CONFIG")]
     pub config: Option<PathBuf>,
 
@@ -223,9 +224,10 @@ pub struct RunArgs {
     /// Options from a TOML file: keys are the long option names (`period = "month"`,
     /// `segment-col = ["Channel", "Plan"]`, `out = "reports/weekly"`) and `inputs` for the
     /// INPUTs; relative paths in it are relative to the file. Options given on the command
-    /// line (or by their environment variable) win. Flat keys apply to run, nps and themes
-    /// discover (each ignores the others' keys); a [run], [nps] or [themes-discover] table to
-    /// one. An unknown key or a wrong value is an error. See verbatim.toml in the repository.
+    /// line (or by their environment variable) win. Top-level keys apply to run, nps and
+    /// themes discover (each ignores the keys only the others take); a `[run]`, `[nps]` or
+    /// `[themes-discover]` table to that command alone. An unknown key or a wrong value is an
+    /// error (exit 2). See verbatim.toml in the repository.
     #[arg(long, value_name = "FILE", env = "VERBATIM_CONFIG")]
     pub config: Option<PathBuf>,
 

@@ -120,7 +120,7 @@ pub struct Plan {
     pub options: Vec<OsString>,
     /// The file's `inputs` (resolved), used when the command line gives none.
     pub inputs: Vec<OsString>,
-    /// Keys whose values were taken (alphabetical, as the TOML table iterates).
+    /// Keys whose values were taken, sorted.
     pub applied: Vec<String>,
     /// Flat keys left to another command that reads the file.
     pub ignored: Vec<String>,
@@ -193,6 +193,7 @@ pub fn plan(file: &ConfigFile, root: &Command, reader: &Reader, given: &dyn Fn(&
         plan.applied.push(key.to_string());
         taken.push(arg);
     }
+    plan.applied.sort();
     Ok(plan)
 }
 
@@ -518,6 +519,23 @@ mod tests {
         assert_eq!(p.ignored, ["taxonomy"], "a flat key of run only is left to run");
         let p = plan_for("themes-discover", text, &[]).unwrap();
         assert_eq!(strings(&p.options), ["--period=week", "--segment-col=Channel", "--taxonomy=conf/t.toml"]);
+    }
+
+    #[test]
+    fn the_shipped_example_is_valid_for_every_command_with_its_comments_uncommented() {
+        let text = include_str!("../../verbatim.toml");
+        let uncommented: String = text
+            .lines()
+            .map(|l| l.strip_prefix("# ").filter(|o| o.contains(" = ") && !o.starts_with("themes-model")).unwrap_or(l))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert!(uncommented.contains("\ntaxonomy = "));
+        for text in [text, &uncommented] {
+            for reader in &READERS {
+                plan_for(reader.section, text, &[]).unwrap_or_else(|e| panic!("{}: {e}", reader.section));
+            }
+        }
+        assert!(strings(&plan_for("nps", text, &[]).unwrap().options).contains(&"--out=conf/out/nps"));
     }
 
     #[test]
