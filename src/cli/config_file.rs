@@ -24,7 +24,9 @@
 //! that only another of these commands takes is ignored (and listed in run.json): `nps`
 //! reading the weekly job's file ignores `taxonomy`. A key that none of them takes, or a key
 //! in a table that its command does not take, is an error naming the file, the key and the
-//! closest valid key, so a typo never silently falls back to a default.
+//! closest valid key, so a typo never silently falls back to a default. Every value is
+//! checked, against the command that takes it, whichever command reads the file and
+//! whether or not the command line overrides it: a file is valid or not as a whole.
 //!
 //! **Paths** in the file (`inputs` and every option whose value is a path: `out`, `taxonomy`,
 //! `examples`, `model`, `cache-dir`...) are relative to the file's directory, so the job runs
@@ -131,48 +133,48 @@ pub struct Plan {
 /// or an environment variable already set the argument with that id.
 pub fn plan(file: &ConfigFile, root: &Command, reader: &Reader, given: &dyn Fn(&str) -> bool) -> Result<Plan> {
     let command = subcommand(root, reader.path);
-    let mut flat = Vec::new();
+    // Every key is checked against the command that takes it, whichever command reads the
+    // file: a file that is wrong for `run` is refused by `nps` too.
+    let check = |r: &Reader, key: &str, value: &toml::Value| -> Result<Option<Vec<OsString>>> {
+        let Some(arg) = arg_for(subcommand(root, r.path), key) else { return Ok(None) };
+        let tokens = tokens(file, arg, key, value)?;
+        validate(file, subcommand(root, r.path), r, key, value, &tokens)?;
+        Ok(Some(tokens))
+    };
+    let mut plan = Plan::default();
+    let mut entries: Vec<(&str, Vec<OsString>)> = Vec::new();
     let mut section = Vec::new();
     for (key, value) in &file.table {
-        let Some(other) = READERS.iter().find(|r| r.section == key) else {
-            flat.push((key.as_str(), value));
-            continue;
-        };
-        let toml::Value::Table(table) = value else {
-            return Err(file.err(format_args!(
-                "`{key}` should be a table ([{key}] followed by options of `verbatim {}`), not {}",
-                other.name(),
-                a_type(value)
-            )));
-        };
-        let other_cmd = subcommand(root, other.path);
-        for (k, v) in table {
-            if arg_for(other_cmd, k).is_none() {
-                return Err(file.err(unknown_in_section(root, other, k)));
+        if let Some(other) = READERS.iter().find(|r| r.section == key) {
+            let toml::Value::Table(table) = value else {
+                return Err(file.err(format_args!(
+                    "`{key}` should be a table ([{key}] followed by options of `verbatim {}`), not {}",
+                    other.name(),
+                    a_type(value)
+                )));
+            };
+            for (k, v) in table {
+                let tokens = check(other, k, v)?.ok_or_else(|| file.err(unknown_in_section(root, other, k)))?;
+                if other.section == reader.section {
+                    section.push((k.as_str(), tokens));
+                }
             }
-            if other.section == reader.section {
-                section.push((k.as_str(), v));
-            }
-        }
-    }
-    let mut plan = Plan::default();
-    let mut entries: Vec<(&str, &toml::Value)> = Vec::new();
-    for (key, value) in flat {
-        if arg_for(command, key).is_some() {
-            entries.push((key, value));
-        } else if READERS.iter().any(|r| arg_for(subcommand(root, r.path), key).is_some()) {
+        } else if let Some(tokens) = check(reader, key, value)? {
+            entries.push((key, tokens));
+        } else if let Some(other) = READERS.iter().find(|r| arg_for(subcommand(root, r.path), key).is_some()) {
+            check(other, key, value)?;
             plan.ignored.push(key.to_string());
         } else {
             return Err(file.err(unknown_flat(root, key)));
         }
     }
-    for (key, value) in section {
+    for (key, tokens) in section {
         entries.retain(|(k, _)| *k != key);
-        entries.push((key, value));
+        entries.push((key, tokens));
     }
 
     let mut taken: Vec<&Arg> = Vec::new();
-    for (key, value) in entries {
+    for (key, tokens) in entries {
         let arg = arg_for(command, key).expect("entries hold only keys of this command");
         let overridden = |a: &Arg| given(a.get_id().as_str());
         if overridden(arg) || command.get_arguments().any(|a| conflict(command, arg, a) && overridden(a)) {
@@ -183,8 +185,6 @@ pub fn plan(file: &ConfigFile, root: &Command, reader: &Reader, given: &dyn Fn(&
                 file.err(format_args!("`{key}` and `{}` cannot be used together; keep one of them", key_of(other)))
             );
         }
-        let tokens = tokens(file, arg, key, value)?;
-        validate(file, command, reader, key, value, &tokens)?;
         if arg.is_positional() {
             plan.inputs = tokens;
         } else {
@@ -544,6 +544,13 @@ mod tests {
         let p = plan_for("run", text, &["period", "segment_cols", "themes_model", "inputs"]).unwrap();
         assert!(p.options.is_empty() && p.inputs.is_empty(), "{p:?}");
         assert!(p.applied.is_empty());
+        // Overridden or left to another command, a key is still checked.
+        let m = message(plan_for("run", "period = 3", &["period"]));
+        assert!(m.contains("`period` should be a string"), "{m}");
+        let m = message(plan_for("nps", "min-similarity = \"high\"", &[]));
+        assert!(m.contains("`min-similarity` should be a number"), "{m}");
+        let m = message(plan_for("nps", "[run]\nthreads = \"4\"", &[]));
+        assert!(m.contains("`threads` should be a number"), "{m}");
     }
 
     #[test]
