@@ -29,6 +29,34 @@ pub struct InputConfig {
 pub struct NpsConfig {
     pub input: InputConfig,
     pub out: Option<PathBuf>,
+    /// What run.json records of the options.
+    pub options: OptionsRecord,
+}
+
+/// The options a command ran with, as run.json records them (`config`, `config_file`). The
+/// command line fills it ([`crate::cli::parse::parse_args`]); a program that builds its
+/// configuration directly may leave it empty (run.json then records the period and
+/// `strict` only).
+#[derive(Debug, Clone, Default)]
+pub struct OptionsRecord {
+    /// Every option's effective value, keyed by its long name (the keys of a config file,
+    /// so that a run can be replayed from its run.json).
+    pub options: serde_json::Map<String, serde_json::Value>,
+    /// The `--config` file, if one was read.
+    pub file: Option<ConfigFileRecord>,
+}
+
+/// The `--config` file of a run.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ConfigFileRecord {
+    /// As given on the command line (or by VERBATIM_CONFIG).
+    pub path: String,
+    pub sha256: String,
+    /// Keys whose values were used, sorted (the file's other keys were overridden by the
+    /// command line or an environment variable).
+    pub applied: Vec<String>,
+    /// Flat keys left to another command (`taxonomy` in a file read by `nps`).
+    pub ignored: Vec<String>,
 }
 
 /// Inference device.
@@ -110,6 +138,8 @@ pub struct RunConfig {
     pub mask: bool,
     /// Language of the report (`fr` / `en`); None: the comments' majority language.
     pub report_lang: Option<String>,
+    /// What run.json records of the options.
+    pub options: OptionsRecord,
 }
 
 /// A file shipped with the repository (data/..., models/...), looked up from the working

@@ -1,15 +1,14 @@
-//! Entry point: parse arguments, set up logging, dispatch to the command, map errors to
+//! Entry point: parse arguments (and the `--config` file), set up logging, dispatch to the command, map errors to
 //! exit codes. Everything else is in the library (`verbatim::commands`).
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use verbatim::cli::args::Args;
+use verbatim::cli;
 use verbatim::commands;
 use verbatim::console::Console;
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args = cli::parse_args(std::env::args_os()).unwrap_or_else(|e| e.exit());
     init_logging(args.verbose);
     let console = Console { quiet: args.quiet, progress: !args.no_progress && args.verbose == 0 };
     match commands::dispatch(args, &console) {

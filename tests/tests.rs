@@ -6,8 +6,10 @@
 //! - `encoder`: the real default model: reference vectors, batch and thread invariance.
 //! - `pipeline`: `pipeline::analyze` called as a library on the bundled sample.
 //! - `run`: `verbatim run` end to end on the bundled sample.
+//! - `config`: `--config FILE` (paths relative to the file, the command line wins, errors).
 
 mod commit;
+mod config;
 mod encoder;
 mod ingest;
 mod nps;

@@ -31,6 +31,7 @@ impl Dir {
             .current_dir(self.tmp.path())
             .env("VERBATIM_NO_PROGRESS", "1")
             .env_remove("RUST_LOG")
+            .env_remove("VERBATIM_CONFIG")
             .output()
             .expect("run verbatim")
     }

@@ -129,12 +129,26 @@ pub struct InputArgs {
 
 #[derive(Debug, Clone, ClapArgs)]
 pub struct NpsArgs {
+    /// Options from a TOML file: keys are the long option names (`period = "month"`,
+    /// `segment-col = ["Channel", "Plan"]`, `out = "reports/weekly"`) and `inputs` for the
+    /// INPUTs; relative paths in it are relative to the file. Options given on the command
+    /// line (or by their environment variable) win. Top-level keys apply to run, nps and
+    /// themes discover (each ignores the keys only the others take); a `[run]`, `[nps]` or
+    /// `[themes-discover]` table to that command alone. An unknown key or a wrong value is an
+    /// error (exit 2). See verbatim.toml in the repository.
+    #[arg(long, value_name = "FILE", env = "VERBATIM_CONFIG")]
+    pub config: Option<PathBuf>,
+
     #[command(flatten)]
     pub input: InputArgs,
 
     /// Output directory for nps.parquet, rejects.csv and run.json.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+
+    /// What run.json records of the options (filled by [`crate::cli::parse_args`], not an option).
+    #[arg(skip)]
+    pub recorded: crate::config::OptionsRecord,
 }
 
 /// Zero-shot theme assignment thresholds; shared by `run` and `themes evaluate`.
@@ -207,6 +221,16 @@ pub struct EncoderArgs {
 
 #[derive(Debug, Clone, ClapArgs)]
 pub struct RunArgs {
+    /// Options from a TOML file: keys are the long option names (`period = "month"`,
+    /// `segment-col = ["Channel", "Plan"]`, `out = "reports/weekly"`) and `inputs` for the
+    /// INPUTs; relative paths in it are relative to the file. Options given on the command
+    /// line (or by their environment variable) win. Top-level keys apply to run, nps and
+    /// themes discover (each ignores the keys only the others take); a `[run]`, `[nps]` or
+    /// `[themes-discover]` table to that command alone. An unknown key or a wrong value is an
+    /// error (exit 2). See verbatim.toml in the repository.
+    #[arg(long, value_name = "FILE", env = "VERBATIM_CONFIG")]
+    pub config: Option<PathBuf>,
+
     #[command(flatten)]
     pub input: InputArgs,
 
@@ -259,6 +283,10 @@ pub struct RunArgs {
     /// Language of report.md / report.html [default: the majority language of the comments].
     #[arg(long, value_parser = ["fr", "en"])]
     pub report_lang: Option<String>,
+
+    /// What run.json records of the options (filled by [`crate::cli::parse_args`], not an option).
+    #[arg(skip)]
+    pub recorded: crate::config::OptionsRecord,
 }
 
 #[derive(Debug, Subcommand)]
@@ -275,6 +303,8 @@ pub enum SentimentAction {
     Evaluate(SentimentEvalArgs),
 }
 
+// One value per process: the size of the largest variant costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum ThemesAction {
     /// Learn themes from coded verbatims (coded.csv: `text`, `themes` joined by ';') and

@@ -27,7 +27,7 @@ pub fn input_config(a: &InputArgs) -> InputConfig {
 }
 
 pub fn nps_config(a: &NpsArgs) -> NpsConfig {
-    NpsConfig { input: input_config(&a.input), out: a.out.clone() }
+    NpsConfig { input: input_config(&a.input), out: a.out.clone(), options: a.recorded.clone() }
 }
 
 pub fn encoder_config(a: &EncoderArgs) -> Result<EncoderConfig> {
@@ -95,6 +95,7 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig> {
         new_only: a.new_only,
         mask: !a.no_mask,
         report_lang: a.report_lang.clone(),
+        options: a.recorded.clone(),
     })
 }
 

@@ -27,7 +27,7 @@ pub fn nps(a: &NpsArgs, console: &Console) -> Result<u8> {
         staged.stage_parquet("nps.parquet", &mut nps_stage::nps_frame(&rows)?)?;
         staged.stage_bytes("rejects.csv", &csv_out::rejects_csv(&input.rejects))?;
         timings.push("write", t);
-        staged.commit(Some(record::run_json("nps", &input, &cfg.input, &timings, json!({}))))?;
+        staged.commit(Some(record::run_json("nps", &input, &cfg.input, &cfg.options, &timings, json!({}))))?;
         console.note(format!("wrote nps.parquet, rejects.csv, run.json to {}", out.display()));
     }
     Ok(super::exit_code(&cfg.input, &input.counts))

@@ -3,14 +3,19 @@
 
 use serde_json::json;
 
-use crate::config::{InputConfig, RunConfig};
+use crate::config::{InputConfig, OptionsRecord, RunConfig};
 use crate::pipeline::{Analysis, Input, Timings};
 
 /// run.json of a command over `input`; `extra`'s keys are added at the top level.
+///
+/// `config` holds every option's effective value, keyed as in a config file (from
+/// `options`; the period and `strict` at least), and `config_file` the `--config` file
+/// read, with its sha256 and the keys taken from it (null without one).
 pub fn run_json(
     command: &str,
     input: &Input,
     cfg: &InputConfig,
+    options: &OptionsRecord,
     timings: &Timings,
     extra: serde_json::Value,
 ) -> serde_json::Value {
@@ -28,6 +33,10 @@ pub fn run_json(
             })
         })
         .collect();
+    let mut config = serde_json::Map::new();
+    config.insert("period".into(), json!(cfg.period));
+    config.insert("strict".into(), json!(cfg.strict));
+    config.extend(options.options.clone());
     let mut v = json!({
         "verbatim_version": env!("CARGO_PKG_VERSION"),
         "command": command,
@@ -35,7 +44,8 @@ pub fn run_json(
         "counts": input.counts,
         "counts_reconcile": input.counts.reconciles(),
         "warnings": input.warnings,
-        "config": { "period": cfg.period, "strict": cfg.strict },
+        "config": config,
+        "config_file": options.file,
         "timings_seconds": timings.as_map(),
     });
     if let (Some(obj), serde_json::Value::Object(extra)) = (v.as_object_mut(), extra) {

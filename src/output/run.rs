@@ -52,5 +52,12 @@ pub fn write_run(a: &Analysis, cfg: &RunConfig) -> Result<Vec<PathBuf>> {
     }
     let mut timings = a.timings.clone();
     timings.push("write", t);
-    staged.commit(Some(record::run_json("run", &a.input, &cfg.input, &timings, record::run_extra(a, cfg))))
+    staged.commit(Some(record::run_json(
+        "run",
+        &a.input,
+        &cfg.input,
+        &cfg.options,
+        &timings,
+        record::run_extra(a, cfg),
+    )))
 }
