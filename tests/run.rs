@@ -306,30 +306,47 @@ fn followup_and_summary() {
     assert!(summary["drivers"]["costing"].is_array() && summary["emerging_themes"].is_array());
 }
 
-/// The report as a person sees it: rendered by headless Chromium when it is installed
-/// (`apt-get install chromium`); the charts and tables must be in the rendered page.
-#[test]
-fn report_renders_in_chromium() {
-    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"].iter().find(|b| {
+/// Headless Chromium, when installed. In CI (`CI` set) it must be: .ci/run installs it,
+/// so the browser checks can fail there.
+fn chromium() -> Option<&'static str> {
+    let found = ["chromium", "chromium-browser", "google-chrome"].into_iter().find(|b| {
         std::process::Command::new("sh")
             .args(["-c", &format!("command -v {b}")])
             .output()
             .is_ok_and(|o| o.status.success())
-    }) else {
-        // In CI the check must be able to fail: .ci/run installs Chromium.
+    });
+    if found.is_none() {
         assert!(
             std::env::var_os("CI").is_none(),
             "Chromium is not installed, and CI is set: install it (apt-get install -y chromium) so the report is checked"
         );
-        eprintln!("report_renders_in_chromium: no Chromium installed, nothing to check (apt-get install chromium)");
-        return;
-    };
-    let dir = Dir::new();
-    let model = model_dir().display().to_string();
-    let sample = repo().join("data/sample_export.csv").display().to_string();
-    dir.ok(&["run", &sample, "--out", "o", "--model", &model, "--no-cache", "--report-lang", "fr"]);
-    let profile = dir.path("chromium-profile");
-    let url = format!("file://{}", dir.path("o/report.html").display());
+        eprintln!("no Chromium installed, the report is not checked in a browser (apt-get install chromium)");
+    }
+    found
+}
+
+/// What the page measures in the browser: every pair of text labels of a chart whose
+/// boxes intersect, and whether the page is wider than the window.
+const MEASURE: &str = r#"<script>
+addEventListener('load', () => {
+  const overlaps = [];
+  document.querySelectorAll('svg').forEach(svg => {
+    const boxes = [...svg.querySelectorAll('text')].map(t => [t.firstChild ? t.firstChild.textContent : '', t.getBoundingClientRect()]);
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+      const [a, A] = boxes[i], [b, B] = boxes[j];
+      const w = Math.min(A.right, B.right) - Math.max(A.left, B.left);
+      const h = Math.min(A.bottom, B.bottom) - Math.max(A.top, B.top);
+      if (w > 0.5 && h > 0.5) overlaps.push(svg.id + ': "' + a + '" and "' + b + '"');
+    }
+  });
+  const page = document.documentElement.scrollWidth;
+  document.body.insertAdjacentHTML('beforeend', '<pre id="verdict">' + JSON.stringify({overlaps, page, window: innerWidth, charts: document.querySelectorAll('svg').length}) + '</pre>');
+});
+</script>"#;
+
+/// Render `html` in headless Chromium at `width` px and return the page's verdict and DOM.
+fn measure_in_browser(chromium: &str, dir: &Dir, html: &str, width: u32) -> (serde_json::Value, String) {
+    let page = dir.write(&format!("measured-{width}.html"), html.replace("</body>", &format!("{MEASURE}</body>")));
     let out = std::process::Command::new(chromium)
         .args([
             "--headless",
@@ -340,16 +357,147 @@ fn report_renders_in_chromium() {
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            "--hide-scrollbars",
+            "--virtual-time-budget=5000",
         ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(["--dump-dom", &url])
+        .arg(format!("--window-size={width},900"))
+        .arg(format!("--user-data-dir={}", dir.path("chromium-profile").display()))
+        .args(["--dump-dom", &format!("file://{}", page.display())])
         .output()
         .expect("run chromium");
-    let dom = String::from_utf8_lossy(&out.stdout);
-    assert!(dom.contains("Rapport NPS"), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(dom.matches("<svg").count(), 2, "trend and driver charts");
+    let dom = String::from_utf8_lossy(&out.stdout).into_owned();
+    let verdict = dom
+        .rsplit_once("<pre id=\"verdict\">")
+        .and_then(|(_, v)| v.split("</pre>").next())
+        .unwrap_or_else(|| panic!("no verdict in the page: {}", String::from_utf8_lossy(&out.stderr)));
+    let verdict = verdict.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
+    (serde_json::from_str(&verdict).expect("verdict is JSON"), dom)
+}
+
+/// No two labels of a chart intersect and the page fits a desktop and a phone window.
+fn assert_reads_cleanly(chromium: &str, dir: &Dir, html: &str, what: &str) -> String {
+    let mut dom = String::new();
+    for width in [1280, 400] {
+        let (v, d) = measure_in_browser(chromium, dir, html, width);
+        assert_eq!(v["overlaps"], serde_json::json!([]), "{what} at {width} px: labels collide");
+        assert!(v["page"].as_f64() <= v["window"].as_f64(), "{what} at {width} px: the page overflows: {v}");
+        assert_eq!(v["charts"], 3, "{what}: trend, drivers and segments charts");
+        dom = d;
+    }
+    dom
+}
+
+/// The report as a person sees it, rendered by headless Chromium: on the bundled sample
+/// (French), the charts are there and no two labels of a chart overlap, the page fits.
+#[test]
+fn report_renders_in_chromium() {
+    let Some(chromium) = chromium() else { return };
+    let dir = Dir::new();
+    let model = model_dir().display().to_string();
+    let sample = repo().join("data/sample_export.csv").display().to_string();
+    dir.ok(&["run", &sample, "--out", "o", "--model", &model, "--no-cache", "--report-lang", "fr"]);
+    let html = std::fs::read_to_string(dir.path("o/report.html")).unwrap();
+    let dom = assert_reads_cleanly(chromium, &dir, &html, "the sample's report");
+    assert!(dom.contains("Rapport NPS"));
     assert!(dom.matches("<table").count() >= 3, "drivers, emerging themes, segments");
     assert!(dom.contains("class=\"band\""), "the margin band of the trend chart");
+    assert!(dom.contains("Ce qui coûte le plus de points de NPS"), "the top drivers on the first screen");
+}
+
+/// A dense report (30 weekly periods, 15 themes with long French and English labels, 24
+/// segment values) reads cleanly in the browser in both languages.
+#[test]
+fn a_dense_report_reads_cleanly_in_chromium() {
+    use verbatim::report::changes::{Headline, Mover, SegmentLine};
+    use verbatim::report::render::{html, DriverLine, Report};
+    let Some(chromium) = chromium() else { return };
+    let dir = Dir::new();
+    let theme_names = [
+        "Delivery & installation",
+        "Network & connection",
+        "Support: waiting & reachability",
+        "Support: competence & resolution",
+        "Prix et facturation des options",
+        "Billing & payments",
+        "Product & equipment",
+        "App & website",
+        "Contract & cancellation",
+        "Communication",
+        "Staff & shops",
+        "Résiliation et engagement",
+        "Déménagement",
+        "Installation de la box",
+        "Roaming abroad",
+    ];
+    let drivers: Vec<DriverLine> = theme_names
+        .iter()
+        .enumerate()
+        .map(|(i, label)| DriverLine {
+            label: label.to_string(),
+            n_mentions: 400 - 20 * i as u64,
+            share: 0.2 - 0.01 * i as f64,
+            nps_with: Some(-40.0 + 5.0 * i as f64),
+            impact: -8.0 + 0.9 * i as f64,
+            lift: Some(1.5),
+            q_value: Some(0.01),
+            negative_share: Some(0.6),
+            examples: vec!["Technicien jamais venu, trois demi-journées perdues".into()],
+        })
+        .collect();
+    let trend: Vec<(String, Option<f64>, f64, u64)> =
+        (0..30).map(|w| (format!("2026-W{:02}", w + 10), Some(((w * 37) % 50) as f64 - 25.0), 9.5, 180)).collect();
+    let segments: Vec<SegmentLine> = (0..24)
+        .map(|k| SegmentLine {
+            segment: ["Channel", "Country", "Plan", "Customer value"][k % 4].into(),
+            value: format!("value number {k} with a long name"),
+            n: 90 + k as u64,
+            nps: Some(k as f64 * 3.0 - 30.0),
+            moe95: 14.0,
+            rest_nps: Some(5.0),
+            q_value: Some(0.01),
+            stands_out: k % 5 == 0,
+            why: vec![("Delivery & installation".into(), -12.0, -8.0)],
+        })
+        .collect();
+    for lang in ["en", "fr"] {
+        let report = Report {
+            lang,
+            title: "NPS report".into(),
+            n: 5400,
+            nps: Some(4.0),
+            moe95: 2.5,
+            trend: trend.clone(),
+            headline: Some(Headline {
+                period: "2026-W39".into(),
+                in_progress: Some(("2026-W40".into(), "2026-09-30".into())),
+                nps: Some(-3.0),
+                moe95: 9.5,
+                n: 180,
+                previous: Some(("2026-W38".into(), Some(12.0), 9.4)),
+                delta: Some(-15.0),
+                p_value: Some(0.02),
+                range: ("2026-W10".into(), Some(4.0), 2.5),
+                movers: vec![Mover {
+                    label: "Delivery & installation".into(),
+                    impact: -8.0,
+                    delta: -4.0,
+                    share_now: 0.2,
+                    share_before: 0.12,
+                    p_value: Some(0.01),
+                    nps_with_now: Some(-40.0),
+                    nps_with_before: Some(-30.0),
+                    p_value_nps_with: Some(0.3),
+                }],
+            }),
+            drivers: drivers.clone(),
+            groups: Vec::new(),
+            emerging: Vec::new(),
+            segments: segments.clone(),
+            quality: vec![("rows read".into(), "5400".into())],
+            key_drivers: None,
+        };
+        assert_reads_cleanly(chromium, &dir, &html(&report), &format!("a dense report ({lang})"));
+    }
 }
 
 /// Duplicating the whole dataset (new ids) leaves NPS and every impact unchanged and

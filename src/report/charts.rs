@@ -3,7 +3,7 @@
 //! segment instead of a scatter), a colour-blind-safe palette (Okabe-Ito: vermillion for
 //! what costs points, blue for what earns them), and a `<title>` / `<desc>` text
 //! alternative in each chart. Text widths are estimated from the character count (a
-//! conservative 0.62 em per character); the browser test in tests/run.rs checks the
+//! conservative 0.66 em per character); the browser test in tests/run.rs checks the
 //! rendered boxes.
 
 use std::fmt::Write;
@@ -12,7 +12,7 @@ use super::render::escape;
 
 /// Estimated width in px of `text` at `font` px.
 pub fn text_width(text: &str, font: f64) -> f64 {
-    text.chars().count() as f64 * font * 0.62
+    text.chars().count() as f64 * font * 0.66
 }
 
 /// Round tick values covering `lo..=hi`: about `target` of them, steps of 1, 2 or 5 x 10^k.
@@ -52,7 +52,7 @@ fn fit(text: &str, max_px: f64, font: f64) -> String {
     if text_width(text, font) <= max_px {
         return text.to_string();
     }
-    let keep = ((max_px / (font * 0.62)) as usize).saturating_sub(1);
+    let keep = ((max_px / (font * 0.66)) as usize).saturating_sub(1);
     format!("{}…", text.chars().take(keep).collect::<String>())
 }
 
@@ -84,7 +84,7 @@ pub fn trend(points: &[TrendPoint], title: &str, desc: &str) -> String {
     let x = |i: usize| if n == 1 { (x0 + x1) / 2.0 } else { x0 + (x1 - x0) * i as f64 / (n - 1) as f64 };
     let y = |v: f64| h - bottom - (h - top - bottom) * (v - lo) / (hi - lo);
     let mut s = open(w, h, "trend", title, desc);
-    for t in nice_ticks(lo, hi, 5) {
+    for t in nice_ticks(lo, hi, 6) {
         let _ = write!(
             s,
             "<line class=\"grid\" x1=\"{left}\" x2=\"{}\" y1=\"{:.1}\" y2=\"{:.1}\"/>\
@@ -130,8 +130,13 @@ pub fn trend(points: &[TrendPoint], title: &str, desc: &str) -> String {
             p.2
         );
         if shown(p.0) {
-            let _ =
-                write!(s, "<text class=\"val\" x=\"{:.1}\" y=\"{:.1}\">{}</text>", x(p.0), y(p.1) - 9.0, signed(p.1));
+            let _ = write!(
+                s,
+                "<text class=\"val\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+                x(p.0),
+                y(p.1) - 9.0,
+                signed(p.1)
+            );
         }
     }
     for (i, p) in points.iter().enumerate().filter(|(i, _)| shown(*i)) {
@@ -157,7 +162,7 @@ pub fn bars(id: &str, rows: &[Bar], title: &str, desc: &str, axis_title: &str, n
         return String::new();
     }
     let (w, row_h, top, font) = (760.0, 26.0, 26.0, 12.0);
-    let (label_w, note_w) = (220.0, 120.0);
+    let (label_w, note_w) = (240.0, 110.0);
     let h = top + rows.len() as f64 * row_h + 46.0;
     let (bar_l, bar_r) = (label_w + 8.0, w - note_w - 8.0);
     // Room for the value labels beyond the bars' ends.

@@ -427,14 +427,19 @@ fn first_screen(r: &Report) -> Vec<String> {
     lines
 }
 
+/// Okabe-Ito colours (safe for colour-blind readers): vermillion costs, blue earns.
 const CSS: &str = "body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:980px;margin:2rem auto;padding:0 1rem;color:#1d2330}\
 h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2.2rem;border-bottom:1px solid #dde}\
+.first{background:#f3f6fb;border-left:4px solid #0072B2;padding:.4rem 1rem;margin:1rem 0}.first p{margin:.35rem 0}\
 .headline{font-size:2.6rem;font-weight:700}.muted{color:#667}.chart{width:100%;height:auto;background:#fafbfd;border:1px solid #eef}\
-.band{fill:#c9d8f5}.line{fill:none;stroke:#2c5cc5;stroke-width:2.5}.zero{stroke:#99a;stroke-dasharray:4 3}\
-.val{font-size:11px;text-anchor:middle;fill:#2c5cc5}.axis{font-size:11px;text-anchor:middle;fill:#556}.axisl{font-size:11px;fill:#556}.lbl{font-size:12px;fill:#333}\
-.cost{fill:#d9534f}.gain{fill:#3c9a5f}table{border-collapse:collapse;width:100%;margin:.6rem 0}\
-th,td{border-bottom:1px solid #e4e6ee;padding:.35rem .45rem;text-align:left;vertical-align:top}th{background:#f3f5fa}\
-td.n{text-align:right;white-space:nowrap}.ex{font-style:italic;color:#444;font-size:.9em}@media print{body{margin:0}.chart{break-inside:avoid}}";
+.band{fill:#0072B2;fill-opacity:.18}.line{fill:none;stroke:#0072B2;stroke-width:2.5}.pt{fill:#0072B2}.zero{stroke:#778;stroke-dasharray:4 3}\
+.grid{stroke:#e3e6ee}.ref{stroke:#333;stroke-dasharray:5 4}\
+.val{font-size:11px;fill:#1d2330}.axis{font-size:11px;text-anchor:middle;fill:#556}.tick{font-size:11px;fill:#556}\
+.axist{font-size:11px;fill:#445;font-weight:600}.lbl{font-size:12px;fill:#1d2330}.note{font-size:11px;fill:#556}\
+.cost{fill:#D55E00}.gain{fill:#0072B2}line.ci{stroke:#8a94a6;stroke-width:2}circle.ci{fill:#8a94a6}line.ci.out{stroke:#D55E00;stroke-width:3}circle.ci.out{fill:#D55E00}\
+table{border-collapse:collapse;width:100%;margin:.6rem 0;display:block;overflow-x:auto}\
+th,td{border-bottom:1px solid #e4e6ee;padding:.35rem .45rem;text-align:left;vertical-align:top}th{background:#f3f5fa;white-space:nowrap}\
+td.n{text-align:right;white-space:nowrap}.ex{font-style:italic;color:#444;font-size:.9em;overflow-wrap:anywhere}@media print{body{margin:0}.chart{break-inside:avoid}}";
 
 /// report.html
 pub fn html(r: &Report) -> String {
@@ -448,7 +453,7 @@ pub fn html(r: &Report) -> String {
         s,
         "<h1>{}</h1><section class=\"first\"><p class=\"headline\">{} <span class=\"muted\">± {moe:.0}</span></p>",
         escape(&r.title),
-        num(big, true).trim_end_matches(".0")
+        big.map_or("–".into(), |v| format!("{v:+.0}"))
     );
     for line in first_screen(r) {
         let _ = write!(s, "<p>{}</p>", escape(&line));

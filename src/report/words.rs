@@ -21,9 +21,9 @@ fn pts(v: Option<f64>) -> String {
     v.map_or("–".into(), |x| format!("{x:+.0}"))
 }
 
-/// "p = 0.012" written the way the language writes decimals.
+/// "= 0.012" or "< 0.001" (after "p" or "q"), written the way the language writes decimals.
 fn p(l: &str, v: Option<f64>) -> String {
-    let s = v.map_or("–".into(), |x| if x < 0.001 { "< 0.001".into() } else { format!("{x:.3}") });
+    let s = v.map_or("= –".into(), |x| if x < 0.001 { "< 0.001".into() } else { format!("= {x:.3}") });
     if l == "fr" {
         s.replace('.', ",")
     } else {
@@ -35,10 +35,10 @@ fn p(l: &str, v: Option<f64>) -> String {
 fn significance(l: &str, pv: Option<f64>) -> String {
     match pv {
         Some(x) if x < 0.05 => {
-            format!("{} (p = {})", tr(l, "un écart significatif", "a significant change"), p(l, pv))
+            format!("{} (p {})", tr(l, "un écart significatif", "a significant change"), p(l, pv))
         }
         Some(_) => format!(
-            "{} (p = {})",
+            "{} (p {})",
             tr(l, "un écart que le hasard seul peut donner", "within what chance alone would give"),
             p(l, pv)
         ),
@@ -113,7 +113,7 @@ pub fn mover(l: &str, m: &Mover, previous: &str) -> String {
         tr(l, " Peut-être le hasard.", " Could be chance.")
     };
     format!(
-        "{} {verb} {:.1} {}, {:.1} {how} {previous}{} {} {:.0} % {} ({:.0} % {}, p = {}), {} {} ({} {}, p = {}).{chance}",
+        "{} {verb} {:.1} {}, {:.1} {how} {previous}{} {} {:.0} % {} ({:.0} % {}, p {}), {} {} ({} {}, p {}).{chance}",
         m.label,
         m.impact.abs(),
         tr(l, "points", "points"),
@@ -136,7 +136,7 @@ pub fn mover(l: &str, m: &Mover, previous: &str) -> String {
 /// One segment value that stands out, and the themes behind it.
 pub fn segment(l: &str, s: &SegmentLine) -> String {
     let mut line = format!(
-        "{} = {}{} NPS {} {} {} {} (q = {}).",
+        "{} = {}{} NPS {} {} {} {} (q {}).",
         s.segment,
         s.value,
         colon(l),
