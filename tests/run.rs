@@ -493,6 +493,7 @@ fn a_dense_report_reads_cleanly_in_chromium() {
             groups: Vec::new(),
             emerging: Vec::new(),
             segments: segments.clone(),
+            inside: Vec::new(),
             quality: vec![("rows read".into(), "5400".into())],
             key_drivers: None,
         };

@@ -7,6 +7,7 @@ pub mod charts;
 pub mod followup;
 pub mod mask;
 pub mod render;
+pub mod subtopics;
 pub mod summary;
 pub mod view;
 pub mod words;

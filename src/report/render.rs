@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use super::changes::{Headline, SegmentLine};
+use super::subtopics::Subtopic;
 use super::{charts, words};
 
 /// Key-driver model: R² and (theme label, share of R², odds ratio), by share.
@@ -31,6 +32,8 @@ pub struct Report {
     pub emerging: Vec<(String, String, usize, Option<f64>, String)>,
     /// Every segment value against the rest, with the themes behind those that stand out.
     pub segments: Vec<SegmentLine>,
+    /// Inside the top drivers: (theme label, its distinctive phrases).
+    pub inside: Vec<(String, Vec<Subtopic>)>,
     /// (label, value) lines of the data-quality section.
     pub quality: Vec<(String, String)>,
     /// Key-driver model: R² and (label, share of R², odds ratio), by share.
@@ -81,6 +84,12 @@ fn t(lang: &str, key: &str) -> &'static str {
         "impact_axis" => tr("impact sur le NPS (points)", "impact on NPS (points)"),
         "stand_out" => tr("Segments qui se distinguent", "Segments that stand out"),
         "rest" => tr("NPS des autres", "NPS of the rest"),
+        "inside" => tr("Dans les principaux irritants", "Inside the top drivers"),
+        "inside_help" => tr(
+            "Les expressions les plus propres à chaque thème dans les commentaires des détracteurs, avec le nombre de passages qui les emploient.",
+            "The phrases most specific to each theme in detractors' comments, with how many clauses use them.",
+        ),
+        "clauses_eg" => tr("passages, p. ex.", "clauses, e.g."),
         "trend" => {
             if fr {
                 "Évolution du NPS (bande : marge d'erreur)"
@@ -298,6 +307,16 @@ pub fn markdown(r: &Report) -> String {
             percent(d.negative_share)
         );
     }
+    if !r.inside.is_empty() {
+        let _ = writeln!(s, "\n### {}\n\n{}\n", t(l, "inside"), t(l, "inside_help"));
+        for (label, subs) in &r.inside {
+            let _ = writeln!(s, "**{label}**\n");
+            for x in subs {
+                let _ = writeln!(s, "- “{}” — {} {} “{}”", x.phrase, x.count, t(l, "clauses_eg"), x.example);
+            }
+            s.push('\n');
+        }
+    }
     if !r.groups.is_empty() {
         let _ = writeln!(s, "\n{}\n", t(l, "groups"));
         for g in &r.groups {
@@ -469,6 +488,23 @@ pub fn html(r: &Report) -> String {
     let _ = write!(s, "<p class=\"muted\">{}</p></section>", t(l, "margin"));
     let _ = write!(s, "<h2>{}</h2>{}", t(l, "trend"), trend_svg(r));
     let _ = write!(s, "<h2>{}</h2><p class=\"muted\">{}</p>{}", t(l, "drivers"), t(l, "drivers_help"), drivers_svg(r));
+    if !r.inside.is_empty() {
+        let _ = write!(s, "<h3>{}</h3><p class=\"muted\">{}</p>", t(l, "inside"), t(l, "inside_help"));
+        for (label, subs) in &r.inside {
+            let _ = write!(s, "<p><b>{}</b></p><ul>", escape(label));
+            for x in subs {
+                let _ = write!(
+                    s,
+                    "<li>“{}” — {} {} <span class=\"ex\">“{}”</span></li>",
+                    escape(&x.phrase),
+                    x.count,
+                    t(l, "clauses_eg"),
+                    escape(&x.example)
+                );
+            }
+            s.push_str("</ul>");
+        }
+    }
     let _ = write!(s, "<table class=\"drivers\"><tr><th>{}</th><th>{}</th><th>{}</th><th>Impact</th><th>Lift</th><th>q</th><th>{}</th><th>{}</th></tr>",
         t(l, "theme"), t(l, "mentions"), t(l, "theme_nps"), t(l, "negative"), t(l, "examples"));
     for d in &r.drivers {
@@ -582,6 +618,7 @@ mod tests {
                 examples: vec!["Price".into(), "Billing".into()],
             }],
             emerging: vec![],
+            inside: Vec::new(),
             segments: vec![super::super::changes::SegmentLine {
                 segment: "Plan".into(),
                 value: "Basic".into(),

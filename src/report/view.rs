@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::changes;
 use super::render::{DriverLine, KeyDriverTable, Report};
+use super::subtopics::{self, Subtopic};
 use crate::drivers::{self, DriverRow};
 use crate::pipeline::Analysis;
 use crate::schema::columns as c;
@@ -47,8 +48,30 @@ pub fn report(a: &Analysis, opts: ViewOptions) -> Report {
             })
             .collect(),
         segments: changes::segments(a),
+        inside: inside_top_drivers(a, opts.mask),
         quality: quality(a, fr, &languages),
     }
+}
+
+/// The distinctive phrases inside the three leaf themes costing most points.
+fn inside_top_drivers(a: &Analysis, mask: bool) -> Vec<(String, Vec<Subtopic>)> {
+    let ids = a.theme_ids();
+    let mut costing: Vec<&DriverRow> = a
+        .drivers
+        .iter()
+        .filter(|d| d.period == c::ALL && d.segment == c::ALL && d.ranked && d.impact.is_some_and(|i| i < 0.0))
+        .filter(|d| ids.contains(&d.theme.as_str()))
+        .collect();
+    costing.sort_by(|x, y| x.impact.unwrap_or(0.0).total_cmp(&y.impact.unwrap_or(0.0)).then(x.theme.cmp(&y.theme)));
+    costing
+        .iter()
+        .take(3)
+        .filter_map(|d| {
+            let t = ids.iter().position(|id| *id == d.theme)?;
+            Some((label_of(a, &d.theme), subtopics::subtopics(a, t, 4, |text| masked(mask, text))))
+        })
+        .filter(|(_, s)| !s.is_empty())
+        .collect()
 }
 
 /// Comments per detected language code.

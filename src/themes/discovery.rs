@@ -43,7 +43,8 @@ pub struct Proposal {
     pub carried_over: bool,
 }
 
-const STOP: &[&str] = &[
+/// French and English stop words (discovery labels, report sub-topics).
+pub const STOP: &[&str] = &[
     // French
     "le",
     "la",
