@@ -404,6 +404,60 @@ fn report_renders_in_chromium() {
     assert!(dom.contains("Ce qui coûte le plus de points de NPS"), "the top drivers on the first screen");
 }
 
+/// A generated export of 30 weekly periods, read with a 15-theme taxonomy (the shipped
+/// one and two more), reads cleanly in Chromium in English and in French.
+#[test]
+fn a_30_week_export_with_15_themes_reads_cleanly_in_chromium() {
+    let Some(chromium) = chromium() else { return };
+    let dir = Dir::new();
+    let model = model_dir().display().to_string();
+    let corpus = std::fs::read_to_string(repo().join("data/corpus/coded.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> =
+        csv::Reader::from_reader(corpus.as_bytes()).records().map(Result::unwrap).collect();
+    let mut export = csv::Writer::from_writer(Vec::new());
+    export.write_record(["Response ID", "Date", "Score", "Comment", "Channel", "Plan"]).unwrap();
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+    for i in 0..600usize {
+        let row = &rows[(i * 11) % rows.len()];
+        let score = match &row[2] {
+            "negative" => i % 7,
+            "mixed" => 5 + i % 4,
+            "neutral" => 7 + i % 2,
+            _ => 9 + i % 2,
+        };
+        let date = start + chrono::Duration::days((7 * (i % 30) + i % 7) as i64);
+        let (channel, plan) = (["app", "web", "shop", "phone"][i % 4], ["Basic", "Standard", "Premium"][i % 3]);
+        export.write_record([&format!("R{i}"), &date.to_string(), &score.to_string(), &row[0], channel, plan]).unwrap();
+    }
+    dir.write("weekly.csv", export.into_inner().unwrap());
+    let mut taxonomy = std::fs::read_to_string(repo().join("data/themes.toml")).unwrap();
+    taxonomy.push_str(
+        "\n[[theme]]\nid = \"tv\"\nlabel = \"TV channels & replay\"\n[theme.en]\ndescription = \"TV channels, replay and the programme guide.\"\nkeywords = [\"tv\", \"channel\", \"replay\"]\n[theme.fr]\ndescription = \"Chaînes de télé, replay et guide des programmes.\"\nkeywords = [\"télé\", \"chaîne\", \"replay\"]\n\
+         \n[[theme]]\nid = \"moving_home\"\nlabel = \"Moving home\"\n[theme.en]\ndescription = \"Moving house: transferring the line and the contract to a new address.\"\nkeywords = [\"moving\", \"move\", \"new address\"]\n[theme.fr]\ndescription = \"Déménagement : transfert de la ligne et du contrat à une nouvelle adresse.\"\nkeywords = [\"déménagement\", \"déménager\", \"nouvelle adresse\"]\n",
+    );
+    dir.write("themes15.toml", taxonomy);
+    for lang in ["en", "fr"] {
+        let out = format!("o-{lang}");
+        dir.ok(&[
+            "run",
+            "weekly.csv",
+            "--taxonomy",
+            "themes15.toml",
+            "--out",
+            &out,
+            "--model",
+            &model,
+            "--cache-dir",
+            "cache",
+            "--report-lang",
+            lang,
+        ]);
+        let html = std::fs::read_to_string(dir.path(&out).join("report.html")).unwrap();
+        assert!(html.matches("class=\"pt\"").count() >= 29, "about 30 weekly points");
+        assert_reads_cleanly(chromium, &dir, &html, &format!("a 30-week export ({lang})"));
+    }
+}
+
 /// A dense report (30 weekly periods, 15 themes with long French and English labels, 24
 /// segment values) reads cleanly in the browser in both languages.
 #[test]
