@@ -17,7 +17,7 @@ pub fn text_width(text: &str, font: f64) -> f64 {
 
 /// Round tick values covering `lo..=hi`: about `target` of them, steps of 1, 2 or 5 x 10^k.
 pub fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
-    if !(hi > lo) || !lo.is_finite() || !hi.is_finite() {
+    if hi <= lo || !lo.is_finite() || !hi.is_finite() {
         return vec![lo];
     }
     let raw = (hi - lo) / target.max(1) as f64;
@@ -118,7 +118,7 @@ pub fn trend(points: &[TrendPoint], title: &str, desc: &str) -> String {
     let widest = points.iter().map(|p| text_width(p.label, 11.0)).fold(0.0, f64::max);
     let spacing = if n > 1 { (x1 - x0) / (n - 1) as f64 } else { w };
     let stride = ((widest + 10.0) / spacing).ceil().max(1.0) as usize;
-    let shown = |i: usize| (n - 1 - i) % stride == 0;
+    let shown = |i: usize| (n - 1 - i).is_multiple_of(stride);
     for p in &pts {
         let _ = write!(
             s,

@@ -50,6 +50,11 @@ fn phrases(text: &str) -> BTreeMap<String, String> {
     out
 }
 
+/// A phrase among the detractors' clauses of a theme: the occurrences saying it (indexes
+/// into those clauses), its written forms with their counts, and the shortest clause
+/// saying it (the example).
+type Found = (Vec<usize>, BTreeMap<String, usize>, usize);
+
 /// Up to `k` distinctive phrases of theme `theme` among detractors' clauses, by how much
 /// more often they occur there than elsewhere (smoothed log ratio x count); a phrase said
 /// mostly by the clauses of a better one is skipped. Needs at least 3 clauses per phrase.
@@ -70,9 +75,7 @@ pub fn subtopics(a: &Analysis, theme: usize, k: usize, mask: impl Fn(&str) -> St
     if inside.len() < 3 {
         return Vec::new();
     }
-    // Per phrase: the detractors' clause occurrences saying it, its written forms, and the
-    // shortest clause saying it (the example).
-    let mut found: BTreeMap<String, (Vec<usize>, BTreeMap<String, usize>, usize)> = BTreeMap::new();
+    let mut found: BTreeMap<String, Found> = BTreeMap::new();
     for (i, &u) in inside.iter().enumerate() {
         for (key, shown) in phrases(&a.text.unique[u]) {
             let e = found.entry(key).or_insert((Vec::new(), BTreeMap::new(), u));
