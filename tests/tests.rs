@@ -1,5 +1,7 @@
 //! One integration-test binary (as ripgrep and xsv do), made of modules:
 //!
+//! - `fuzz`: hostile inputs for every reader, sniffer and detector (smoke; scripts/fuzz.sh for
+//!   the long campaign).
 //! - `ingest`: every input format of DESIGN.md "Inputs" and broken inputs, through the binary.
 //! - `nps`: NPS on the bundled sample, golden counts, and order / split invariance.
 //! - `encoder`: the real default model: reference vectors, batch and thread invariance.
@@ -7,6 +9,7 @@
 //! - `run`: `verbatim run` end to end on the bundled sample.
 
 mod encoder;
+mod fuzz;
 mod ingest;
 mod nps;
 mod pipeline;
