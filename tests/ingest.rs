@@ -442,3 +442,56 @@ fn overrides_win_over_detection() {
     assert!(log.contains("segment  <- 'pays' (--segment-col)"), "{log}");
     assert!(stdout(&o).contains("pays"), "{}", stdout(&o));
 }
+
+/// Every input the fuzzing harness (tests/fuzz.rs) found crashing, hanging or aborting a
+/// reader, through the binary: a clear error naming the file (or a run), never a panic, an
+/// abort or a hang.
+#[test]
+fn fuzz_fixtures_end_in_clear_errors() {
+    let dir = Dir::new();
+    let fixtures = repo().join("tests/fixtures/fuzz");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&fixtures).expect("tests/fixtures/fuzz") {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let ext = match name.split('-').next().unwrap() {
+            "csv" | "columns" | "header" => "csv",
+            "ndjson" => "ndjson",
+            "xlsx" => "xlsx",
+            "parquet" => "parquet",
+            _ => continue,
+        };
+        let file = format!("{}.{ext}", name.trim_end_matches(".bin"));
+        std::fs::copy(fixtures.join(&name), dir.path(&file)).unwrap();
+        let started = std::time::Instant::now();
+        let o = dir.run(&["nps", &file, "--out", "o"]);
+        let e = stderr(&o);
+        assert!(matches!(o.status.code(), Some(0 | 2)), "{name}: exit {:?}\n{e}", o.status);
+        assert!(!e.contains("panicked"), "{name}: {e}");
+        assert!(o.status.success() || e.contains(&file), "{name}: the error names the file: {e}");
+        assert!(started.elapsed().as_secs() < 30, "{name}: {:?}", started.elapsed());
+        seen += 1;
+    }
+    assert!(seen >= 10, "{seen} fixtures");
+    // What each kind of hostile file is told.
+    let err = |file: &str| {
+        let p = dir.path(file);
+        let o = dir.run(&["nps", p.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{file}: {}", stderr(&o));
+        stderr(&o)
+    };
+    assert!(err("csv-ba7b2906154ad9e2.csv").contains("the first rows have 50001 columns"));
+    assert!(err("columns-04b49619d3559b16.csv").contains("more than a spreadsheet holds (16384)"));
+    assert!(err("ndjson-f85a566d2bccce74.ndjson").contains("distinct keys"));
+    assert!(err("parquet-ffe55725e0ba7aff.parquet").contains("is not a valid Parquet file"));
+    assert!(err("parquet-01dcc216fd01bc5b.parquet").contains("the Parquet reader failed"));
+    assert!(err("xlsx-f118f047f716b90d.xlsx").contains("shared strings table claims"));
+    // Under the column cap, short rows under a wide header meet the cell limit instead.
+    let mut wide = "a,".repeat(16_000);
+    wide.push('\n');
+    wide.push_str(&"x\n".repeat(500_000));
+    dir.write("wide.csv", wide);
+    assert!(err("wide.csv").contains("cells, far more than the file holds"));
+    // Two cells at the corners of Excel's grid: read as 16,384 columns, not 17 billion cells.
+    let o = dir.run(&["nps", "xlsx-026438a1502748a1.xlsx", "--out", "corners"]);
+    assert!(stderr(&o).contains("rows read 2"), "{}", stderr(&o));
+}

@@ -1,6 +1,8 @@
 //! One integration-test binary (as ripgrep and xsv do), made of modules:
 //!
 //! - `commit`: one whole set of outputs after a crash at any step or a SIGKILL.
+//! - `fuzz`: hostile inputs for every reader, sniffer and detector (smoke; scripts/fuzz.sh for
+//!   the long campaign).
 //! - `ingest`: every input format of DESIGN.md "Inputs" and broken inputs, through the binary.
 //! - `nps`: NPS on the bundled sample, golden counts, and order / split invariance.
 //! - `encoder`: the real default model: reference vectors, batch and thread invariance.
@@ -11,6 +13,7 @@
 mod commit;
 mod config;
 mod encoder;
+mod fuzz;
 mod ingest;
 mod nps;
 mod pipeline;

@@ -25,6 +25,10 @@ pub(super) fn read_delimited(path: &Path, bytes: &[u8]) -> Result<RawTable> {
         first_lines.push(record.position().map_or(0, |p| p.line()));
         first.push(record.iter().map(str::to_string).collect());
     }
+    let width = first.iter().map(Vec::len).max().unwrap_or(0);
+    if width > super::MAX_COLUMNS {
+        return Err(super::too_many_columns(path, width, "the first rows have"));
+    }
     let (headers, questions, header_rows, vendor) = header_layout(&first);
     let width = headers.len();
     let mut table = RawTable {
@@ -55,12 +59,18 @@ pub(super) fn read_delimited(path: &Path, bytes: &[u8]) -> Result<RawTable> {
     for (row, line) in first.iter().zip(&first_lines).skip(header_rows) {
         push_record(&mut table, row.iter().map(String::as_str), row.len(), *line);
     }
+    // Every field but a padded one costs at least its delimiter: two cells a byte is plenty.
+    let limit = super::cell_limit(text.len(), 2);
     loop {
         match rdr.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
                 let line = record.position().map_or(0, |p| p.line());
                 push_record(&mut table, record.iter(), record.len(), line);
+                if table.row_numbers.len().saturating_mul(width) > limit {
+                    let why = format!("most rows have fewer fields than the {width}-column header");
+                    return Err(super::too_many_cells(path, table.row_numbers.len(), width, &why));
+                }
             }
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());

@@ -134,27 +134,114 @@ pub struct ReadOptions {
 pub fn read_input(path: &Path, opts: &ReadOptions) -> Result<RawTable> {
     let bytes = std::fs::read(path)
         .map_err(|e| Error::input(path, format!("cannot read the file: {e}. Check the path and permissions.")))?;
-    let sha256 = sha256_hex(&bytes);
+    read_bytes(path, &bytes, opts)
+}
+
+/// Read an export already in memory, as [`read_input`] reads a file: `path` names it in
+/// messages and its extension counts as evidence of the format, as a file's would. The
+/// fuzzing harness (tests/fuzz.rs) feeds every reader through this.
+pub fn read_bytes(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<RawTable> {
+    let sha256 = sha256_hex(bytes);
     if bytes.is_empty() {
         return Err(Error::input(path, "the file is empty (0 bytes): export the survey again"));
     }
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let mut table = if bytes.starts_with(b"PAR1") || ext == "parquet" {
-        columnar::read_parquet(path, &bytes)?
+        columnar::read_parquet(path, bytes)?
     } else if bytes.starts_with(b"PK\x03\x04") || ext == "xlsx" || ext == "xlsm" {
-        xlsx::read_xlsx(path, opts.sheet.as_deref())?
-    } else if ext == "ndjson" || ext == "jsonl" || (ext == "json" && sniff::looks_like_ndjson(&bytes)) {
-        columnar::read_ndjson(path, &bytes)?
+        xlsx::read_xlsx(path, bytes, opts.sheet.as_deref())?
+    } else if ext == "ndjson" || ext == "jsonl" || (ext == "json" && sniff::looks_like_ndjson(bytes)) {
+        columnar::read_ndjson(path, bytes)?
     } else if bytes.starts_with(b"\xD0\xCF\x11\xE0") || ext == "xls" {
         return Err(Error::input(
             path,
             "legacy Excel 97-2003 (.xls) workbooks are not read: save the sheet as .xlsx or CSV",
         ));
     } else {
-        delimited::read_delimited(path, &bytes)?
+        delimited::read_delimited(path, bytes)?
     };
     table.sha256 = sha256;
     Ok(table)
+}
+
+/// Most columns a table may have: a spreadsheet's 16,384. A delimited header or a set of
+/// NDJSON keys wider than that is not a survey export (or its delimiter is none of
+/// `, ; tab |`), and detection pays for every column: a 1 MB header of 262,145 columns took
+/// seconds to reach "no score column" (fixture tests/fixtures/fuzz/columns-04b49619d3559b16.bin).
+pub(crate) const MAX_COLUMNS: usize = 1 << 14;
+
+/// The error for a table wider than [`MAX_COLUMNS`].
+pub(crate) fn too_many_columns(path: &Path, width: usize, what: &str) -> Error {
+    Error::input(
+        path,
+        format!(
+            "{what} {width} columns, more than a spreadsheet holds ({MAX_COLUMNS}): this is not a survey \
+             export, or its delimiter is none of , ; tab |. Re-export it"
+        ),
+    )
+}
+
+/// Most cells a table may have when its file holds `evidence` units (bytes; a workbook's
+/// non-empty cells), at `per_unit` cells each. Cells the file never wrote still cost memory
+/// and time: a CSV row shorter than its header is padded with empty cells, an NDJSON line
+/// without a key gets an empty cell, a sheet is read as its bounding box. Real exports stay
+/// far below this. A 1 MB CSV of a 50,000-column header over one-field lines asked for
+/// 180 GB and aborted (fixture tests/fixtures/fuzz/csv-ba7b2906154ad9e2.bin, now refused
+/// first by [`MAX_COLUMNS`]); at 16,000 columns it would still ask for 60 GB.
+pub(crate) fn cell_limit(evidence: usize, per_unit: usize) -> usize {
+    evidence.saturating_mul(per_unit).saturating_add(1 << 22)
+}
+
+/// The error for a table over [`cell_limit`]; `why` says where the empty cells come from.
+pub(crate) fn too_many_cells(path: &Path, rows: usize, width: usize, why: &str) -> Error {
+    Error::input(
+        path,
+        format!(
+            "reading this file would take {rows} rows x {width} columns = {} cells, far more than the file \
+             holds ({why}): it is not a survey export or it is damaged; re-export it",
+            rows.saturating_mul(width)
+        ),
+    )
+}
+
+thread_local! {
+    /// Set while this thread runs a third-party reader under [`catch_reader_panic`].
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Readers running under [`catch_reader_panic`], on any thread.
+static QUIET_READS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Runs a third-party reader (calamine, Polars' Parquet layer) so that a panic in it, on a
+/// damaged file, becomes `Err(message)` for the caller to turn into the file's error, rather
+/// than a crash; such a panic is not printed either (a user sees one clear error). The
+/// panic hook installed on first use hands every other panic to the hook it replaced; a
+/// panic on one of Polars' worker threads ("polars-N") while a reader runs counts as the
+/// reader's, as it reaches the caller.
+pub(crate) fn catch_reader_panic<T>(read: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    use std::sync::atomic::Ordering::Relaxed;
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let pool = || std::thread::current().name().is_some_and(|n| n.starts_with("polars"));
+            if !(QUIET.with(std::cell::Cell::get) || (QUIET_READS.load(Relaxed) > 0 && pool())) {
+                previous(info)
+            }
+        }));
+    });
+    let was_quiet = QUIET.with(|q| q.replace(true));
+    QUIET_READS.fetch_add(1, Relaxed);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    QUIET_READS.fetch_sub(1, Relaxed);
+    QUIET.with(|q| q.set(was_quiet));
+    result.map_err(|panic| {
+        panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".into())
+    })
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -180,8 +267,9 @@ pub fn sha256_file(path: &Path) -> Result<String> {
 }
 
 /// Turns the first rows of a sheet or delimited file into headers, recognising vendor
-/// layouts. Returns (headers, questions, number of header rows, vendor).
-pub(crate) fn header_layout(first: &[Vec<String>]) -> (Vec<String>, Vec<Option<String>>, usize, Option<&'static str>) {
+/// layouts. Returns (headers, questions, number of header rows, vendor). Public for the
+/// fuzzing harness (tests/fuzz.rs), which feeds it hostile header rows directly.
+pub fn header_layout(first: &[Vec<String>]) -> (Vec<String>, Vec<Option<String>>, usize, Option<&'static str>) {
     let row0 = first.first().cloned().unwrap_or_default();
     let width = first.iter().map(Vec::len).max().unwrap_or(0).max(row0.len());
     let cell = |r: usize, c: usize| -> &str { first.get(r).and_then(|row| row.get(c)).map(|s| s.trim()).unwrap_or("") };
@@ -232,21 +320,29 @@ fn non_empty(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
 }
 
-/// Unnamed columns get `column_<n>`; repeated names get a `_2`, `_3` suffix.
-fn name_columns(headers: Vec<String>) -> Vec<String> {
-    let mut seen = std::collections::HashMap::<String, usize>::new();
+/// Column names as [`RawTable::headers`] promises them, for every format: trimmed; unnamed
+/// columns get `column_<n>`; repeated names get a `_2`, `_3` suffix, skipping any
+/// suffixed name the file already uses ("a", "a_2", "a" gives "a", "a_2", "a_3"), so that
+/// names stay distinct.
+pub(crate) fn name_columns(headers: Vec<String>) -> Vec<String> {
+    let mut taken = std::collections::HashSet::<String>::new();
+    let mut next_suffix = std::collections::HashMap::<String, usize>::new();
     headers
         .into_iter()
         .enumerate()
         .map(|(i, h)| {
             let base = if h.trim().is_empty() { format!("column_{}", i + 1) } else { h.trim().to_string() };
-            let k = seen.entry(base.clone()).or_insert(0);
-            *k += 1;
-            if *k == 1 {
-                base
-            } else {
-                format!("{base}_{k}")
+            let mut name = base.clone();
+            if taken.contains(&name) {
+                // Suffixes only grow, so n repeats of one name cost O(n) in all.
+                let k = next_suffix.entry(base.clone()).or_insert(1);
+                while taken.contains(&name) {
+                    *k += 1;
+                    name = format!("{base}_{k}");
+                }
             }
+            taken.insert(name.clone());
+            name
         })
         .collect()
 }
@@ -286,6 +382,16 @@ mod tests {
         assert_eq!(h[4], "Plan - Basic");
         assert_eq!(h[5], "Plan - Pro");
         assert_eq!(q[5].as_deref(), Some("Plan"));
+    }
+
+    #[test]
+    fn repeated_names_stay_distinct() {
+        // Found by tests/fuzz.rs (fixture tests/fixtures/fuzz/header-e2cf3078c0ce9e92.bin): "a_2" was
+        // given twice.
+        let names = |h: &[&str]| name_columns(h.iter().map(|s| s.to_string()).collect());
+        assert_eq!(names(&["a", "a_2", "a"]), ["a", "a_2", "a_3"]);
+        assert_eq!(names(&["a", "a", "a_2"]), ["a", "a_2", "a_2_2"]);
+        assert_eq!(names(&["column_2", ""]), ["column_2", "column_2_2"]);
     }
 
     #[test]
