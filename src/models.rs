@@ -10,7 +10,7 @@ use crate::{Error, Result};
 pub struct Installed {
     pub dir: PathBuf,
     pub name: String,
-    /// Where it comes from: "from <package>==<version>, ..." or "trained by verbatim on ...".
+    /// Where it comes from: `from <package>==<version>, ...` or `trained by verbatim on ...`.
     pub origin: String,
     /// (file, bytes, ok): ok when the sha256 matches the MANIFEST.
     pub files: Vec<(String, u64, bool)>,
