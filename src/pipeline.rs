@@ -116,6 +116,11 @@ pub struct Analysis {
 
 impl Analysis {
     /// The theme ids, in theme-index order.
+    /// The label of theme `id` (the id itself when it is not a theme of the run).
+    pub fn theme_label(&self, id: &str) -> String {
+        self.themes.iter().find(|t| t.id == id).map_or(id.to_string(), |t| t.label.clone())
+    }
+
     pub fn theme_ids(&self) -> Vec<&str> {
         self.themes.iter().map(|t| t.id.as_str()).collect()
     }

@@ -81,10 +81,6 @@ fn overall(a: &Analysis) -> Option<&NpsRow> {
     a.nps.iter().find(|x| x.period == c::ALL && x.segment == c::ALL)
 }
 
-fn label_of(a: &Analysis, id: &str) -> String {
-    a.themes.iter().find(|t| t.id == id).map_or(id.to_string(), |t| t.label.clone())
-}
-
 /// The latest complete period (the last one whose end the data reach; the last one
 /// anyway when it is the only one) against the previous period and the whole range.
 pub fn headline(a: &Analysis) -> Option<Headline> {
@@ -134,7 +130,7 @@ fn movers(a: &Analysis, now: &str, before: &str) -> Vec<Mover> {
             let (impact, delta, b) = (d.impact?, d.delta_impact_vs_previous?, row(before, &d.theme)?);
             let share = |r: &DriverRow| if r.n > 0 { r.n_mentions as f64 / r.n as f64 } else { 0.0 };
             Some(Mover {
-                label: label_of(a, &d.theme),
+                label: a.theme_label(&d.theme),
                 impact,
                 delta,
                 share_now: share(d),
@@ -208,7 +204,7 @@ fn why(a: &Analysis, segment: &str, value: &str, worse: bool) -> Vec<(String, f6
         .iter()
         .filter(|d| d.period == c::ALL && d.segment == segment && d.value == value)
         .filter(|d| leaves.contains(&d.theme.as_str()))
-        .filter_map(|d| Some((label_of(a, &d.theme), d.impact?, overall_impact(&d.theme)?)))
+        .filter_map(|d| Some((a.theme_label(&d.theme), d.impact?, overall_impact(&d.theme)?)))
         .filter(|(_, here, all)| if worse { here - all <= -1.0 } else { here - all >= 1.0 })
         .collect();
     gaps.sort_by(|x, y| {

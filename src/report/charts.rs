@@ -56,6 +56,22 @@ fn fit(text: &str, max_px: f64, font: f64) -> String {
     format!("{}…", text.chars().take(keep).collect::<String>())
 }
 
+/// Vertical gridlines from `top` to `axis_y` at `ticks`, with their values under the axis.
+fn vertical_ticks(s: &mut String, ticks: &[f64], x: impl Fn(f64) -> f64, top: f64, axis_y: f64) {
+    for &t in ticks {
+        let _ = write!(
+            s,
+            "<line class=\"grid\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{top}\" y2=\"{axis_y}\"/>\
+             <text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+            x(t),
+            x(t),
+            x(t),
+            axis_y + 14.0,
+            signed(t)
+        );
+    }
+}
+
 /// One point of the trend: period label, NPS, margin of error.
 pub struct TrendPoint<'a> {
     pub label: &'a str,
@@ -173,18 +189,7 @@ pub fn bars(id: &str, rows: &[Bar], title: &str, desc: &str, axis_title: &str, n
     let x = |v: f64| plot_l + (plot_r - plot_l) * (v - lo) / (hi - lo);
     let mut s = open(w, h, id, title, desc);
     let axis_y = top + rows.len() as f64 * row_h + 4.0;
-    for t in nice_ticks(lo, hi, 5) {
-        let _ = write!(
-            s,
-            "<line class=\"grid\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{top}\" y2=\"{axis_y}\"/>\
-             <text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-            x(t),
-            x(t),
-            x(t),
-            axis_y + 14.0,
-            signed(t)
-        );
-    }
+    vertical_ticks(&mut s, &nice_ticks(lo, hi, 5), x, top, axis_y);
     let _ = write!(
         s,
         "<text class=\"axist\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>\
@@ -250,18 +255,7 @@ pub fn intervals(rows: &[Interval], reference: f64, title: &str, desc: &str, not
     let x = |v: f64| plot_l + (plot_r - plot_l) * (v.clamp(lo, hi) - lo) / (hi - lo);
     let mut s = open(w, h, "segments", title, desc);
     let axis_y = top + rows.len() as f64 * row_h + 4.0;
-    for t in nice_ticks(lo, hi, 6) {
-        let _ = write!(
-            s,
-            "<line class=\"grid\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{top}\" y2=\"{axis_y}\"/>\
-             <text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-            x(t),
-            x(t),
-            x(t),
-            axis_y + 14.0,
-            signed(t)
-        );
-    }
+    vertical_ticks(&mut s, &nice_ticks(lo, hi, 6), x, top, axis_y);
     let _ = write!(
         s,
         "<line class=\"ref\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{top}\" y2=\"{axis_y}\"/>\

@@ -68,7 +68,7 @@ fn inside_top_drivers(a: &Analysis, mask: bool) -> Vec<(String, Vec<Subtopic>)> 
         .take(3)
         .filter_map(|d| {
             let t = ids.iter().position(|id| *id == d.theme)?;
-            Some((label_of(a, &d.theme), subtopics::subtopics(a, t, 4, |text| masked(mask, text))))
+            Some((a.theme_label(&d.theme), subtopics::subtopics(a, t, 4, |text| masked(mask, text))))
         })
         .filter(|(_, s)| !s.is_empty())
         .collect()
@@ -97,10 +97,6 @@ fn masked(mask: bool, t: &str) -> String {
     } else {
         t.to_string()
     }
-}
-
-fn label_of(a: &Analysis, id: &str) -> String {
-    a.themes.iter().find(|t| t.id == id).map_or(id.to_string(), |t| t.label.clone())
 }
 
 /// Representative verbatims of a theme: the detractors' clauses closest to their centroid.
@@ -148,7 +144,7 @@ fn driver_lines(a: &Analysis, mask: bool) -> (Vec<DriverLine>, Vec<DriverLine>) 
         examples,
     };
     let leaves =
-        leaf_rows.iter().take(12).map(|d| line(d, label_of(a, &d.theme), examples(a, &d.theme, mask))).collect();
+        leaf_rows.iter().take(12).map(|d| line(d, a.theme_label(&d.theme), examples(a, &d.theme, mask))).collect();
     let groups = parent_rows
         .iter()
         .map(|d| {
