@@ -65,7 +65,7 @@ for f in "$INFLIGHT"/*.inflight; do
     cp "$f" "tests/fixtures/fuzz/$target-$hash.bin"
     echo "fuzz.sh: $target: an input ends the process (exit $again): saved as tests/fixtures/fuzz/$target-$hash.bin" >&2
   else
-    echo "fuzz.sh: $target: the input in flight ($hash) runs fine alone (the other target's killed the process)" >&2
+    echo "fuzz.sh: $target: the input in flight ($hash) runs fine alone: it is not what ended the run" >&2
   fi
 done
 rm -rf "$INFLIGHT"

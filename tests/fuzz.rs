@@ -361,6 +361,7 @@ struct Stats {
     /// Time spent in the code under test (the rest is generating and mutating inputs).
     busy: Duration,
     by_size: [(Duration, usize); 5],
+    /// Inputs of 512 KiB or more, and the slowest of them.
     big_inputs: u64,
     slowest_big: Duration,
     /// The slowest input of all: time, length, first bytes.
@@ -496,7 +497,7 @@ fn summary(name: &str, cfg: &Settings, s: &Stats, wall: Duration, findings: usiz
         .collect();
     format!(
         "fuzz {name}: seed {:#x}, {} inputs ({} MB, {:.0}% accepted) in {:.1} s = {:.0}/s ({:.0}% in the code under \
-         test), findings {findings}, dependency panics caught {} ({} kinds), corpus replayed {}, 1 MiB inputs {} \
+         test), findings {findings}, dependency panics caught {} ({} kinds), corpus replayed {}, inputs of 512 KiB+ {} \
          (slowest {:.1} ms); slowest by size: {}; slowest: {:.1} ms, {} B starting \"{}\"",
         cfg.seed,
         s.inputs,
@@ -1825,10 +1826,10 @@ fn gen_parquet(rng: &mut Rng, big: bool) -> Vec<u8> {
     let mut used = std::collections::HashSet::new();
     for c in 0..ncols {
         let kind = *rng.pick(&KINDS);
+        // Polars refuses repeated names: suffix until unique (the pool has "a_2" too).
         let mut name = header_name(rng, kind);
-        if !used.insert(name.clone()) {
+        while !used.insert(name.clone()) {
             name = format!("{name}_{c}");
-            used.insert(name.clone());
         }
         let null = |rng: &mut Rng| rng.one_in(10);
         let s = match rng.below(6) {
