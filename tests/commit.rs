@@ -53,9 +53,9 @@ fn input_sha(dir: &Dir, name: &str) -> String {
     verbatim::ingest::sha256_hex(&std::fs::read(dir.path(name)).unwrap())
 }
 
+/// The binary, quiet on stdout, its stderr kept for the assertions.
 fn command(dir: &Dir, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_verbatim"));
-    c.args(args).current_dir(dir.tmp.path()).env("VERBATIM_NO_PROGRESS", "1").env_remove("RUST_LOG");
+    let mut c = dir.command(args);
     c.stdout(Stdio::null()).stderr(Stdio::piped());
     c
 }

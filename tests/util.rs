@@ -24,16 +24,21 @@ impl Dir {
         p
     }
 
-    /// Run the binary with `args` in this directory.
-    pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_verbatim"))
-            .args(args)
+    /// The binary with `args`, to run in this directory (no progress bars, no logging or
+    /// config file from the environment).
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_verbatim"));
+        c.args(args)
             .current_dir(self.tmp.path())
             .env("VERBATIM_NO_PROGRESS", "1")
             .env_remove("RUST_LOG")
-            .env_remove("VERBATIM_CONFIG")
-            .output()
-            .expect("run verbatim")
+            .env_remove("VERBATIM_CONFIG");
+        c
+    }
+
+    /// Run the binary with `args` in this directory.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run verbatim")
     }
 
     /// Run and require exit code 0.

@@ -72,12 +72,13 @@ pub struct SegmentLine {
     pub why: Vec<(String, f64, f64)>,
 }
 
-/// Rows of the whole data for one segment (or all), in period order.
-fn period_rows(a: &Analysis) -> Vec<&NpsRow> {
+/// The rows of every dated period over all responses, in period order.
+pub(super) fn period_rows(a: &Analysis) -> Vec<&NpsRow> {
     a.nps.iter().filter(|x| x.segment == c::ALL && x.period != c::ALL && x.period != c::UNDATED).collect()
 }
 
-fn overall(a: &Analysis) -> Option<&NpsRow> {
+/// The row of all responses over the whole range.
+pub(super) fn overall(a: &Analysis) -> Option<&NpsRow> {
     a.nps.iter().find(|x| x.period == c::ALL && x.segment == c::ALL)
 }
 

@@ -24,8 +24,7 @@ pub fn report(a: &Analysis, opts: ViewOptions) -> Report {
     let languages = languages(a);
     let lang = report_language(opts.lang, &languages);
     let fr = lang == "fr";
-    let overall = a.nps.iter().find(|x| x.period == c::ALL && x.segment == c::ALL);
-    let periods = || a.nps.iter().filter(|x| x.segment == c::ALL && x.period != c::ALL && x.period != c::UNDATED);
+    let overall = changes::overall(a);
     let (drivers, groups) = driver_lines(a, opts.mask);
     Report {
         key_drivers: key_drivers(a),
@@ -34,7 +33,7 @@ pub fn report(a: &Analysis, opts: ViewOptions) -> Report {
         n: overall.map_or(0, |o| o.tally.n),
         nps: overall.and_then(|o| o.nps),
         moe95: overall.map_or(0.0, |o| o.moe95),
-        trend: periods().map(|x| (x.period.clone(), x.nps, x.moe95, x.tally.n)).collect(),
+        trend: changes::period_rows(a).iter().map(|x| (x.period.clone(), x.nps, x.moe95, x.tally.n)).collect(),
         headline: changes::headline(a),
         drivers,
         groups,
