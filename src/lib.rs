@@ -20,6 +20,11 @@
 //!   -> report     report.md / .html, summary.json, followup.csv               report/
 //! ```
 //!
+//! The per-comment half (text -> encode -> sentiment -> themes) is also a long-lived object,
+//! [`annotate::Annotator`]: the map a distributed engine runs on its workers (the Python
+//! package in `python/`). A run given annotated data takes the clauses' vectors from it
+//! instead of the encoder ([`ingest::annotations`]).
+//!
 //! `pipeline` is the only module that calls every stage, in that order; no stage imports
 //! `pipeline`, `commands` or `cli`. `commands` holds one module per subcommand, each a thin
 //! translation of its arguments into these calls; `cli` parses and resolves arguments into
@@ -41,6 +46,7 @@
 //! # }
 //! ```
 
+pub mod annotate;
 pub mod cli;
 pub mod coded;
 pub mod commands;

@@ -19,7 +19,7 @@ use crate::config::{EncoderConfig, InputConfig, RunConfig};
 use crate::console::Console;
 use crate::drivers::DriverRow;
 use crate::encode::{self, cache::text_hash, EncodeReport, ModelInfo};
-use crate::ingest::{self, RawTable};
+use crate::ingest::{self, annotations, annotations::Annotations, RawTable};
 use crate::nps::{self, NpsRow, Tally};
 use crate::schema::{self, columns as c, ColumnMapping};
 use crate::text::{self, Prepared};
@@ -151,8 +151,10 @@ pub fn analyze(cfg: &RunConfig, console: &Console) -> Result<Analysis> {
     // states of every clause while it is encoded.
     let encoder = ModelInfo::of(&cfg.encoder)?;
     let assigner = themes::assign::build_assigner(&cfg.themes, cfg.zero_shot, &cfg.encoder, &encoder, console)?;
-    let (embeddings, attention, encode) =
-        timings.time("encode", || encode_clauses(&cfg.encoder, &encoder, &assigner, &text, console))?;
+    let given = annotated_inputs(&input, &encoder, &assigner)?;
+    let (embeddings, attention, encode) = timings.time("encode", || {
+        encode_clauses(&cfg.encoder, &encoder, &assigner, &text.unique, &given, &mut None, console)
+    })?;
     let (clause_sentiment, sentiment) =
         timings.time("sentiment", || sentiment::score_comments(&head, &encoder, &text, &embeddings))?;
     let clause_themes = timings.time("themes", || Ok(assigner.assign_all(&text.unique, &embeddings, &attention)))?;
@@ -283,43 +285,136 @@ pub fn nps_rows(r: &Responses) -> PolarsResult<Vec<NpsRow>> {
     nps::nps_table(&r.score, period, &segments)
 }
 
-/// The encode stage: an embedding per unique clause and, when the assigner reads token
-/// states, its attention scores per clause (from the attention cache, or computed from the
-/// token states while the clause is encoded; new scores are added to the cache).
+/// The encode stage: an embedding per unique clause of `texts` and, when the assigner reads
+/// token states, its attention scores per clause. A clause whose vectors an annotated input
+/// carries (`given`, checked by [`annotated_inputs`]) takes them from there; the others come
+/// from the embedding and attention caches or the encoder (kept in `slot`, built on first
+/// use). New vectors are added to the caches.
 #[allow(clippy::type_complexity)]
 pub fn encode_clauses(
     enc: &EncoderConfig,
     model: &ModelInfo,
     assigner: &Assigner,
-    text: &Prepared,
+    texts: &[String],
+    given: &[&Annotations],
+    slot: &mut Option<infer::Encoder>,
     console: &Console,
 ) -> Result<(Vec<Vec<f32>>, Vec<Option<Vec<f32>>>, EncodeReport)> {
     let token_model = assigner.token_model();
-    let mut cache = token_model.and_then(|m| themes::assign::attention_cache(enc.cache_dir.as_deref(), model, m));
-    let mut attention: Vec<Option<Vec<f32>>> =
-        text.unique.iter().map(|t| cache.as_ref().and_then(|c| c.get(&text_hash(t)).cloned())).collect();
-    let known: Vec<bool> = attention.iter().map(Option::is_some).collect();
-    let mut sink = |i: usize, s: &[f32]| attention[i] = token_model.and_then(|m| m.attention_scores(s));
-    let states = token_model.map(|_| encode::StatesRequest { sink: &mut sink as infer::StatesSink, known: &known });
-    let (embeddings, report) = encode::embed_texts_with_states(enc, model, &text.unique, console, "encoding", states)?;
-    if let Some(c) = cache.as_mut() {
-        let new: Vec<([u8; 32], Vec<f32>)> = (0..text.unique.len())
-            .filter(|&i| !known[i])
-            .filter_map(|i| attention[i].clone().map(|a| (text_hash(&text.unique[i]), a)))
-            .collect();
-        if let Err(e) = c.append(new) {
-            tracing::warn!("could not write the attention cache: {e} (the run goes on)");
+    let mut embeddings: Vec<Option<Vec<f32>>> = vec![None; texts.len()];
+    let mut attention: Vec<Option<Vec<f32>>> = vec![None; texts.len()];
+    if !given.is_empty() {
+        for (i, t) in texts.iter().enumerate() {
+            let key = text_hash(t);
+            let found = given.iter().find_map(|a| a.clauses.get(&key));
+            if let Some(v) = found.filter(|v| token_model.is_none() || v.attention.is_some()) {
+                if v.embedding.len() != model.hidden {
+                    return Err(Error::Usage(format!(
+                        "an annotated clause has an embedding of {} values, the encoder gives {}: annotate the \
+                         data again with this run's models",
+                        v.embedding.len(),
+                        model.hidden
+                    )));
+                }
+                embeddings[i] = Some(v.embedding.clone());
+                attention[i] = token_model.and(v.attention.clone());
+            }
         }
     }
+    let todo: Vec<usize> = (0..texts.len()).filter(|&i| embeddings[i].is_none()).collect();
+    let todo_texts: Vec<String> = todo.iter().map(|&i| texts[i].clone()).collect();
+    let (vectors, scores, mut report) = if todo.is_empty() {
+        (Vec::new(), Vec::new(), EncodeReport::default())
+    } else {
+        encode_new(enc, model, token_model, &todo_texts, slot, console)?
+    };
+    for ((&i, v), a) in todo.iter().zip(vectors).zip(scores) {
+        embeddings[i] = Some(v);
+        attention[i] = a;
+    }
+    report.unique_texts = texts.len();
+    report.from_annotations = texts.len() - todo.len();
+    let annotated =
+        if given.is_empty() { String::new() } else { format!("{} from annotations, ", report.from_annotations) };
     console.note(format!(
-        "encode: {} unique clauses, {} from cache, {} encoded in {:.1} s ({:.0} texts/s)",
+        "encode: {} unique clauses, {annotated}{} from cache, {} encoded in {:.1} s ({:.0} texts/s)",
         report.unique_texts,
         report.from_cache,
         report.encoded,
         report.seconds,
         if report.seconds > 0.0 { report.encoded as f64 / report.seconds } else { 0.0 }
     ));
+    let embeddings = embeddings.into_iter().map(|v| v.expect("every clause has a vector")).collect();
     Ok((embeddings, attention, report))
+}
+
+/// Embeddings (and attention scores, for a token model) of texts no annotation carries:
+/// from the caches, else the encoder.
+#[allow(clippy::type_complexity)]
+fn encode_new(
+    enc: &EncoderConfig,
+    model: &ModelInfo,
+    token_model: Option<&themes::learn::ThemeModel>,
+    texts: &[String],
+    slot: &mut Option<infer::Encoder>,
+    console: &Console,
+) -> Result<(Vec<Vec<f32>>, Vec<Option<Vec<f32>>>, EncodeReport)> {
+    let mut cache = token_model.and_then(|m| themes::assign::attention_cache(enc.cache_dir.as_deref(), model, m));
+    let mut attention: Vec<Option<Vec<f32>>> =
+        texts.iter().map(|t| cache.as_ref().and_then(|c| c.get(&text_hash(t)).cloned())).collect();
+    let known: Vec<bool> = attention.iter().map(Option::is_some).collect();
+    let mut sink = |i: usize, s: &[f32]| attention[i] = token_model.and_then(|m| m.attention_scores(s));
+    let states = token_model.map(|_| encode::StatesRequest { sink: &mut sink as infer::StatesSink, known: &known });
+    let (embeddings, report) = encode::embed_texts_keeping(enc, model, texts, console, "encoding", states, slot)?;
+    if let Some(c) = cache.as_mut() {
+        let new: Vec<([u8; 32], Vec<f32>)> = (0..texts.len())
+            .filter(|&i| !known[i])
+            .filter_map(|i| attention[i].clone().map(|a| (text_hash(&texts[i]), a)))
+            .collect();
+        if let Err(e) = c.append(new) {
+            tracing::warn!("could not write the attention cache: {e} (the run goes on)");
+        }
+    }
+    Ok((embeddings, attention, report))
+}
+
+/// The annotations the inputs carry (tables annotated by `verbatim.annotate`), each checked
+/// against the run's models: embeddings from another encoder, or attention scores from
+/// another themes model than the run's (when it reads token states), are refused.
+pub fn annotated_inputs<'a>(input: &'a Input, model: &ModelInfo, assigner: &Assigner) -> Result<Vec<&'a Annotations>> {
+    let key = model.cache_key();
+    let token = assigner.token_model().map(|m| m.fingerprint());
+    let mut out = Vec::new();
+    for t in &input.tables {
+        let Some(a) = &t.annotations else { continue };
+        if a.clauses.is_empty() {
+            continue;
+        }
+        let (enc, att) = annotations::parse_fingerprint(&a.model).unwrap_or(("?", None));
+        if enc != key {
+            return Err(Error::input(
+                &t.path,
+                format!(
+                    "was annotated with another encoder (key {enc}) than this run's (key {key}): run with the models \
+                     directory the annotations were made with, or annotate the data again with this one"
+                ),
+            ));
+        }
+        if let Some(token) = &token {
+            if att != Some(token.as_str()) {
+                return Err(Error::input(
+                    &t.path,
+                    format!(
+                        "was annotated with {} but this run's themes model reads token states (model {token}): run \
+                         with the themes model the annotations were made with, or annotate the data again with this one",
+                        att.map_or("a themes model that reads no token states".to_string(), |a| format!("themes model {a}"))
+                    ),
+                ));
+            }
+        }
+        out.push(a);
+    }
+    Ok(out)
 }
 
 /// Per response, the sorted theme indices its clauses mention.
@@ -354,7 +449,7 @@ pub fn assign_texts(
     console: &Console,
 ) -> Result<Vec<Vec<usize>>> {
     let prepared = prepare_texts(texts);
-    let (embeddings, attention, _) = encode_clauses(enc, model, assigner, &prepared, console)?;
+    let (embeddings, attention, _) = encode_clauses(enc, model, assigner, &prepared.unique, &[], &mut None, console)?;
     let clause_themes = assigner.assign_all(&prepared.unique, &embeddings, &attention);
     Ok(response_themes(&prepared, &clause_themes))
 }

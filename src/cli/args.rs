@@ -87,8 +87,10 @@ pub enum ModelsAction {
 #[derive(Debug, Clone, ClapArgs)]
 pub struct InputArgs {
     /// Survey exports: .csv/.tsv/.txt (any delimiter and encoding), .xlsx, .parquet,
-    /// .ndjson/.jsonl. Several files are concatenated; a response id seen twice is kept
-    /// once (the later file wins).
+    /// .ndjson/.jsonl, or a directory of Parquet part files (what Spark and Ray write).
+    /// Several inputs are concatenated; a response id seen twice is kept once (the later
+    /// file wins). Data annotated by the Python package (`verbatim.annotate`, on Spark or
+    /// Ray) is not encoded again: its clauses' embeddings are used.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 

@@ -24,6 +24,8 @@ pub struct StatesRequest<'a> {
 pub struct EncodeReport {
     pub unique_texts: usize,
     pub from_cache: usize,
+    /// Texts whose embedding came with annotated input (`verbatim.annotate`), not encoded.
+    pub from_annotations: usize,
     pub encoded: usize,
     pub corrupt_cache_records: usize,
     pub stats: EncodeStats,
@@ -37,9 +39,9 @@ pub struct EncodeReport {
 /// With `states`, every text not marked `known` goes through the model (the cache holds no
 /// token states) and the sink receives its index and token states (see
 /// `Encoder::encode_with_states`).
-pub fn embed(
+pub fn embed<E: std::borrow::BorrowMut<Encoder>>(
     texts: &[String],
-    make_encoder: impl FnOnce() -> Result<Encoder, BackendError>,
+    make_encoder: impl FnOnce() -> Result<E, BackendError>,
     mut cache: Option<&mut cache::Cache>,
     progress: &mut dyn FnMut(usize, usize),
     states: Option<StatesRequest>,
@@ -62,7 +64,7 @@ pub fn embed(
     } else {
         let missing = &missing;
         let mut sink = states.as_mut().map(|f| move |j: usize, s: &[f32]| f(missing[j], s));
-        make_encoder()?.encode_with_states(
+        make_encoder()?.borrow_mut().encode_with_states(
             &todo,
             &mut |done| progress(from_cache + done, texts.len()),
             sink.as_mut().map(|f| f as StatesSink),
@@ -84,6 +86,7 @@ pub fn embed(
     let report = EncodeReport {
         unique_texts: texts.len(),
         from_cache,
+        from_annotations: 0,
         encoded: missing.len(),
         corrupt_cache_records: corrupt,
         stats,
@@ -116,7 +119,22 @@ pub fn embed_texts_with_states(
     what: &str,
     states: Option<StatesRequest>,
 ) -> Result<(Vec<Vec<f32>>, EncodeReport)> {
-    let make_encoder = || -> std::result::Result<Encoder, infer::BackendError> {
+    embed_texts_keeping(enc, model, texts, console, what, states, &mut None)
+}
+
+/// [`embed_texts_with_states`] with the encoder kept in `slot`: built there on first use,
+/// reused by every later call with the same slot (a long-lived annotator loads the model
+/// once per process).
+pub fn embed_texts_keeping(
+    enc: &EncoderConfig,
+    model: &ModelInfo,
+    texts: &[String],
+    console: &Console,
+    what: &str,
+    states: Option<StatesRequest>,
+    slot: &mut Option<Encoder>,
+) -> Result<(Vec<Vec<f32>>, EncodeReport)> {
+    let build = || -> std::result::Result<Encoder, infer::BackendError> {
         let tokenizer = infer::TextTokenizer::from_file(&enc.model_dir.join("tokenizer.json"), model.max_tokens)?;
         let backend = infer::ort::OrtBackend::new(
             &enc.ort_library,
@@ -132,6 +150,10 @@ pub fn embed_texts_with_states(
             prefix: model.prefix.clone(),
         })
     };
+    let make_encoder = move || {
+        let slot = slot; // moved in: the closure is FnOnce and may hand out the borrow
+        kept(slot, build)
+    };
     let mut cache = match &enc.cache_dir {
         Some(dir) => match Cache::open(dir, &model.cache_key(), model.hidden) {
             Ok(c) => Some(c),
@@ -146,4 +168,15 @@ pub fn embed_texts_with_states(
     let result = embed(texts, make_encoder, cache.as_mut(), &mut |done, _| bar.set_position(done as u64), states);
     bar.finish_and_clear();
     Ok(result?)
+}
+
+/// The encoder in `slot`, built there first if it is empty.
+fn kept(
+    slot: &mut Option<Encoder>,
+    build: impl FnOnce() -> std::result::Result<Encoder, BackendError>,
+) -> std::result::Result<&mut Encoder, BackendError> {
+    if slot.is_none() {
+        *slot = Some(build()?);
+    }
+    Ok(slot.as_mut().expect("just built"))
 }

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
+use super::annotations::{self, Annotations};
 use super::{FormatInfo, MalformedRow, RawTable};
 use crate::{Error, Result};
 
@@ -14,14 +15,16 @@ pub(super) fn read_parquet(path: &Path, bytes: &[u8]) -> Result<RawTable> {
     // Polars' Parquet layer panics on some damaged files (index out of bounds, failed
     // asserts, in the footer as in the pages): a bad input must end as this error, not as a
     // crash (seven kinds so far: fixtures tests/fixtures/fuzz/parquet-*.bin).
-    let read = || -> Result<(Vec<String>, Vec<super::TextColumn>, usize)> {
+    let read = || -> Result<(Vec<String>, Vec<super::TextColumn>, usize, Option<Annotations>)> {
         check_parquet(bytes).map_err(invalid)?;
         let df = ParquetReader::new(std::io::Cursor::new(bytes))
             .finish()
             .map_err(|e| Error::input(path, format!("cannot read as Parquet: {e}. Re-export the file")))?;
+        let annotated = annotations::read(&df, path)?;
         let mut headers = Vec::with_capacity(df.width());
         let mut columns = Vec::with_capacity(df.width());
-        for col in df.columns() {
+        // The annotation columns are read above, not as survey columns (never segments).
+        for col in df.columns().iter().filter(|c| !annotations::is_annotation(c.name())) {
             // Polars can return columns of different lengths from a damaged file (fixture
             // tests/fixtures/fuzz/parquet-d08c2f7b69a85e02.bin): rows would not line up.
             if col.len() != df.height() {
@@ -35,9 +38,9 @@ pub(super) fn read_parquet(path: &Path, bytes: &[u8]) -> Result<RawTable> {
             let ca = as_text.str().map_err(|e| Error::input(path, e.to_string()))?;
             columns.push(ca.iter().map(|v| v.unwrap_or("")).collect::<super::TextColumn>());
         }
-        Ok((headers, columns, df.height()))
+        Ok((headers, columns, df.height(), annotated))
     };
-    let (headers, columns, n) =
+    let (headers, columns, n, annotations) =
         super::catch_reader_panic(read).map_err(|panic| invalid(format!("the Parquet reader failed: {panic}")))??;
     let n = n as u64;
     // Names as every reader gives them: never empty, never repeated.
@@ -59,6 +62,7 @@ pub(super) fn read_parquet(path: &Path, bytes: &[u8]) -> Result<RawTable> {
         row_numbers: (1..=n).collect(),
         malformed: Vec::new(),
         raw_separator: ',',
+        annotations,
     })
 }
 
@@ -210,6 +214,7 @@ pub(super) fn read_ndjson(path: &Path, bytes: &[u8]) -> Result<RawTable> {
         row_numbers,
         malformed,
         raw_separator: ',',
+        annotations: None,
     })
 }
 

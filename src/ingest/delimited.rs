@@ -48,6 +48,7 @@ pub(super) fn read_delimited(path: &Path, bytes: &[u8]) -> Result<RawTable> {
         row_numbers: Vec::new(),
         malformed: Vec::new(),
         raw_separator: delimiter as char,
+        annotations: None,
     };
     let estimate_rows =
         text.len() / (first.iter().map(|r| r.iter().map(String::len).sum::<usize>() + 1).max().unwrap_or(64)).max(1);

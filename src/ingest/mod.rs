@@ -6,12 +6,15 @@
 //! as delimiter; vendor header rows (Qualtrics: 3 header rows, SurveyMonkey: 2); Excel
 //! .xlsx; Parquet; NDJSON.
 
+pub mod annotations;
 mod columnar;
 mod delimited;
 pub mod sniff;
 mod xlsx;
 
 use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
 
 use crate::{Error, Result};
 
@@ -105,6 +108,9 @@ pub struct RawTable {
     pub malformed: Vec<MalformedRow>,
     /// Field separator used to rebuild a raw row for rejects.
     pub raw_separator: char,
+    /// Embeddings (and attention) per clause, when the table was annotated by
+    /// `verbatim.annotate` (Parquet only; see [`annotations`]).
+    pub annotations: Option<annotations::Annotations>,
 }
 
 impl RawTable {
@@ -132,9 +138,78 @@ pub struct ReadOptions {
 
 /// Read one input file, whatever its format.
 pub fn read_input(path: &Path, opts: &ReadOptions) -> Result<RawTable> {
+    if path.is_dir() {
+        return read_parts(path, opts);
+    }
     let bytes = std::fs::read(path)
         .map_err(|e| Error::input(path, format!("cannot read the file: {e}. Check the path and permissions.")))?;
     read_bytes(path, &bytes, opts)
+}
+
+/// A directory of Parquet part files, as Spark and Ray write a dataset: the parts in name
+/// order (`part-00000-...`, `part-00001-...`), read as one table. Hidden files and Spark's
+/// markers (`_SUCCESS`, `.crc`) are skipped. Every part must have the same columns and, when
+/// annotated, the same models.
+fn read_parts(dir: &Path, opts: &ReadOptions) -> Result<RawTable> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| Error::input(dir, format!("cannot list the directory: {e}. Check the path and permissions.")))?;
+    let mut parts: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            !name.starts_with('.') && !name.starts_with('_') && name.to_ascii_lowercase().ends_with(".parquet")
+        })
+        .collect();
+    parts.sort();
+    let Some(first) = parts.first() else {
+        return Err(Error::input(
+            dir,
+            "is a directory with no .parquet part files: pass an export file, or the directory a Spark or Ray \
+             job wrote its Parquet output to",
+        ));
+    };
+    let mut table = read_input(first, opts)?;
+    let mut digest = Sha256::new();
+    digest.update(table.sha256.as_bytes());
+    for part in &parts[1..] {
+        let next = read_input(part, opts)?;
+        if next.headers != table.headers {
+            return Err(Error::input(
+                part,
+                format!(
+                    "has other columns than {} ({} vs {}): the parts of one dataset must share their columns",
+                    first.display(),
+                    next.headers.join(", "),
+                    table.headers.join(", ")
+                ),
+            ));
+        }
+        digest.update(next.sha256.as_bytes());
+        let offset = table.row_numbers.len() as u64;
+        table.row_numbers.extend(next.row_numbers.iter().map(|r| r + offset));
+        for (col, more) in table.columns.iter_mut().zip(&next.columns) {
+            more.iter().for_each(|cell| col.push(cell));
+        }
+        table.annotations = match (table.annotations.take(), next.annotations) {
+            (Some(mut a), Some(b)) => {
+                a.merge(b, part)?;
+                Some(a)
+            }
+            (None, None) => None,
+            (earlier, _) => {
+                let why = if earlier.is_some() {
+                    "is not annotated (no verbatim_ columns) but the parts before it are"
+                } else {
+                    "is annotated (verbatim_ columns) but the parts before it are not"
+                };
+                return Err(Error::input(part, format!("{why}: annotate the whole dataset, or none of it")));
+            }
+        };
+    }
+    table.path = dir.to_path_buf();
+    table.sha256 = hex::encode(digest.finalize());
+    Ok(table)
 }
 
 /// Read an export already in memory, as [`read_input`] reads a file: `path` names it in

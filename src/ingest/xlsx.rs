@@ -101,6 +101,7 @@ fn read_workbook(path: &Path, bytes: &[u8], sheet: Option<&str>) -> Result<RawTa
         row_numbers,
         malformed: Vec::new(),
         raw_separator: ',',
+        annotations: None,
     })
 }
 

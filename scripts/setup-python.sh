@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The Python package: a virtual environment (.venv, or $VERBATIM_VENV) with verbatim built
+# from python/ by `pip install ./python` (maturin, pyo3; the cargo target directory is the
+# CLI's: ./target, or $CARGO_TARGET_DIR, so Polars is compiled once for both), plus pytest
+# and polars. With --engines, also
+# PySpark and Ray, for the scale-out tests (PySpark needs Java 17: apt-get install -y
+# openjdk-17-jre-headless).
+#
+#   bash scripts/setup-python.sh [--engines]
+#   .venv/bin/python -c "import verbatim; print(verbatim.__version__)"
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+python="${PYTHON:-python3}"
+venv="${VERBATIM_VENV:-.venv}"
+[ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+# The build backend (maturin) is run from the environment's bin/.
+export PATH="$(cd "$venv" && pwd)/bin:$PATH"
+pip=("$venv/bin/python" -m pip install -q --disable-pip-version-check)
+"${pip[@]}" "maturin>=1.5,<2" "pyarrow>=14" "pytest>=7" "polars>=1"
+echo "== building the Python package (python/, abi3 wheel for CPython >= 3.9)"
+# The build backend (maturin) is installed above; building without isolation keeps the
+# environment's CARGO_TARGET_DIR and needs no second download.
+"${pip[@]}" --no-build-isolation --force-reinstall --no-deps ./python
+if [ "${1:-}" = "--engines" ]; then
+  echo "== installing PySpark and Ray"
+  "${pip[@]}" "pyspark==4.3.0" "ray[data]==2.60.0"
+fi
+"$venv/bin/python" -c "import verbatim; print('verbatim', verbatim.__version__, 'for Python in', '$venv')"
