@@ -23,6 +23,7 @@ echo "== building the Python package (python/, abi3 wheel for CPython >= 3.9)"
 "${pip[@]}" --no-build-isolation --force-reinstall --no-deps ./python
 if [ "${1:-}" = "--engines" ]; then
   echo "== installing PySpark and Ray"
-  "${pip[@]}" "pyspark==4.3.0" "ray[data]==2.60.0"
+  # pandas 3 is not supported by PySpark 4.3 yet (it warns); Ray takes either.
+  "${pip[@]}" "pyspark==4.3.0" "ray[data]==2.60.0" "pandas<3"
 fi
 "$venv/bin/python" -c "import verbatim; print('verbatim', verbatim.__version__, 'for Python in', '$venv')"

@@ -15,7 +15,9 @@ pub(super) fn read_parquet(path: &Path, bytes: &[u8]) -> Result<RawTable> {
     // Polars' Parquet layer panics on some damaged files (index out of bounds, failed
     // asserts, in the footer as in the pages): a bad input must end as this error, not as a
     // crash (seven kinds so far: fixtures tests/fixtures/fuzz/parquet-*.bin).
-    let read = || -> Result<(Vec<String>, Vec<super::TextColumn>, usize, Option<Annotations>)> {
+    /// What the Parquet layer gave: names, cells as text, rows, annotations.
+    type Decoded = (Vec<String>, Vec<super::TextColumn>, usize, Option<Annotations>);
+    let read = || -> Result<Decoded> {
         check_parquet(bytes).map_err(invalid)?;
         let df = ParquetReader::new(std::io::Cursor::new(bytes))
             .finish()
