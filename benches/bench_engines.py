@@ -77,7 +77,7 @@ def main():
 
     # 1. The CLI.
     meta = cli_run(export, work / "cli")
-    t = meta["timings"]
+    t = meta["timings_seconds"]
     cli_s = sum(t[k] for k in ("text", "encode", "sentiment", "themes"))
     clauses = meta["encode"]["unique_texts"]
     rows.append(("cli (verbatim run: text+encode+sentiment+themes)", cli_s, None))

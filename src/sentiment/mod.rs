@@ -96,6 +96,23 @@ pub struct Memory {
 /// Similarity above which a clause counts as the remembered expression itself (e5
 /// embeddings of the same words with other case or punctuation score above 0.97).
 pub const MEMORY_COSINE: f32 = 0.97;
+
+/// How far below [`MEMORY_COSINE`] the fast dot product may fall and the memory still be
+/// checked exactly: far above the rounding difference of two summation orders.
+const RECALL_MARGIN: f32 = 1e-3;
+
+/// Dot product with eight running sums (vectorises; rounding differs from a sequential sum).
+fn dot_lanes(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
+    for (x, y) in ca.zip(cb) {
+        for j in 0..8 {
+            acc[j] += x[j] * y[j];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
 /// Expressions of at most this many words are remembered.
 pub const MEMORY_MAX_WORDS: usize = 4;
 
@@ -143,6 +160,12 @@ impl Head {
     pub fn recall(&self, e: &[f32]) -> Option<&Memory> {
         let mut best: Option<(&Memory, f32)> = None;
         for m in &self.memory {
+            // Eight running sums rule out all but near-duplicates fast (they differ from the
+            // sequential sum by less than 1e-4 on unit vectors); the sequential sum decides,
+            // so the result is the same as comparing every memory that way.
+            if dot_lanes(&m.embedding, e) < MEMORY_COSINE - RECALL_MARGIN {
+                continue;
+            }
             let c: f32 = m.embedding.iter().zip(e).map(|(a, b)| a * b).sum();
             if c >= MEMORY_COSINE && best.is_none_or(|(_, b)| c > b) {
                 best = Some((m, c));
@@ -387,6 +410,37 @@ pub fn score_comments(
 
 #[cfg(test)]
 mod tests {
+
+    /// The fast filter of `recall` never rules out a memory the exact sum would take: on
+    /// unit vectors at cosines around the threshold, the two sums stay within 1e-4.
+    #[test]
+    fn recall_filter_keeps_every_near_duplicate() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f32 / (1u64 << 53) as f32 - 0.5
+        };
+        let unit = |v: Vec<f32>| {
+            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            v.into_iter().map(|x| x / n).collect::<Vec<f32>>()
+        };
+        for k in 0..2000 {
+            let a = unit((0..384).map(|_| next()).collect());
+            let noise: Vec<f32> = (0..384).map(|_| next()).collect();
+            // b = a + t * noise: cosines from about 0.9 to 1 as t varies.
+            let t = 0.002 * (k % 100) as f32;
+            let b = unit(a.iter().zip(&noise).map(|(x, n)| x + t * n).collect());
+            let exact: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+            let fast = dot_lanes(&a, &b);
+            assert!((exact - fast).abs() < 1e-4, "{exact} vs {fast}");
+            if exact >= MEMORY_COSINE {
+                assert!(fast >= MEMORY_COSINE - RECALL_MARGIN);
+            }
+        }
+    }
+
     use super::*;
 
     #[test]
