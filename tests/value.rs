@@ -284,3 +284,46 @@ fn bad_target_tables_are_clear_errors() {
         assert!(stderr(&o).contains(expected), "{toml}: {}", stderr(&o));
     }
 }
+
+/// French names, a recency in days, a tenure as a start date: detected, and carried to
+/// responses.parquet (tenure in days up to the latest response date).
+#[test]
+fn days_since_and_a_start_date_tenure() {
+    let dir = Dir::new();
+    let model = model_dir().display().to_string();
+    let mut csv =
+        String::from("id,Submitted,score,comment,CA annuel,Days since last order,Number of purchases,Client depuis\n");
+    for i in 0..12 {
+        let score = [10, 9, 3, 8, 6, 10][i % 6];
+        csv.push_str(&format!(
+            "r{i},2026-11-{:02},{score},Service correct,{} €,{},{},2020-01-{:02}\n",
+            10 + i,
+            100 * (i + 1),
+            5 * i,
+            i % 4 + 1,
+            i + 1
+        ));
+    }
+    dir.write("export.csv", &csv);
+    let o = dir.ok(&["run", "export.csv", "--out", "o", "--model", &model, "--no-cache"]);
+    let log = stderr(&o);
+    for role in [
+        "value    <- 'CA annuel' (its name says 'ca'",
+        "recency  <- 'Days since last order' (its name says 'last order' and 100% of values are numbers of days)",
+        "frequency <- 'Number of purchases'",
+        "tenure   <- 'Client depuis' (its name says 'client depuis' and 100% of values are dates",
+    ] {
+        assert!(log.contains(role), "{role}: {log}");
+    }
+    let r = read_parquet(&dir.path("o/responses.parquet"));
+    let f = |c: &str| r.column(c).unwrap().f64().unwrap().clone();
+    let (money, recency, tenure) = (f("monetary_value"), f("recency_days"), f("tenure"));
+    assert_eq!((money.get(0), money.get(11)), (Some(100.0), Some(1200.0)));
+    assert_eq!((recency.get(0), recency.get(3)), (Some(0.0), Some(15.0)));
+    // The latest response is 2026-11-21; r0 has been a customer since 2020-01-01.
+    let since = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+    let latest = chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
+    assert_eq!(tenure.get(0), Some((latest - since).num_days() as f64));
+    let rfm = r.column("rfm_score").unwrap().str().unwrap().clone();
+    assert!((0..r.height()).all(|i| rfm.get(i).is_some_and(|s| s.len() == 3)));
+}
