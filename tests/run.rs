@@ -511,6 +511,7 @@ fn a_dense_report_reads_cleanly_in_chromium() {
             q_value: Some(0.01),
             stands_out: k % 5 == 0,
             why: vec![("Delivery & installation".into(), -12.0, -8.0)],
+            nps_weighted: Some(k as f64 * 2.0 - 20.0),
         })
         .collect();
     for lang in ["en", "fr"] {

@@ -441,17 +441,21 @@ pub fn markdown(r: &Report) -> String {
     for line in r.segments.iter().filter(|x| x.stands_out) {
         let _ = writeln!(s, "- {}", words::segment(l, line));
     }
+    // With a monetary column, the value-weighted NPS of each segment value beside its NPS.
+    let valued = r.value.is_some();
+    let (wh, wsep) = if valued { (format!(" {} |", t(l, "weighted_nps")), "---|") } else { (String::new(), "") };
     let _ = writeln!(
         s,
-        "\n| {} | {} | n | NPS | ± | {} |\n|---|---|---|---|---|---|",
+        "\n| {} | {} | n | NPS | ± | {} |{wh}\n|---|---|---|---|---|---|{wsep}",
         t(l, "segment"),
         t(l, "value"),
         t(l, "rest")
     );
     for x in &r.segments {
+        let w = if valued { format!(" {} |", num(x.nps_weighted, true)) } else { String::new() };
         let _ = writeln!(
             s,
-            "| {} | {} | {}{} | {} | {:.1} | {} |",
+            "| {} | {} | {}{} | {} | {:.1} | {} |{w}",
             x.segment,
             x.value,
             x.n,
@@ -810,24 +814,27 @@ pub fn html(r: &Report) -> String {
         }
         s.push_str("</ul>");
     }
+    let valued = r.value.is_some();
     let _ = write!(
         s,
-        "<table class=\"segments\"><tr><th>{}</th><th>{}</th><th>n</th><th>NPS</th><th>±</th><th>{}</th></tr>",
+        "<table class=\"segments\"><tr><th>{}</th><th>{}</th><th>n</th><th>NPS</th><th>±</th><th>{}</th>{}</tr>",
         t(l, "segment"),
         t(l, "value"),
-        t(l, "rest")
+        t(l, "rest"),
+        if valued { format!("<th>{}</th>", t(l, "weighted_nps")) } else { String::new() }
     );
     for x in &r.segments {
         let _ = write!(
             s,
-            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}{}</td><td class=\"n\">{}</td><td class=\"n\">{:.1}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}{}</td><td class=\"n\">{}</td><td class=\"n\">{:.1}</td><td class=\"n\">{}</td>{}</tr>",
             escape(&x.segment),
             escape(&x.value),
             x.n,
             if x.n < 30 { " ⚠" } else { "" },
             num(x.nps, true),
             x.moe95,
-            num(x.rest_nps, true)
+            num(x.rest_nps, true),
+            if valued { format!("<td class=\"n\">{}</td>", num(x.nps_weighted, true)) } else { String::new() }
         );
     }
     let _ = write!(s, "</table><p class=\"muted\">⚠ {}</p><h2>{}</h2><ul>", t(l, "low_n"), t(l, "quality"));
@@ -885,6 +892,7 @@ mod tests {
                 q_value: Some(0.2),
                 stands_out: false,
                 why: Vec::new(),
+                nps_weighted: None,
             }],
             quality: vec![("rejected".into(), "2".into())],
             key_drivers: Some((0.2, vec![("Price".into(), 0.15, 2.5)])),
