@@ -246,6 +246,7 @@ fn targets_value_and_rfm_in_the_report_and_summary() {
         assert!(md.contains(needle), "report.md lacks {needle:?}");
     }
     assert!(md.contains("Benchmark +12 (Panel survey of the sector, 2025)"), "{md}");
+    assert!(md.contains("- customer values left out (rejects.csv, scope value; responses accepted): 3"), "{md}");
     // The segment table carries each segment value's weighted NPS.
     assert!(md.contains("| Segment | Value | n | NPS | ± | NPS of the rest | Weighted NPS |"), "{md}");
     dir.ok(&[

@@ -610,6 +610,29 @@ mod tests {
         assert!(strings(&plan_for("nps", text, &[]).unwrap().options).contains(&"--out=conf/out/nps"));
     }
 
+    /// `[targets.SEGMENT]` and `[benchmark]` are the options `segment-target`, `benchmark`
+    /// and `benchmark-source` (issue 19).
+    #[test]
+    fn target_tables_become_options() {
+        let text = "target = 30\n[targets.Channel]\nStore = 40\nWeb = 35.5\n[targets.Plan]\nBasic = -5\n\
+                    [benchmark]\nnps = 32\nsource = \"a study\"\n";
+        let p = plan_for("run", text, &[]).unwrap();
+        assert_eq!(
+            strings(&p.options),
+            [
+                "--benchmark=32",
+                "--benchmark-source=a study",
+                "--segment-target=Channel:Store=40",
+                "--segment-target=Channel:Web=35.5",
+                "--segment-target=Plan:Basic=-5",
+                "--target=30"
+            ]
+        );
+        let p = plan_for("nps", text, &[]).unwrap();
+        assert!(p.options.is_empty(), "targets are options of run only");
+        assert_eq!(p.ignored, ["benchmark", "benchmark-source", "segment-target", "target"]);
+    }
+
     #[test]
     fn the_command_line_wins() {
         let text = "period = \"month\"\nsegment-col = [\"Plan\"]\nexamples = \"coded.csv\"\ninputs = [\"a.csv\"]";

@@ -221,16 +221,23 @@ fn quality(a: &Analysis, fr: bool, languages: &BTreeMap<&str, usize>) -> Vec<(St
         (tr("acceptées", "accepted"), counts.accepted.to_string()),
         (tr("rejetées (rejects.csv)", "rejected (rejects.csv)"), counts.rejected.to_string()),
         (tr("doublons", "duplicates"), counts.duplicates.to_string()),
-        (
-            tr(
-                "valeurs client écartées (rejects.csv, portée value ; réponses acceptées)",
-                "customer values left out (rejects.csv, scope value; responses accepted)",
-            ),
-            counts.values_rejected.to_string(),
-        ),
         (tr("sans commentaire", "without comment"), counts.empty_comments.to_string()),
         (tr("langues", "languages"), languages.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")),
     ];
+    // With customer value columns only: the value cells left out (their responses count).
+    let v = &a.input.responses.values;
+    if v.monetary.is_some() || v.recency_days.is_some() || v.frequency.is_some() || v.tenure.is_some() {
+        lines.insert(
+            4,
+            (
+                tr(
+                    "valeurs client écartées (rejects.csv, portée value ; réponses acceptées)",
+                    "customer values left out (rejects.csv, scope value; responses accepted)",
+                ),
+                counts.values_rejected.to_string(),
+            ),
+        );
+    }
     lines.extend(warnings);
     lines
 }
