@@ -5,7 +5,12 @@ A subscription business (internet / mobile / TV box) surveys customers after int
 About 2,000 responses over 10 ISO weeks, French and English comments written for this
 project (not taken from any dataset), segment columns (channel, country, plan, customer
 value), contact columns, some empty comments, a few bad rows (score "N/A", "dix", 11, 7.5,
-missing score, a resubmitted response id). In week 2026-W43 a network outage hits France:
+missing score, a resubmitted response id). Customer value columns (drawn with their own
+seeded generator, so the columns above are the same as before they existed): "Annual spend"
+(monetary, consistent with the "Customer value" tier), "Last order" (a date) and "Orders
+(12 months)" (frequency); promoters order a little more often and more recently. A few
+value cells are bad ("unknown", a negative amount, a date that is not one): those go to
+rejects.csv for the value only, the response still counts in NPS. In week 2026-W43 a network outage hits France:
 detractors mentioning the network rise that week, so a weekly run has something to find.
 
     python3 scripts/gen_sample.py            # writes data/sample_export.csv
@@ -278,6 +283,42 @@ def generate(rows, seed):
     return rng, out
 
 
+SPEND = {"Low": (5.0, 0.6), "Medium": (6.6, 0.35), "High": (7.7, 0.35)}  # lognormal (mu, sigma) per tier
+
+
+def add_value_columns(rows, seed):
+    """Annual spend, last order date and orders in 12 months, from a generator of their own."""
+    vrng = random.Random(seed + 19)
+    key = "How likely are you to recommend us to a friend or colleague?"
+    for row in rows:
+        score = int(row[key])
+        mu, sigma = SPEND[row["Customer value"]]
+        # Promoters spend and order a little more, and more recently.
+        lift = 0.15 if score >= 9 else (-0.15 if score <= 6 else 0.0)
+        spend = vrng.lognormvariate(mu + lift, sigma)
+        answered = dt.datetime.strptime(row["Submitted At"], "%d/%m/%Y %H:%M").date()
+        mean_days = 25 if score >= 9 else (45 if score >= 7 else 75)
+        days = min(int(vrng.expovariate(1 / mean_days)), 360)
+        orders = max(1, int(vrng.gammavariate(2.0, 3.0 if score >= 9 else 2.0) * (1.4 if row["Customer value"] == "High" else 1.0)))
+        row["Annual spend"] = f"{spend:.2f}"
+        row["Last order"] = (answered - dt.timedelta(days=days)).isoformat()
+        row["Orders (12 months)"] = str(orders)
+
+
+def add_bad_values(seed, rows):
+    """Value cells a real CRM join gives: text, a negative amount, a date that is not one."""
+    vrng = random.Random(seed + 20)
+    key = "How likely are you to recommend us to a friend or colleague?"
+    resubmitted = rows[-1]["Response ID"]
+    valid = [i for i, r in enumerate(rows[:-1])
+             if r[key].isdigit() and 0 <= int(r[key]) <= 10 and r["Response ID"] != resubmitted]
+    picks = vrng.sample(valid, 4)
+    rows[picks[0]]["Annual spend"] = "unknown"
+    rows[picks[1]]["Annual spend"] = "-250.00"
+    rows[picks[2]]["Annual spend"] = ""
+    rows[picks[3]]["Last order"] = "soon"
+
+
 def add_bad_rows(rng, rows):
     """A few rows a real export has: unusable scores and one resubmission."""
     key = "How likely are you to recommend us to a friend or colleague?"
@@ -296,8 +337,10 @@ def main():
     ap.add_argument("--no-bad-rows", action="store_true")
     args = ap.parse_args()
     rng, rows = generate(args.rows, args.seed)
+    add_value_columns(rows, args.seed)
     if not args.no_bad_rows:
         add_bad_rows(rng, rows)
+        add_bad_values(args.seed, rows)
     with open(args.out, "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
         w.writeheader()

@@ -138,8 +138,38 @@ pub struct RunConfig {
     pub mask: bool,
     /// Language of the report (`fr` / `en`); None: the comments' majority language.
     pub report_lang: Option<String>,
+    /// Target NPS overall and per segment value, and an external benchmark (issue 19).
+    pub targets: Targets,
     /// What run.json records of the options.
     pub options: OptionsRecord,
+}
+
+/// What the NPS is read against: targets the user sets and an external benchmark.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Targets {
+    /// Target NPS of all responses (`--target`, `target = 30`).
+    pub overall: Option<f64>,
+    /// Targets of segment values (`--segment-target`, `[targets.Channel] Store = 40`).
+    pub segments: Vec<SegmentTarget>,
+    /// An external benchmark (`--benchmark`, `[benchmark] nps = 32`).
+    pub benchmark: Option<Benchmark>,
+}
+
+/// The target NPS of one segment value.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SegmentTarget {
+    /// Segment column, as nps.parquet names it (`Channel`).
+    pub segment: String,
+    /// Value of that column (`Store`).
+    pub value: String,
+    pub target: f64,
+}
+
+/// An external NPS benchmark and where it comes from.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Benchmark {
+    pub nps: f64,
+    pub source: Option<String>,
 }
 
 /// A file shipped with the repository (data/..., models/...), looked up from the working

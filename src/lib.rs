@@ -8,7 +8,9 @@
 //!   -> ingest     read + sniff (encoding, delimiter, vendor header rows)      ingest/
 //!   -> schema     detect the score / comment / id / date / segment columns   schema/
 //!   -> validate   scores 0..=10, ids unique, dates parse; rejects kept        validate.rs
-//!   -> nps        NPS with margins by period and segment (Polars lazy)         nps/
+//!   -> value      customer value: RFM scores and segment (when the columns exist) value/
+//!   -> nps        NPS with margins by period and segment (Polars lazy), value-weighted NPS,
+//!                 gaps to targets                                              nps/
 //!   -> text       normalise, language, clauses, dedupe                        text/
 //!   -> encode     one encoder pass per unique clause (batched, cached)        encode/ + infer/
 //!   -> sentiment  head on clause embeddings -> comment sentiment              sentiment/
@@ -69,5 +71,6 @@ pub mod sentiment;
 pub mod text;
 pub mod themes;
 pub mod validate;
+pub mod value;
 
 pub use error::{Error, Result};

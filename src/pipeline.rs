@@ -108,6 +108,8 @@ pub struct Analysis {
     /// drivers.parquet's rows: theme impact, lift and significance overall, per period and
     /// per segment value.
     pub drivers: Vec<DriverRow>,
+    /// The NPS against the targets and the benchmark of the configuration (empty without).
+    pub targets: Vec<nps::targets::TargetGap>,
     /// The identity of each model used.
     pub models: ModelsUsed,
     /// Seconds per stage.
@@ -139,7 +141,13 @@ pub fn analyze(cfg: &RunConfig, console: &Console) -> Result<Analysis> {
     // Load the sentiment head first: a bad --sentiment-model fails before any work.
     let head = sentiment::Head::load(&cfg.sentiment_model).map_err(Error::Usage)?;
     let input = load(&cfg.input, console, &mut timings)?;
+    let mut input = input;
     let nps = timings.time("nps", || Ok(nps_rows(&input.responses)?))?;
+    let targets = nps::targets::gaps(&nps, &cfg.targets);
+    for w in nps::targets::unknown(&nps, &targets) {
+        console.warn(&w);
+        input.warnings.push(w);
+    }
     let text = timings.time("text", || Ok(text::prepare(&input.responses.comment)))?;
     console.note(format!(
         "text: {} comments, {} clauses, {} unique clauses to encode",
@@ -180,6 +188,7 @@ pub fn analyze(cfg: &RunConfig, console: &Console) -> Result<Analysis> {
         response_themes,
         proposals,
         drivers,
+        targets,
         models: ModelsUsed { encoder, sentiment_head_sha256 },
         timings,
     })
@@ -203,8 +212,16 @@ pub fn load(cfg: &InputConfig, console: &Console, timings: &mut Timings) -> Resu
         }
         Ok(mappings)
     })?;
-    let (responses, rejects, counts) =
+    let (mut responses, rejects, counts) =
         timings.time("validate", || Ok(validate::validate(&tables, &mappings, cfg.period)))?;
+    // Customer value (issue 19): RFM scores, and their segment as one more segment column
+    // (with --segment-col, only when it names `RFM segment`: exactly the columns given).
+    let rfm = crate::value::rfm::SEGMENT_COLUMN;
+    if let Some(segment) = crate::value::rfm_stage(&mut responses.values) {
+        if cfg.overrides.segments.is_empty() || cfg.overrides.segments.iter().any(|s| s == rfm) {
+            responses.segments.push(segment);
+        }
+    }
     debug_assert!(counts.reconciles());
     let warnings: Vec<String> = most_rows_rejected(&counts, &rejects, &mappings).into_iter().collect();
     warnings.iter().for_each(|w| console.warn(w));
@@ -218,7 +235,7 @@ fn most_rows_rejected(counts: &Counts, rejects: &[Reject], mappings: &[ColumnMap
         return None;
     }
     let mut examples: Vec<&str> = Vec::new();
-    for r in rejects {
+    for r in rejects.iter().filter(|r| !r.value_only) {
         if examples.len() == 3 {
             break;
         }
@@ -282,7 +299,11 @@ pub fn nps_rows(r: &Responses) -> PolarsResult<Vec<NpsRow>> {
     let period = nps::Key { name: c::PERIOD, codes: &r.period.codes, labels: &r.period.labels };
     let segments: Vec<nps::Key> =
         r.segments.iter().map(|(n, s)| nps::Key { name: n, codes: &s.codes, labels: &s.labels }).collect();
-    nps::nps_table(&r.score, period, &segments)
+    let mut rows = nps::nps_table(&r.score, period, &segments)?;
+    if let Some(weights) = r.values.monetary() {
+        nps::add_weighted(&mut rows, &r.score, weights, period, &segments);
+    }
+    Ok(rows)
 }
 
 /// The encode stage: an embedding per unique clause of `texts` and, when the assigner reads

@@ -1,6 +1,11 @@
 //! Validation: every input row ends up accepted, rejected (with a reason) or counted as a
 //! duplicate of a later row with the same response id. Nothing is dropped silently:
 //! rows read = accepted + rejected + duplicates.
+//!
+//! A bad customer value cell (an amount that is text or negative, a last-purchase date that
+//! does not parse) rejects the *value* only: rejects.csv gets a line with scope `value`, the
+//! response is accepted (it counts in the plain NPS) without that value, and
+//! `values_rejected` counts these lines apart from the rows.
 
 /// Fast hashing for the per-row maps (ids, labels, dates); iteration order is never used.
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
@@ -9,8 +14,9 @@ use chrono::NaiveDate;
 
 use crate::ingest::{RawTable, TextColumn};
 use crate::schema::columns::UNDATED;
-use crate::schema::dates::{period_label, Period};
+use crate::schema::dates::{period_label, DateFormat, Period};
 use crate::schema::ColumnMapping;
+use crate::value::{self, CustomerValues};
 
 /// A column of repeated labels (periods, segment values): a code per row and the labels,
 /// sorted, so that ordering codes orders labels.
@@ -79,6 +85,9 @@ pub struct Responses {
     pub source_row: Vec<u64>,
     /// Contact columns of the first input's mapping: (name, values).
     pub contacts: Vec<(String, TextColumn)>,
+    /// Customer value columns of the first input's mapping (monetary, recency, frequency,
+    /// tenure), a value per response.
+    pub values: CustomerValues,
 }
 
 impl Responses {
@@ -98,6 +107,9 @@ pub struct Reject {
     pub row: u64,
     pub reason: String,
     pub raw: String,
+    /// The row was accepted and only a customer value cell was left out (rejects.csv
+    /// `scope` = `value`; `row` otherwise).
+    pub value_only: bool,
 }
 
 /// The reconciliation printed at the end of a run and written to run.json.
@@ -108,6 +120,10 @@ pub struct Counts {
     pub rejected: usize,
     pub duplicates: usize,
     pub empty_comments: usize,
+    /// Customer value cells left out (rejects.csv lines with scope `value`); their rows are
+    /// accepted, so they are not part of the reconciliation.
+    #[serde(default)]
+    pub values_rejected: usize,
 }
 
 impl Counts {
@@ -166,6 +182,7 @@ pub fn validate(tables: &[RawTable], mappings: &[ColumnMapping], period: Period)
     let mut periods = Interner::default();
     let mut period_of_date: HashMap<Option<NaiveDate>, String> = HashMap::default();
     let mut segments: Vec<Interner> = segment_names.iter().map(|_| Interner::default()).collect();
+    let mut values = ValueBuilder::new(mappings.first());
     out.contacts = mappings
         .first()
         .map(|m| m.contacts.iter().map(|c| (c.column.clone(), TextColumn::default())).collect())
@@ -180,6 +197,7 @@ pub fn validate(tables: &[RawTable], mappings: &[ColumnMapping], period: Period)
                 row: m.row,
                 reason: m.reason.clone(),
                 raw: m.raw.clone(),
+                value_only: false,
             });
         }
         let seg_cols: Vec<Option<usize>> = segment_names
@@ -203,7 +221,13 @@ pub fn validate(tables: &[RawTable], mappings: &[ColumnMapping], period: Period)
                     continue;
                 }
             }
-            let reject = |reason: String| Reject { source_file: file.clone(), row, reason, raw: table.raw_row(r) };
+            let reject = |reason: String| Reject {
+                source_file: file.clone(),
+                row,
+                reason,
+                raw: table.raw_row(r),
+                value_only: false,
+            };
             let score = match parse_score(table.columns[mapping.score.index].get(r)) {
                 Ok(s) => s,
                 Err(why) => {
@@ -253,13 +277,129 @@ pub fn validate(tables: &[RawTable], mappings: &[ColumnMapping], period: Period)
             }
             out.source_file.push(t as u32);
             out.source_row.push(row);
+            for why in values.push(table, mapping, r) {
+                rejects.push(Reject { value_only: true, ..reject(why) });
+                counts.values_rejected += 1;
+            }
         }
     }
+    out.values = values.finish(&out.date);
     out.period = periods.col.sorted();
     out.segments = segment_names.into_iter().zip(segments).map(|(n, s)| (n, s.col.sorted())).collect();
     counts.accepted = out.len();
-    counts.rejected = rejects.len();
+    counts.rejected = rejects.len() - counts.values_rejected;
     (out, rejects, counts)
+}
+
+/// How a value cell is read when it is not a date.
+type Parse = fn(&str) -> Result<Option<f64>, String>;
+
+/// A recency or tenure cell: a number as given, or a date turned into days at the end.
+#[derive(Debug, Clone, Copy)]
+enum DaysOrDate {
+    Number(f64),
+    Date(NaiveDate),
+}
+
+/// Collects the customer value columns of accepted rows (names from the first mapping).
+struct ValueBuilder {
+    names: [Option<String>; 4],
+    monetary: Vec<Option<f64>>,
+    frequency: Vec<Option<f64>>,
+    recency: Vec<Option<DaysOrDate>>,
+    tenure: Vec<Option<DaysOrDate>>,
+}
+
+impl ValueBuilder {
+    fn new(first: Option<&ColumnMapping>) -> Self {
+        let name = |c: Option<&crate::schema::mapping::Choice>| c.map(|c| c.column.clone());
+        let v = first.map(|m| &m.value);
+        ValueBuilder {
+            names: [
+                name(v.and_then(|v| v.monetary.as_ref())),
+                name(v.and_then(|v| v.recency.as_ref())),
+                name(v.and_then(|v| v.frequency.as_ref())),
+                name(v.and_then(|v| v.tenure.as_ref())),
+            ],
+            monetary: Vec::new(),
+            frequency: Vec::new(),
+            recency: Vec::new(),
+            tenure: Vec::new(),
+        }
+    }
+
+    /// Read row `r`'s value cells; the reasons of the cells left out.
+    fn push(&mut self, table: &RawTable, m: &ColumnMapping, r: usize) -> Vec<String> {
+        use crate::schema::mapping::Choice;
+        let mut why = Vec::new();
+        let v = &m.value;
+        let mut read = |c: &Option<Choice>, fmt: Option<DateFormat>, parse: Parse, flag: &str| -> Option<DaysOrDate> {
+            let c = c.as_ref()?;
+            let raw = table.columns[c.index].get(r);
+            let s = raw.trim();
+            let got = match fmt {
+                Some(_) if s.is_empty() => Ok(None),
+                Some(f) => f
+                    .parse(s)
+                    .map(|d| Some(DaysOrDate::Date(d.date())))
+                    .ok_or_else(|| format!("'{s}' is not a date ({})", f.describe())),
+                None => parse(raw).map(|x| x.map(DaysOrDate::Number)),
+            };
+            got.unwrap_or_else(|e| {
+                why.push(format!(
+                    "column '{}': {e}; the value is left out: the response counts in the plain NPS, not in the \
+                     value figures (fix the cell, or pass {flag} with another column)",
+                    c.column
+                ));
+                None
+            })
+        };
+        let number = |x: Option<DaysOrDate>| match x {
+            Some(DaysOrDate::Number(n)) => Some(n),
+            _ => None,
+        };
+        let money = number(read(&v.monetary, None, value::parse_amount, "--value-col"));
+        let rec = read(&v.recency, v.recency_format, value::parse_count, "--recency-col");
+        let freq = number(read(&v.frequency, None, value::parse_count, "--frequency-col"));
+        let ten = read(&v.tenure, v.tenure_format, value::parse_count, "--tenure-col");
+        self.monetary.push(money);
+        self.frequency.push(freq);
+        self.recency.push(rec);
+        self.tenure.push(ten);
+        why
+    }
+
+    /// The value columns, dates turned into days up to the reference date (the latest
+    /// response date, else the latest date of the column).
+    fn finish(self, response_dates: &[Option<NaiveDate>]) -> CustomerValues {
+        let latest = |v: &[Option<DaysOrDate>]| {
+            v.iter().filter_map(|x| if let Some(DaysOrDate::Date(d)) = x { Some(*d) } else { None }).max()
+        };
+        let reference = response_dates
+            .iter()
+            .flatten()
+            .max()
+            .copied()
+            .or_else(|| latest(&self.recency))
+            .or_else(|| latest(&self.tenure));
+        let days = |v: Vec<Option<DaysOrDate>>| -> Vec<Option<f64>> {
+            v.into_iter()
+                .map(|x| match x? {
+                    DaysOrDate::Number(n) => Some(n),
+                    DaysOrDate::Date(d) => reference.map(|r| value::days_between(d, r)),
+                })
+                .collect()
+        };
+        let [m, r, f, t] = self.names;
+        CustomerValues {
+            monetary: m.map(|n| (n, self.monetary)),
+            recency_days: r.map(|n| (n, days(self.recency))),
+            frequency: f.map(|n| (n, self.frequency)),
+            tenure: t.map(|n| (n, days(self.tenure))),
+            reference_date: reference,
+            rfm: None,
+        }
+    }
 }
 
 fn short_name(path: &std::path::Path) -> String {

@@ -241,7 +241,14 @@ fn run_columns(b: &[u8]) -> bool {
         let n = table.headers.len() as u64;
         ((h >> k).is_multiple_of(5) && n > 0).then(|| table.headers[((h >> (k + 8)) % n) as usize].clone())
     };
-    let ov = MappingOverrides { score: name(0), comment: name(3), id: name(6), date: name(9), segments: Vec::new() };
+    let ov = MappingOverrides {
+        score: name(0),
+        comment: name(3),
+        id: name(6),
+        date: name(9),
+        segments: Vec::new(),
+        ..Default::default()
+    };
     let Ok(mapping) = detect(&table, &ov) else {
         return false;
     };

@@ -386,7 +386,7 @@ fn rejects_csv_has_a_header_when_nothing_is_rejected() {
     let dir = Dir::new();
     dir.write("ok.csv", "score,comment\n9,a\n");
     dir.ok(&["nps", "ok.csv", "--out", "o"]);
-    assert_eq!(std::fs::read_to_string(dir.path("o/rejects.csv")).unwrap(), "source_file,row,reason,raw_row\n");
+    assert_eq!(std::fs::read_to_string(dir.path("o/rejects.csv")).unwrap(), "source_file,row,reason,raw_row,scope\n");
     let run: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path("o/run.json")).unwrap()).unwrap();
     assert_eq!(run["inputs"][0]["sha256"].as_str().unwrap().len(), 64);

@@ -26,7 +26,11 @@ fn analyze_the_sample_as_a_library_call_matches_the_command_line() {
     // Counts reconcile and every stage filled its part.
     let counts = &a.input.counts;
     assert_eq!((counts.rows_read, counts.accepted, counts.rejected, counts.duplicates), (2001, 1994, 6, 1));
-    assert_eq!(a.input.rejects.len(), 6);
+    // rejects.csv's lines: the 6 rejected rows and the sample's 3 bad customer value cells
+    // (their rows are accepted).
+    assert_eq!(counts.values_rejected, 3);
+    assert_eq!(a.input.rejects.len(), 6 + 3);
+    assert_eq!(a.input.rejects.iter().filter(|r| r.value_only).count(), 3);
     assert_eq!(a.text.comments.len(), 1994);
     assert_eq!(a.embeddings.len(), a.text.unique.len());
     assert_eq!(a.clause_sentiment.len(), a.text.unique.len());

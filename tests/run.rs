@@ -463,7 +463,7 @@ fn a_30_week_export_with_15_themes_reads_cleanly_in_chromium() {
 #[test]
 fn a_dense_report_reads_cleanly_in_chromium() {
     use verbatim::report::changes::{Headline, Mover, SegmentLine};
-    use verbatim::report::render::{html, DriverLine, Report};
+    use verbatim::report::render::{html, DriverLine, Report, ValueSection};
     let Some(chromium) = chromium() else { return };
     let dir = Dir::new();
     let theme_names = [
@@ -511,6 +511,7 @@ fn a_dense_report_reads_cleanly_in_chromium() {
             q_value: Some(0.01),
             stands_out: k % 5 == 0,
             why: vec![("Delivery & installation".into(), -12.0, -8.0)],
+            nps_weighted: Some(k as f64 * 2.0 - 20.0),
         })
         .collect();
     for lang in ["en", "fr"] {
@@ -550,6 +551,41 @@ fn a_dense_report_reads_cleanly_in_chromium() {
             inside: Vec::new(),
             quality: vec![("rows read".into(), "5400".into())],
             key_drivers: None,
+            // Customer value with long theme names and large amounts, and targets.
+            value: Some(ValueSection {
+                column: "Chiffre d'affaires annuel TTC".into(),
+                nps_weighted: Some(12.0),
+                moe95_weighted: Some(6.5),
+                n_valued: 5300,
+                n_effective: Some(2100.0),
+                value_total: 123_456_789.0,
+                nps: Some(4.0),
+                by_points: theme_names.iter().take(10).map(|t| (t.to_string(), -8.0, Some(-9.5))).collect(),
+                by_revenue: theme_names
+                    .iter()
+                    .rev()
+                    .take(10)
+                    .map(|t| (t.to_string(), 12_345_678.0, Some(0.25), 9_876_543.0))
+                    .collect(),
+                rfm: ["champions", "loyal", "new", "need attention", "at risk", "hibernating", "(no RFM data)"]
+                    .iter()
+                    .map(|s| (s.to_string(), 800, Some(12.0), 7.0, Some(15.0), 12_000_000.0))
+                    .collect(),
+            }),
+            targets: vec![verbatim::nps::targets::TargetGap {
+                kind: "benchmark",
+                segment: "Customer value".into(),
+                value: "value number 3 with a long name".into(),
+                target: 40.0,
+                source: Some("A long benchmark source name: sector panel survey of 2025, all operators".into()),
+                n: 800,
+                nps: Some(12.0),
+                moe95: 7.0,
+                gap: Some(-28.0),
+                z: Some(-7.0),
+                p_value_below: Some(0.0000001),
+                significantly_below: true,
+            }],
         };
         assert_reads_cleanly(chromium, &dir, &html(&report), &format!("a dense report ({lang})"));
     }

@@ -9,6 +9,8 @@
 //! - `pipeline`: `pipeline::analyze` called as a library on the bundled sample.
 //! - `run`: `verbatim run` end to end on the bundled sample.
 //! - `config`: `--config FILE` (paths relative to the file, the command line wins, errors).
+//! - `value`: customer value (issue 19): weighted NPS, bad value cells, RFM, revenue at risk,
+//!   targets.
 
 mod commit;
 mod config;
@@ -21,3 +23,4 @@ mod run;
 mod sentiment;
 mod themes;
 mod util;
+mod value;

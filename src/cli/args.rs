@@ -112,9 +112,31 @@ pub struct InputArgs {
     pub date_col: Option<String>,
 
     /// Column to break NPS down by (repeatable). When given, exactly these; by default,
-    /// columns named like channel / country / plan / segment / journey / value are used.
+    /// columns named like channel / country / plan / segment / journey / value are used,
+    /// and `RFM segment` when recency, frequency and value columns exist (name it here to
+    /// keep it with explicit columns).
     #[arg(long = "segment-col", value_name = "NAME")]
     pub segment_cols: Vec<String>,
+
+    /// Column holding what each customer is worth (revenue, spend, ARPU, montant, CA...;
+    /// default: detected from names and values). Weights the value-weighted NPS and the
+    /// revenue at risk per theme.
+    #[arg(long, value_name = "NAME")]
+    pub value_col: Option<String>,
+
+    /// Column holding the date of the customer's last purchase, or the days since it
+    /// (default: detected). With --frequency-col and --value-col: RFM segments.
+    #[arg(long, value_name = "NAME")]
+    pub recency_col: Option<String>,
+
+    /// Column holding the customer's number of orders or purchases (default: detected).
+    #[arg(long, value_name = "NAME")]
+    pub frequency_col: Option<String>,
+
+    /// Column holding how long the customer has been one (a number, or a start date;
+    /// default: detected). Carried to responses.parquet.
+    #[arg(long, value_name = "NAME")]
+    pub tenure_col: Option<String>,
 
     /// Reporting period for trends and changes.
     #[arg(long, value_enum, default_value_t = Period::Week)]
@@ -285,6 +307,26 @@ pub struct RunArgs {
     /// Language of report.md / report.html [default: the majority language of the comments].
     #[arg(long, value_parser = ["fr", "en"])]
     pub report_lang: Option<String>,
+
+    /// Target NPS (-100..100): the report and summary.json show the gap and whether the NPS
+    /// is significantly below it (one-sided z-test). In a config file: `target = 30`.
+    #[arg(long, value_name = "NPS", allow_negative_numbers = true, value_parser = parse_nps_value)]
+    pub target: Option<f64>,
+
+    /// Target NPS of one segment value, SEGMENT:VALUE=NPS (repeatable), e.g.
+    /// `--segment-target "Channel:Store=40"`. In a config file: `[targets.Channel]` then
+    /// `Store = 40`.
+    #[arg(long = "segment-target", value_name = "SEGMENT:VALUE=NPS", value_parser = parse_segment_target)]
+    pub segment_targets: Vec<crate::config::SegmentTarget>,
+
+    /// External benchmark NPS to read the NPS against (gap and one-sided test, as a target).
+    /// In a config file: `[benchmark]` then `nps = 32` and `source = "..."`.
+    #[arg(long, value_name = "NPS", allow_negative_numbers = true, value_parser = parse_nps_value)]
+    pub benchmark: Option<f64>,
+
+    /// Where the benchmark comes from (shown beside it in the report).
+    #[arg(long, value_name = "TEXT")]
+    pub benchmark_source: Option<String>,
 
     /// What run.json records of the options (filled by [`crate::cli::parse_args`], not an option).
     #[arg(skip)]
@@ -512,6 +554,30 @@ pub struct SentimentEvalArgs {
 
     #[command(flatten)]
     pub encoder: EncoderArgs,
+}
+
+/// An NPS value: a number from -100 to 100.
+pub fn parse_nps_value(s: &str) -> Result<f64, String> {
+    let v: f64 = s.trim().parse().map_err(|_| format!("'{s}' is not a number (an NPS from -100 to 100)"))?;
+    if !(-100.0..=100.0).contains(&v) {
+        return Err(format!("{v} is outside -100..100 (an NPS is a difference of two percentages)"));
+    }
+    Ok(v)
+}
+
+/// `SEGMENT:VALUE=NPS` (the segment is cut at the first `:`, the target at the last `=`).
+pub fn parse_segment_target(s: &str) -> Result<crate::config::SegmentTarget, String> {
+    let help = "expected SEGMENT:VALUE=NPS, e.g. Channel:Store=40";
+    let (left, target) = s.rsplit_once('=').ok_or_else(|| format!("'{s}': no '=': {help}"))?;
+    let (segment, value) = left.split_once(':').ok_or_else(|| format!("'{s}': no ':': {help}"))?;
+    if segment.trim().is_empty() || value.trim().is_empty() {
+        return Err(format!("'{s}': empty segment or value: {help}"));
+    }
+    Ok(crate::config::SegmentTarget {
+        segment: segment.trim().to_string(),
+        value: value.trim().to_string(),
+        target: parse_nps_value(target)?,
+    })
 }
 
 #[cfg(test)]

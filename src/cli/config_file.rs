@@ -28,6 +28,11 @@
 //! checked, against the command that takes it, whichever command reads the file and
 //! whether or not the command line overrides it: a file is valid or not as a whole.
 //!
+//! **Targets** (issue 19) have a table form of their own, rewritten into the options before
+//! anything else: `[targets.Channel]` with `Store = 40` is `segment-target =
+//! ["Channel:Store=40"]`, and `[benchmark]` with `nps = 32` and `source = "..."` is
+//! `benchmark = 32` and `benchmark-source = "..."`. `target = 30` is the option itself.
+//!
 //! **Paths** in the file (`inputs` and every option whose value is a path: `out`, `taxonomy`,
 //! `examples`, `model`, `cache-dir`...) are relative to the file's directory, so the job runs
 //! the same from any working directory; paths on the command line stay relative to the
@@ -102,7 +107,74 @@ impl ConfigFile {
             // The toml crate's message starts with "TOML parse error at line L, column C".
             Error::Usage(format!("{}: {}", path.display(), e.to_string().trim_end()))
         })?;
-        Ok(ConfigFile { path: path.to_path_buf(), sha256: String::new(), table })
+        let mut file = ConfigFile { path: path.to_path_buf(), sha256: String::new(), table: toml::Table::new() };
+        file.table = file.desugar(table)?;
+        Ok(file)
+    }
+
+    /// The `[targets.SEGMENT]` and `[benchmark]` tables as the options they stand for (at the
+    /// top level and inside a command's table).
+    fn desugar(&self, mut table: toml::Table) -> Result<toml::Table> {
+        if let Some(targets) = table.remove("targets") {
+            let toml::Value::Table(segments) = targets else {
+                return Err(self.err(format_args!(
+                    "`targets` should be tables of segment values, e.g. [targets.Channel] then Store = 40 \
+                     (the overall target is `target = 30`), not {}",
+                    a_type(&targets)
+                )));
+            };
+            let mut list: Vec<toml::Value> = match table.remove("segment-target") {
+                Some(toml::Value::Array(a)) => a,
+                Some(one) => vec![one],
+                None => Vec::new(),
+            };
+            for (segment, values) in segments {
+                let toml::Value::Table(values) = values else {
+                    return Err(self.err(format_args!(
+                        "`targets.{segment}` should be a table ([targets.{segment}] then VALUE = NPS), not {}",
+                        a_type(&values)
+                    )));
+                };
+                for (value, target) in values {
+                    let n = match target {
+                        toml::Value::Integer(n) => n.to_string(),
+                        toml::Value::Float(x) => x.to_string(),
+                        other => {
+                            return Err(self.err(format_args!(
+                                "`targets.{segment}.{value}` should be a number (a target NPS), not {}",
+                                a_type(&other)
+                            )))
+                        }
+                    };
+                    list.push(toml::Value::String(format!("{segment}:{value}={n}")));
+                }
+            }
+            table.insert("segment-target".into(), toml::Value::Array(list));
+        }
+        if let Some(toml::Value::Table(b)) = table.get("benchmark").cloned() {
+            table.remove("benchmark");
+            for (k, v) in b {
+                match k.as_str() {
+                    "nps" => table.insert("benchmark".into(), v),
+                    "source" => table.insert("benchmark-source".into(), v),
+                    _ => {
+                        return Err(self.err(format_args!(
+                            "unknown key `{k}` in [benchmark]; it takes `nps` (a number) and `source` (a string)"
+                        )))
+                    }
+                };
+            }
+            if !table.contains_key("benchmark") {
+                return Err(self.err("[benchmark] needs `nps = ...`, the benchmark's NPS"));
+            }
+        }
+        for r in READERS {
+            if let Some(toml::Value::Table(t)) = table.remove(r.section) {
+                let t = self.desugar(t)?;
+                table.insert(r.section.into(), toml::Value::Table(t));
+            }
+        }
+        Ok(table)
     }
 
     /// The directory relative paths in the file are relative to.
@@ -536,6 +608,29 @@ mod tests {
             }
         }
         assert!(strings(&plan_for("nps", text, &[]).unwrap().options).contains(&"--out=conf/out/nps"));
+    }
+
+    /// `[targets.SEGMENT]` and `[benchmark]` are the options `segment-target`, `benchmark`
+    /// and `benchmark-source` (issue 19).
+    #[test]
+    fn target_tables_become_options() {
+        let text = "target = 30\n[targets.Channel]\nStore = 40\nWeb = 35.5\n[targets.Plan]\nBasic = -5\n\
+                    [benchmark]\nnps = 32\nsource = \"a study\"\n";
+        let p = plan_for("run", text, &[]).unwrap();
+        assert_eq!(
+            strings(&p.options),
+            [
+                "--benchmark=32",
+                "--benchmark-source=a study",
+                "--segment-target=Channel:Store=40",
+                "--segment-target=Channel:Web=35.5",
+                "--segment-target=Plan:Basic=-5",
+                "--target=30"
+            ]
+        );
+        let p = plan_for("nps", text, &[]).unwrap();
+        assert!(p.options.is_empty(), "targets are options of run only");
+        assert_eq!(p.ignored, ["benchmark", "benchmark-source", "segment-target", "target"]);
     }
 
     #[test]

@@ -19,6 +19,10 @@ pub fn input_config(a: &InputArgs) -> InputConfig {
             id: a.id_col.clone(),
             date: a.date_col.clone(),
             segments: a.segment_cols.clone(),
+            value: a.value_col.clone(),
+            recency: a.recency_col.clone(),
+            frequency: a.frequency_col.clone(),
+            tenure: a.tenure_col.clone(),
         },
         period: a.period,
         read: ReadOptions { sheet: a.sheet.clone() },
@@ -78,6 +82,11 @@ fn encoder_graph(model_dir: &Path, asked: Option<Precision>, device: Device) -> 
 }
 
 pub fn run_config(a: &RunArgs) -> Result<RunConfig> {
+    if a.benchmark_source.is_some() && a.benchmark.is_none() {
+        return Err(Error::Usage(
+            "--benchmark-source needs --benchmark NPS (in a config file: [benchmark] with nps = ...)".into(),
+        ));
+    }
     Ok(RunConfig {
         input: input_config(&a.input),
         out: a.out.clone(),
@@ -95,6 +104,11 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig> {
         new_only: a.new_only,
         mask: !a.no_mask,
         report_lang: a.report_lang.clone(),
+        targets: crate::config::Targets {
+            overall: a.target,
+            segments: a.segment_targets.clone(),
+            benchmark: a.benchmark.map(|nps| crate::config::Benchmark { nps, source: a.benchmark_source.clone() }),
+        },
         options: a.recorded.clone(),
     })
 }

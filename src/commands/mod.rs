@@ -51,7 +51,31 @@ pub fn reconciliation(counts: &Counts) -> String {
         } else {
             String::new()
         }
-    )
+    ) + &if counts.values_rejected > 0 {
+        format!(
+            "; {} customer value cells left out (rejects.csv, scope value: their responses are accepted)",
+            counts.values_rejected
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// The value-weighted NPS line, with a monetary value column (issue 19).
+pub fn value_note(rows: &[crate::nps::NpsRow]) -> Option<String> {
+    use crate::schema::columns as c;
+    let overall = rows.iter().find(|r| r.period == c::ALL && r.segment == c::ALL)?;
+    let w = overall.weighted?;
+    Some(format!(
+        "value-weighted NPS {} ± {} over {} responses with a value (total {:.0}, effective sample size {:.0}); \
+         plain NPS {}",
+        w.nps().map_or("-".into(), |x| format!("{x:+.1}")),
+        w.moe95().map_or("-".into(), |x| format!("{x:.1}")),
+        w.n,
+        w.w,
+        w.n_effective().unwrap_or(0.0),
+        overall.nps.map_or("-".into(), |x| format!("{x:+.1}"))
+    ))
 }
 
 /// 3 when rows were rejected under --strict, else 0.

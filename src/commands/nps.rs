@@ -20,6 +20,9 @@ pub fn nps(a: &NpsArgs, console: &Console) -> Result<u8> {
     let input = pipeline::load(&cfg.input, console, &mut timings)?;
     let rows = timings.time("nps", || Ok(pipeline::nps_rows(&input.responses)?))?;
     print!("{}", nps_stage::render_table(&rows));
+    if let Some(line) = super::value_note(&rows) {
+        console.note(line);
+    }
     console.note(super::reconciliation(&input.counts));
     if let Some(out) = &cfg.out {
         let t = Instant::now();

@@ -21,6 +21,25 @@ pub fn run(a: &RunArgs, console: &Console) -> Result<u8> {
     let headline: Vec<_> = analysis.nps.iter().filter(|r| r.segment == c::ALL).cloned().collect();
     print!("{}", nps::render_table(&headline));
     note_summary(&analysis, console);
+    if let Some(line) = super::value_note(&analysis.nps) {
+        console.note(line);
+    }
+    for g in &analysis.targets {
+        console.note(format!(
+            "{} {}{}: NPS {} vs {:+.0}: gap {}{}",
+            g.kind,
+            if g.segment == c::ALL { "overall".to_string() } else { format!("{}={}", g.segment, g.value) },
+            g.source.as_ref().map_or(String::new(), |s| format!(" ({s})")),
+            g.nps.map_or("-".into(), |x| format!("{x:+.1} ± {:.1}", g.moe95)),
+            g.target,
+            g.gap.map_or("-".into(), |x| format!("{x:+.1}")),
+            match g.p_value_below.map(|p| if p < 0.001 { "< 0.001".to_string() } else { format!("= {p:.3}") }) {
+                Some(p) if g.significantly_below => format!(", significantly below (one-sided p {p})"),
+                Some(p) => format!(", not significantly below (one-sided p {p})"),
+                None => String::new(),
+            }
+        ));
+    }
     console.note(super::reconciliation(&analysis.input.counts));
     console.note(format!("wrote {} to {}", file_names(&written), cfg.out.display()));
     Ok(super::exit_code(&cfg.input, &analysis.input.counts))

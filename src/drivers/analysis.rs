@@ -20,12 +20,13 @@ pub fn driver_rows(
 ) -> Vec<DriverRow> {
     let (list, per_response) = responses_with_themes(r, p, clause_probs, clause_themes, leaves);
     let all: Vec<&ResponseThemes> = per_response.iter().collect();
-    let mut rows = driver_table((ALL, ALL, ALL), &all, &list);
+    let valued = r.values.monetary.is_some();
+    let mut rows = driver_table((ALL, ALL, ALL), &all, &list, valued);
     let mut previous: Option<Vec<DriverRow>> = None;
     for (code, label) in r.period.labels.iter().enumerate() {
         let group: Vec<&ResponseThemes> =
             per_response.iter().zip(&r.period.codes).filter(|(_, c)| **c as usize == code).map(|(x, _)| x).collect();
-        let mut table = driver_table((label, ALL, ALL), &group, &list);
+        let mut table = driver_table((label, ALL, ALL), &group, &list, valued);
         if label != UNDATED {
             if let Some(prev) = &previous {
                 for (row, before) in table.iter_mut().zip(prev) {
@@ -40,7 +41,7 @@ pub fn driver_rows(
         for (code, value) in seg.labels.iter().enumerate() {
             let group: Vec<&ResponseThemes> =
                 per_response.iter().zip(&seg.codes).filter(|(_, c)| **c as usize == code).map(|(x, _)| x).collect();
-            rows.extend(driver_table((ALL, name, value), &group, &list));
+            rows.extend(driver_table((ALL, name, value), &group, &list, valued));
         }
     }
     rows
@@ -71,7 +72,8 @@ fn responses_with_themes(
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let mut rt = ResponseThemes { score: r.score[i], themes: Vec::new(), mentions: Vec::new() };
+            let value = r.values.monetary().and_then(|v| v[i]);
+            let mut rt = ResponseThemes { score: r.score[i], themes: Vec::new(), mentions: Vec::new(), value };
             for &u in &c.clauses {
                 let negative = crate::sentiment::clause_label(&clause_probs[u]).0 == "negative";
                 for &(t, _) in &clause_themes[u] {

@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod keydriver;
 
 use crate::nps::stats::{two_sided_p, Tally};
+use crate::value::weighted::WeightedSums;
 
 /// Themes with fewer mentioning responses are listed but never ranked.
 pub const MIN_MENTIONS: u64 = 10;
@@ -20,6 +21,8 @@ pub struct ResponseThemes {
     pub themes: Vec<usize>,
     /// Per theme in `themes`: (mentions, negative mentions) of this response.
     pub mentions: Vec<(u32, u32)>,
+    /// The customer's monetary value (None: no value column, or no valid value).
+    pub value: Option<f64>,
 }
 
 /// One row of drivers.parquet.
@@ -47,6 +50,14 @@ pub struct DriverRow {
     pub negative_share: Option<f64>,
     pub ranked: bool,
     pub delta_impact_vs_previous: Option<f64>,
+    /// Value of the detractors mentioning the theme (None without a monetary column).
+    pub revenue_at_risk: Option<f64>,
+    /// Value of the passives mentioning the theme.
+    pub revenue_at_risk_passives: Option<f64>,
+    /// revenue_at_risk / the value of all the group's detractors.
+    pub revenue_at_risk_share: Option<f64>,
+    /// NPS_w(group) - NPS_w(responses not mentioning the theme): the value-weighted impact.
+    pub impact_weighted: Option<f64>,
 }
 
 fn tally_of(scores: impl Iterator<Item = u8>) -> Tally {
@@ -82,13 +93,17 @@ pub fn benjamini_hochberg(p: &[Option<f64>]) -> Vec<Option<f64>> {
     q
 }
 
-/// Driver rows of one group of responses (one table: BH runs over its themes).
+/// Driver rows of one group of responses (one table: BH runs over its themes). `valued`:
+/// the input has a monetary value column, so the revenue columns are filled.
 pub fn driver_table(
     (period, segment, value): (&str, &str, &str),
     responses: &[&ResponseThemes],
     themes: &[(String, String)],
+    valued: bool,
 ) -> Vec<DriverRow> {
     let all = tally_of(responses.iter().map(|r| r.score));
+    let weighted_all = WeightedSums::of(responses.iter().map(|r| (r.score, r.value)));
+    let detractors_value: f64 = responses.iter().filter(|r| r.score <= 6).filter_map(|r| r.value).sum();
     let mut rows: Vec<DriverRow> = themes
         .iter()
         .enumerate()
@@ -103,6 +118,16 @@ pub fn driver_table(
                 }
             }
             let rate = |t: &Tally| (t.n > 0).then(|| t.detractors as f64 / t.n as f64);
+            let value_of = |lo: u8, hi: u8| -> f64 {
+                responses
+                    .iter()
+                    .filter(|r| (lo..=hi).contains(&r.score) && r.themes.contains(&t))
+                    .filter_map(|r| r.value)
+                    .sum()
+            };
+            let at_risk = valued.then(|| value_of(0, 6));
+            let without_w =
+                WeightedSums::of(responses.iter().filter(|r| !r.themes.contains(&t)).map(|r| (r.score, r.value)));
             let (dw, dwo) = (rate(&with), rate(&without));
             DriverRow {
                 period: period.into(),
@@ -133,6 +158,17 @@ pub fn driver_table(
                 negative_share: (mentions > 0).then(|| negative as f64 / mentions as f64),
                 ranked: with.n >= MIN_MENTIONS,
                 delta_impact_vs_previous: None,
+                revenue_at_risk: at_risk,
+                revenue_at_risk_passives: valued.then(|| value_of(7, 8)),
+                revenue_at_risk_share: at_risk.filter(|_| detractors_value > 0.0).map(|v| v / detractors_value),
+                // As `impact`: a theme every valued response mentions moves nothing.
+                impact_weighted: if !valued {
+                    None
+                } else if without_w.n == 0 && with.n > 0 {
+                    Some(0.0)
+                } else {
+                    weighted_all.nps().zip(without_w.nps()).map(|(a, b)| a - b)
+                },
             }
         })
         .collect();
@@ -152,6 +188,7 @@ mod tests {
             score,
             themes: themes.to_vec(),
             mentions: themes.iter().map(|_| (1, u32::from(score <= 6))).collect(),
+            value: None,
         }
     }
 
@@ -175,7 +212,7 @@ mod tests {
     fn impact_lift_and_significance_by_hand() {
         let d = data();
         let refs: Vec<&ResponseThemes> = d.iter().collect();
-        let rows = driver_table(("all", "all", "all"), &refs, &themes());
+        let rows = driver_table(("all", "all", "all"), &refs, &themes(), false);
         let all = tally_of(d.iter().map(|r| r.score));
         let without = tally_of(d.iter().filter(|r| !r.themes.contains(&0)).map(|r| r.score));
         assert_eq!(rows[0].impact, Some(all.nps().unwrap() - without.nps().unwrap()));
@@ -198,11 +235,33 @@ mod tests {
         let d = data();
         let twice: Vec<&ResponseThemes> = d.iter().chain(d.iter()).collect();
         let once: Vec<&ResponseThemes> = d.iter().collect();
-        let a = driver_table(("all", "all", "all"), &once, &themes());
-        let b = driver_table(("all", "all", "all"), &twice, &themes());
+        let a = driver_table(("all", "all", "all"), &once, &themes(), false);
+        let b = driver_table(("all", "all", "all"), &twice, &themes(), false);
         assert!((a[0].impact.unwrap() - b[0].impact.unwrap()).abs() < 1e-9);
         assert_eq!(a[0].nps_with, b[0].nps_with);
         assert!(b[0].p_value.unwrap() < a[0].p_value.unwrap());
+    }
+
+    /// docs/METRICS.md "Revenue at risk" worked example: five customers, "price" mentioned
+    /// by two detractors (2,000 and 300) and a passive (800).
+    #[test]
+    fn metrics_md_worked_example_revenue_at_risk() {
+        let r = |score: u8, themes: &[usize], value: f64| ResponseThemes { value: Some(value), ..resp(score, themes) };
+        let d = [r(2, &[0], 2000.0), r(5, &[0, 1], 300.0), r(7, &[0], 800.0), r(10, &[], 1500.0), r(4, &[1], 500.0)];
+        let refs: Vec<&ResponseThemes> = d.iter().collect();
+        let themes = vec![("price".to_string(), "Price".to_string()), ("billing".to_string(), "Billing".to_string())];
+        let rows = driver_table(("all", "all", "all"), &refs, &themes, true);
+        let price = &rows[0];
+        assert_eq!(price.revenue_at_risk, Some(2300.0));
+        assert_eq!(price.revenue_at_risk_passives, Some(800.0));
+        assert!((price.revenue_at_risk_share.unwrap() - 2300.0 / 2800.0).abs() < 1e-12);
+        // NPS_w(all) = 100 x (1500 - 2800) / 5100 = -25.49; without price (1500 x 1, 500 x -1)
+        // = +50; weighted impact -75.49. The plain impact: -40 - 0 = -40.
+        assert!((price.impact_weighted.unwrap() - (-1300.0 / 51.0 - 50.0)).abs() < 1e-9);
+        assert!((price.impact.unwrap() - -40.0).abs() < 1e-9);
+        // Without a value column the revenue columns are empty, not 0.
+        let plain = driver_table(("all", "all", "all"), &refs, &themes, false);
+        assert_eq!((plain[0].revenue_at_risk, plain[0].impact_weighted), (None, None));
     }
 
     #[test]

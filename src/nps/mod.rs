@@ -5,10 +5,12 @@
 //! the counts lives in [`stats`], where it is unit-tested against docs/METRICS.md.
 
 pub mod stats;
+pub mod targets;
 
 use polars::prelude::*;
 
 use crate::schema::columns as c;
+use crate::value::weighted::WeightedSums;
 pub use stats::{group, Tally};
 
 /// Groups smaller than this are flagged (`low_n`): their NPS moves a lot by chance.
@@ -25,6 +27,9 @@ pub struct NpsRow {
     pub moe95: f64,
     pub delta_vs_previous: Option<f64>,
     pub p_value_change: Option<f64>,
+    /// Value-weighted sums of the group's responses with a value (None without a monetary
+    /// column; docs/METRICS.md "Value-weighted NPS").
+    pub weighted: Option<WeightedSums>,
 }
 
 impl NpsRow {
@@ -38,6 +43,7 @@ impl NpsRow {
             tally,
             delta_vs_previous: None,
             p_value_change: None,
+            weighted: None,
         }
     }
 
@@ -129,6 +135,49 @@ pub fn nps_table(scores: &[u8], period: Key, segments: &[Key]) -> PolarsResult<V
     Ok(rows)
 }
 
+/// Fill `weighted` of every row with the value-weighted sums of its group. Sums run over the
+/// responses in input order, one pass, so they do not depend on the thread count.
+pub fn add_weighted(rows: &mut [NpsRow], scores: &[u8], weights: &[Option<f64>], period: Key, segments: &[Key]) {
+    let np = period.labels.len();
+    let mut overall = WeightedSums::default();
+    let mut by_period = vec![WeightedSums::default(); np];
+    let mut by_value: Vec<Vec<WeightedSums>> =
+        segments.iter().map(|k| vec![WeightedSums::default(); k.labels.len()]).collect();
+    let mut by_cross: Vec<Vec<WeightedSums>> =
+        segments.iter().map(|k| vec![WeightedSums::default(); k.labels.len() * np]).collect();
+    for (i, (&score, w)) in scores.iter().zip(weights).enumerate() {
+        let Some(w) = *w else { continue };
+        let p = period.codes[i] as usize;
+        overall.add(score, w);
+        by_period[p].add(score, w);
+        for (k, key) in segments.iter().enumerate() {
+            let v = key.codes[i] as usize;
+            by_value[k][v].add(score, w);
+            by_cross[k][v * np + p].add(score, w);
+        }
+    }
+    let code = |labels: &[String], l: &str| labels.iter().position(|x| x == l);
+    for row in rows.iter_mut() {
+        let p = code(period.labels, &row.period);
+        row.weighted = if row.segment == c::ALL {
+            if row.period == c::ALL {
+                Some(overall)
+            } else {
+                p.map(|p| by_period[p])
+            }
+        } else {
+            segments.iter().position(|k| k.name == row.segment).and_then(|k| {
+                let v = code(segments[k].labels, &row.value)?;
+                if row.period == c::ALL {
+                    Some(by_value[k][v])
+                } else {
+                    p.map(|p| by_cross[k][v * np + p])
+                }
+            })
+        };
+    }
+}
+
 /// Change vs the previous dated period of the same (segment, value). Rows must be sorted by
 /// (segment, value, period); "undated" never takes part.
 fn add_changes(rows: &mut [NpsRow]) {
@@ -169,6 +218,24 @@ pub fn nps_frame(rows: &[NpsRow]) -> PolarsResult<DataFrame> {
             Column::new(c::LOW_N.into(), rows.iter().map(NpsRow::low_n).collect::<Vec<_>>()),
         ],
     )
+    .and_then(|mut frame| {
+        // Value-weighted columns only when the input has a monetary column.
+        if rows.iter().any(|r| r.weighted.is_some()) {
+            let w = |f: fn(&WeightedSums) -> Option<f64>| {
+                rows.iter().map(|r| r.weighted.as_ref().and_then(f)).collect::<Vec<_>>()
+            };
+            for col in [
+                Column::new(c::N_VALUED.into(), rows.iter().map(|r| r.weighted.map(|w| w.n)).collect::<Vec<_>>()),
+                Column::new(c::VALUE_TOTAL.into(), w(|s| Some(s.w))),
+                Column::new(c::NPS_WEIGHTED.into(), w(WeightedSums::nps)),
+                Column::new(c::MOE95_WEIGHTED.into(), w(WeightedSums::moe95)),
+                Column::new(c::N_EFFECTIVE.into(), w(WeightedSums::n_effective)),
+            ] {
+                frame.with_column(col)?;
+            }
+        }
+        Ok(frame)
+    })
 }
 
 /// The readable terminal table: overall, periods, then segment values (all periods).

@@ -79,6 +79,20 @@ pub fn change(now: &Tally, before: &Tally) -> Option<(f64, Option<f64>)> {
     Some((a - b, p))
 }
 
+/// One-sided test of an NPS against a target T (docs/METRICS.md "Gap to a target"):
+/// z = (NPS - T) / 100 / sqrt(V / n), V = p + d - (p - d)^2, and the p-value of "the NPS is
+/// below T", P(Z <= z) = erfc(-z / sqrt 2) / 2. None when n = 0 or V = 0 (every response in
+/// the same group: no spread to test with).
+pub fn below_target(t: &Tally, target: f64) -> Option<(f64, f64)> {
+    let nps = t.nps()?;
+    let v = variance(t.promoters, t.detractors, t.n);
+    if v <= 0.0 {
+        return None;
+    }
+    let z = (nps - target) / 100.0 / (v / t.n as f64).sqrt();
+    Some((z, (erfc(-z / std::f64::consts::SQRT_2) / 2.0).clamp(0.0, 1.0)))
+}
+
 /// Two-sided p-value of a standard normal statistic: erfc(|z| / sqrt 2).
 pub fn two_sided_p(z: f64) -> f64 {
     erfc(z.abs() / std::f64::consts::SQRT_2).clamp(0.0, 1.0)
@@ -147,6 +161,22 @@ mod tests {
         // Symmetric.
         let (d2, p2) = change(&w1, &w2).unwrap();
         assert!(close(d2, 10.0, 1e-9) && close(p2.unwrap(), p.unwrap(), 1e-12));
+    }
+
+    /// docs/METRICS.md "Gap to a target": the 200 responses (NPS +20) against a target of
+    /// +30: z = -1.7408, p = 0.0409, significantly below; against +25 it is not.
+    #[test]
+    fn metrics_md_worked_example_target() {
+        let t = Tally { n: 200, promoters: 90, passives: 60, detractors: 50 };
+        let (z, p) = below_target(&t, 30.0).unwrap();
+        assert!(close(z, -1.740777, 1e-5), "{z}");
+        assert!(close(p, 0.04086, 1e-4), "{p}");
+        let (z, p) = below_target(&t, 25.0).unwrap();
+        assert!(close(z, -0.870388, 1e-5) && p > 0.05, "{z} {p}");
+        // Above the target: p above one half.
+        assert!(below_target(&t, 0.0).unwrap().1 > 0.5);
+        let all_p = Tally { n: 10, promoters: 10, passives: 0, detractors: 0 };
+        assert_eq!(below_target(&all_p, 30.0), None);
     }
 
     #[test]

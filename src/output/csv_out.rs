@@ -22,11 +22,15 @@ pub fn to_csv(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> V
     w.into_inner().expect("writing to memory cannot fail")
 }
 
-/// rejects.csv: header only when nothing was rejected.
+/// rejects.csv: header only when nothing was rejected. `scope` is `row` (the row was not
+/// accepted) or `value` (the row was accepted, one customer value cell was left out).
 pub fn rejects_csv(rejects: &[Reject]) -> Vec<u8> {
     to_csv(
-        &["source_file", "row", "reason", "raw_row"],
-        rejects.iter().map(|r| vec![r.source_file.clone(), r.row.to_string(), r.reason.clone(), r.raw.clone()]),
+        &["source_file", "row", "reason", "raw_row", "scope"],
+        rejects.iter().map(|r| {
+            let scope = if r.value_only { "value" } else { "row" };
+            vec![r.source_file.clone(), r.row.to_string(), r.reason.clone(), r.raw.clone(), scope.to_string()]
+        }),
     )
 }
 

@@ -108,6 +108,22 @@ pub fn responses(a: &Analysis) -> PolarsResult<DataFrame> {
         ),
         Column::new(c::SOURCE_ROW.into(), &r.source_row),
     ]);
+    let v = &r.values;
+    let value_cols = [
+        (c::MONETARY_VALUE, &v.monetary),
+        (c::RECENCY_DAYS, &v.recency_days),
+        (c::FREQUENCY, &v.frequency),
+        (c::TENURE, &v.tenure),
+    ];
+    for (name, col) in value_cols {
+        if let Some((_, values)) = col {
+            cols.push(Column::new(name.into(), values));
+        }
+    }
+    if let Some(rfm) = &v.rfm {
+        let code = |s: &Option<[u8; 3]>| s.map(|[r, f, m]| format!("{r}{f}{m}"));
+        cols.push(Column::new(c::RFM_SCORE.into(), rfm.iter().map(code).collect::<Vec<_>>()));
+    }
     let lists: Vec<Series> = (0..r.len()).map(|i| Series::new("".into(), a.themes_of(i))).collect();
     cols.push(Column::new(c::THEMES.into(), lists).cast(&DataType::List(Box::new(DataType::String)))?);
     DataFrame::new(r.len(), cols)
@@ -183,4 +199,18 @@ pub fn drivers(rows: &[DriverRow]) -> PolarsResult<DataFrame> {
             Column::new("delta_impact_vs_previous".into(), o(|r| r.delta_impact_vs_previous)),
         ],
     )
+    .and_then(|mut frame| {
+        // Revenue columns only with a monetary value column (issue 19).
+        if rows.iter().any(|r| r.revenue_at_risk.is_some()) {
+            for col in [
+                Column::new("revenue_at_risk".into(), o(|r| r.revenue_at_risk)),
+                Column::new("revenue_at_risk_passives".into(), o(|r| r.revenue_at_risk_passives)),
+                Column::new("revenue_at_risk_share".into(), o(|r| r.revenue_at_risk_share)),
+                Column::new("impact_weighted".into(), o(|r| r.impact_weighted)),
+            ] {
+                frame.with_column(col)?;
+            }
+        }
+        Ok(frame)
+    })
 }

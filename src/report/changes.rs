@@ -70,6 +70,9 @@ pub struct SegmentLine {
     pub stands_out: bool,
     /// Themes behind the difference: (label, impact here, impact overall).
     pub why: Vec<(String, f64, f64)>,
+    /// Value-weighted NPS of the segment value (None without a monetary column).
+    #[serde(default)]
+    pub nps_weighted: Option<f64>,
 }
 
 /// The rows of every dated period over all responses, in period order.
@@ -188,6 +191,7 @@ pub fn segments(a: &Analysis) -> Vec<SegmentLine> {
                 q_value,
                 stands_out,
                 why: if stands_out { why(a, &r.segment, &r.value, worse) } else { Vec::new() },
+                nps_weighted: r.weighted.and_then(|w| w.nps()),
             }
         })
         .collect()

@@ -48,11 +48,28 @@ pub fn urgent(comment: &str) -> bool {
 
 /// Priority in 0..1: lower score, stronger negativity and urgent signals call first.
 /// 0.5 x (6 - score) / 6 + 0.3 x max(0, -sentiment_score) + 0.2 x urgent.
-pub fn priority(score: u8, sentiment_score: Option<f32>, urgent: bool) -> f64 {
-    let s = 0.5 * (6.0 - score.min(6) as f64) / 6.0;
-    let n = 0.3 * sentiment_score.map_or(0.0, |x| (-x as f64).max(0.0));
-    let u = if urgent { 0.2 } else { 0.0 };
-    ((s + n + u) * 1000.0).round() / 1000.0
+///
+/// With a monetary value column (`value_rank`: Some, see [`value_ranks`]), a big spender
+/// comes first: 0.4 x (6 - score) / 6 + 0.2 x max(0, -sentiment_score) + 0.15 x urgent +
+/// 0.25 x value_rank (a detractor without a valid value has value_rank 0).
+pub fn priority(score: u8, sentiment_score: Option<f32>, urgent: bool, value_rank: Option<f64>) -> f64 {
+    let (ws, wn, wu, wv) = if value_rank.is_some() { (0.4, 0.2, 0.15, 0.25) } else { (0.5, 0.3, 0.2, 0.0) };
+    let s = ws * (6.0 - score.min(6) as f64) / 6.0;
+    let n = wn * sentiment_score.map_or(0.0, |x| (-x as f64).max(0.0));
+    let u = if urgent { wu } else { 0.0 };
+    let v = wv * value_rank.unwrap_or(0.0);
+    ((s + n + u + v) * 1000.0).round() / 1000.0
+}
+
+/// Each response's value rank in 0..1: the share of the other responses with a value that
+/// are worth strictly less (the biggest spender 1, the smallest 0, ties equal); 0 for a
+/// response without a valid value. None without a monetary column.
+pub fn value_ranks(values: Option<&[Option<f64>]>) -> Option<Vec<f64>> {
+    let values = values?;
+    let mut sorted: Vec<f64> = values.iter().flatten().copied().collect();
+    sorted.sort_by(f64::total_cmp);
+    let others = (sorted.len().max(2) - 1) as f64;
+    Some(values.iter().map(|v| v.map_or(0.0, |v| sorted.partition_point(|x| *x < v) as f64 / others)).collect())
 }
 
 /// State kept in the output directory between runs: ids already listed in followup.csv.
@@ -84,6 +101,7 @@ type Entry = (Option<NaiveDate>, f64, usize, bool, bool);
 /// The detractors to call, newest first, then the most urgent.
 fn select(a: &Analysis, opts: FollowupOptions, seen: &BTreeSet<String>) -> Vec<Entry> {
     let r = &a.input.responses;
+    let ranks = value_ranks(r.values.monetary());
     let mut rows: Vec<Entry> = Vec::new();
     for i in 0..r.len() {
         if r.score[i] > 6 {
@@ -99,7 +117,8 @@ fn select(a: &Analysis, opts: FollowupOptions, seen: &BTreeSet<String>) -> Vec<E
             continue;
         }
         let urgent = urgent(&a.text.comments[i].normalized);
-        rows.push((r.date[i], priority(r.score[i], a.sentiment[i].map(|s| s.1), urgent), i, urgent, is_new));
+        let rank = ranks.as_ref().map(|v| v[i]);
+        rows.push((r.date[i], priority(r.score[i], a.sentiment[i].map(|s| s.1), urgent, rank), i, urgent, is_new));
     }
     rows.sort_by(|x, y| y.0.cmp(&x.0).then(y.1.total_cmp(&x.1)).then(x.2.cmp(&y.2)));
     rows
@@ -111,13 +130,22 @@ pub fn followup(a: &Analysis, opts: FollowupOptions, seen: BTreeSet<String>) -> 
     let rows = select(a, opts, &seen);
     let mut header: Vec<&str> = vec![c::RESPONSE_ID, c::DATE];
     header.extend(r.contacts.iter().map(|(n, _)| n.as_str()));
-    header.extend([c::SCORE, "priority", "urgent", "new", c::SENTIMENT, c::THEMES, c::COMMENT]);
+    header.push(c::SCORE);
+    // The customer's value, with a monetary column (issue 19).
+    let money = r.values.monetary.as_ref();
+    if money.is_some() {
+        header.push(c::MONETARY_VALUE);
+    }
+    header.extend(["priority", "urgent", "new", c::SENTIMENT, c::THEMES, c::COMMENT]);
     let body = rows.iter().map(|&(date, priority, i, urgent, is_new)| {
         let mut v = vec![r.response_id.get(i).to_string(), date.map_or_else(String::new, |d| d.to_string())];
         v.extend(r.contacts.iter().map(|(_, col)| col.get(i).to_string()));
         let comment = r.comment.get(i);
+        v.push(r.score[i].to_string());
+        if let Some((_, values)) = money {
+            v.push(values[i].map_or_else(String::new, |x| format!("{x:.2}")));
+        }
         v.extend([
-            r.score[i].to_string(),
             format!("{priority:.3}"),
             urgent.to_string(),
             is_new.to_string(),
@@ -145,9 +173,23 @@ mod tests {
         assert!(urgent("I'm switching to another provider"));
         assert!(urgent("je pars chez la concurrence"));
         assert!(!urgent("Le conseiller était parfait"));
-        assert!(priority(0, Some(-1.0), true) > priority(0, Some(-1.0), false));
-        assert!(priority(0, Some(-0.5), false) > priority(6, Some(-0.5), false));
-        assert_eq!(priority(0, Some(-1.0), true), 1.0);
-        assert_eq!(priority(6, Some(0.8), false), 0.0);
+        assert!(priority(0, Some(-1.0), true, None) > priority(0, Some(-1.0), false, None));
+        assert!(priority(0, Some(-0.5), false, None) > priority(6, Some(-0.5), false, None));
+        assert_eq!(priority(0, Some(-1.0), true, None), 1.0);
+        assert_eq!(priority(6, Some(0.8), false, None), 0.0);
+    }
+
+    /// docs/METRICS.md "followup.csv priority with value": two detractors scoring 3 with the
+    /// same comment sentiment (-0.6), one the biggest spender, one the smallest.
+    #[test]
+    fn metrics_md_worked_example_priority_with_value() {
+        let ranks = value_ranks(Some(&[Some(3000.0), Some(60.0), Some(900.0), None, Some(900.0)])).unwrap();
+        assert_eq!(ranks, [1.0, 0.0, 1.0 / 3.0, 0.0, 1.0 / 3.0]);
+        let big = priority(3, Some(-0.6), false, Some(ranks[0]));
+        let small = priority(3, Some(-0.6), false, Some(ranks[1]));
+        // 0.4 x 3/6 + 0.2 x 0.6 + 0.25 x 1 = 0.2 + 0.12 + 0.25 = 0.57; the small spender 0.32.
+        assert_eq!((big, small), (0.57, 0.32));
+        assert_eq!(priority(0, Some(-1.0), true, Some(1.0)), 1.0);
+        assert_eq!(value_ranks(None), None);
     }
 }

@@ -38,6 +38,35 @@ pub struct Report {
     pub quality: Vec<(String, String)>,
     /// Key-driver model: R² and (label, share of R², odds ratio), by share.
     pub key_drivers: Option<KeyDriverTable>,
+    /// Customer value (issue 19); None without a monetary value column.
+    pub value: Option<ValueSection>,
+    /// The NPS against the targets and the benchmark of the run (empty without).
+    pub targets: Vec<crate::nps::targets::TargetGap>,
+}
+
+/// One RFM segment: (segment, n, NPS, moe95, value-weighted NPS, value).
+pub type RfmLine = (String, u64, Option<f64>, f64, Option<f64>, f64);
+
+/// What the report shows of customer value.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ValueSection {
+    /// The monetary column.
+    pub column: String,
+    pub nps_weighted: Option<f64>,
+    pub moe95_weighted: Option<f64>,
+    /// Responses with a value, and Kish's effective sample size of their weights.
+    pub n_valued: u64,
+    pub n_effective: Option<f64>,
+    pub value_total: f64,
+    /// The plain NPS, beside it.
+    pub nps: Option<f64>,
+    /// Ranked leaf themes by impact: (label, impact, value-weighted impact).
+    pub by_points: Vec<(String, f64, Option<f64>)>,
+    /// Ranked leaf themes by revenue at risk: (label, revenue at risk, its share of all
+    /// detractors' value, value of the passives mentioning it).
+    pub by_revenue: Vec<(String, f64, Option<f64>, f64)>,
+    /// RFM segments (best first): (segment, n, NPS, moe95, value-weighted NPS, value).
+    pub rfm: Vec<RfmLine>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -218,6 +247,31 @@ fn t(lang: &str, key: &str) -> &'static str {
                 "Data quality"
             }
         }
+        "value_title" => tr("Valeur client", "Customer value"),
+        "value_help" => tr(
+            "Chaque réponse pèse la valeur de son client. Valeur en jeu d'un thème : la valeur des détracteurs qui le citent (et, à part, celle des passifs). Impact pondéré : le même calcul que l'impact, chaque réponse pesant sa valeur. Les deux classements côte à côte : ce qui coûte le plus de points, ce qui met le plus de valeur en jeu.",
+            "Each response weighs its customer's value. Revenue at risk of a theme: the value of the detractors mentioning it (and, apart, of the passives). Weighted impact: the impact computed with each response weighing its value. The two rankings side by side: what costs most points, what puts most value at risk.",
+        ),
+        "by_points" => tr("Par points de NPS", "By NPS points"),
+        "by_revenue" => tr("Par valeur en jeu", "By revenue at risk"),
+        "weighted_impact" => tr("Impact pondéré", "Weighted impact"),
+        "at_risk" => tr("Valeur en jeu (détracteurs)", "Revenue at risk (detractors)"),
+        "passives_value" => tr("Passifs", "Passives"),
+        "rfm" => tr("Segments RFM", "RFM segments"),
+        "rfm_help" => tr(
+            "Récence, fréquence, montant : chaque client noté de 1 à 5 par quintile sur chacun, puis nommé par les règles de docs/METRICS.md : champions (meilleurs sur les trois), loyal (fidèles), new (nouveaux), need attention (à surveiller), at risk (achetaient souvent, plus récemment), hibernating (en sommeil).",
+            "Recency, frequency, monetary value: each customer scored 1-5 by quintile on each, then named by the rules of docs/METRICS.md: champions (best on all three), loyal, new, need attention, at risk (used to buy often, not lately), hibernating.",
+        ),
+        "weighted_nps" => tr("NPS pondéré", "Weighted NPS"),
+        "value_col" => tr("Valeur", "Value"),
+        "targets" => tr("Objectifs et référence", "Targets and benchmark"),
+        "targets_help" => tr(
+            "Écart au NPS visé, et test unilatéral : « significativement en dessous » quand p < 0,05 (un NPS aussi bas serait improbable si le NPS réel atteignait l'objectif).",
+            "Gap to the NPS aimed at, and a one-sided test: significantly below when p < 0.05 (an NPS this low would be unlikely if the true NPS were at the target).",
+        ),
+        "target" => tr("Objectif", "Target"),
+        "gap" => tr("Écart", "Gap"),
+        "verdict" => tr("Verdict", "Verdict"),
         "low_n" => {
             if fr {
                 "moins de 30 réponses : à lire comme une tendance"
@@ -337,6 +391,42 @@ pub fn markdown(r: &Report) -> String {
             let _ = writeln!(s, "| {label} | {pct:.0} % | {odds:.2} |");
         }
     }
+    if let Some(v) = &r.value {
+        let _ = writeln!(s, "\n## {}\n\n{}\n\n{}\n", t(l, "value_title"), words::weighted(l, v), t(l, "value_help"));
+        let _ = writeln!(s, "| {} |\n|---|---|---|---|---|---|---|", value_header(l).join(" | "));
+        for row in value_rows(l, v) {
+            let _ = writeln!(s, "| {} |", row.map(|c| c.replace('|', "/")).join(" | "));
+        }
+        if !v.rfm.is_empty() {
+            let _ = writeln!(
+                s,
+                "\n### {}\n\n{}\n\n| {} | n | NPS | {} | {} |\n|---|---|---|---|---|",
+                t(l, "rfm"),
+                t(l, "rfm_help"),
+                t(l, "segment"),
+                t(l, "weighted_nps"),
+                t(l, "value_col")
+            );
+            for row in rfm_rows(l, v) {
+                let _ = writeln!(s, "| {} |", row.join(" | "));
+            }
+        }
+    }
+    if !r.targets.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n## {}\n\n{}\n\n| {} | {} | NPS | {} | {} |\n|---|---|---|---|---|",
+            t(l, "targets"),
+            t(l, "targets_help"),
+            t(l, "target"),
+            t(l, "segment"),
+            t(l, "gap"),
+            t(l, "verdict")
+        );
+        for row in target_rows(l, r) {
+            let _ = writeln!(s, "| {} |", row.map(|c| c.replace('|', "/")).join(" | "));
+        }
+    }
     let _ = writeln!(
         s,
         "\n## {}\n\n| id | {} | NPS | {} |\n|---|---|---|---|",
@@ -351,17 +441,21 @@ pub fn markdown(r: &Report) -> String {
     for line in r.segments.iter().filter(|x| x.stands_out) {
         let _ = writeln!(s, "- {}", words::segment(l, line));
     }
+    // With a monetary column, the value-weighted NPS of each segment value beside its NPS.
+    let valued = r.value.is_some();
+    let (wh, wsep) = if valued { (format!(" {} |", t(l, "weighted_nps")), "---|") } else { (String::new(), "") };
     let _ = writeln!(
         s,
-        "\n| {} | {} | n | NPS | ± | {} |\n|---|---|---|---|---|---|",
+        "\n| {} | {} | n | NPS | ± | {} |{wh}\n|---|---|---|---|---|---|{wsep}",
         t(l, "segment"),
         t(l, "value"),
         t(l, "rest")
     );
     for x in &r.segments {
+        let w = if valued { format!(" {} |", num(x.nps_weighted, true)) } else { String::new() };
         let _ = writeln!(
             s,
-            "| {} | {} | {}{} | {} | {:.1} | {} |",
+            "| {} | {} | {}{} | {} | {:.1} | {} |{w}",
             x.segment,
             x.value,
             x.n,
@@ -443,7 +537,104 @@ fn first_screen(r: &Report) -> Vec<String> {
         None => vec![format!("NPS {} ± {:.1} ({} {}).", num(r.nps, true), r.moe95, r.n, t(l, "responses"))],
     };
     lines.extend(words::top_drivers(l, &r.drivers));
+    if let Some(v) = &r.value {
+        lines.push(words::weighted(l, v));
+        lines.extend(words::top_revenue_at_risk(l, v));
+    }
+    lines.extend(r.targets.iter().map(|g| words::target(l, g)));
     lines
+}
+
+/// The rows of the side-by-side ranking: (rank, by points, by revenue at risk), each cell
+/// already formatted (not escaped).
+fn value_rows(l: &str, v: &ValueSection) -> Vec<[String; 7]> {
+    let n = v.by_points.len().max(v.by_revenue.len());
+    (0..n)
+        .map(|i| {
+            let p = v.by_points.get(i);
+            let m = v.by_revenue.get(i);
+            [
+                (i + 1).to_string(),
+                p.map_or(String::new(), |x| x.0.clone()),
+                p.map_or(String::new(), |x| format!("{:+.1}", x.1)),
+                p.map_or(String::new(), |x| num(x.2, true)),
+                m.map_or(String::new(), |x| x.0.clone()),
+                m.map_or(String::new(), |x| {
+                    format!(
+                        "{}{}",
+                        words::amount(l, x.1),
+                        x.2.map_or(String::new(), |s| format!(" ({:.0} %)", s * 100.0))
+                    )
+                }),
+                m.map_or(String::new(), |x| words::amount(l, x.3)),
+            ]
+        })
+        .collect()
+}
+
+/// The header of the side-by-side ranking.
+fn value_header(l: &str) -> [String; 7] {
+    [
+        "#".into(),
+        format!("{} — {}", t(l, "by_points"), t(l, "theme")),
+        "Impact".into(),
+        t(l, "weighted_impact").into(),
+        format!("{} — {}", t(l, "by_revenue"), t(l, "theme")),
+        t(l, "at_risk").into(),
+        t(l, "passives_value").into(),
+    ]
+}
+
+/// The RFM table's rows: segment, n, NPS ± margin, weighted NPS, value.
+fn rfm_rows(l: &str, v: &ValueSection) -> Vec<[String; 5]> {
+    v.rfm
+        .iter()
+        .map(|(name, n, nps, moe, wnps, value)| {
+            [
+                name.clone(),
+                format!("{n}{}", if *n < 30 { " ⚠" } else { "" }),
+                format!("{} ± {moe:.1}", num(*nps, true)),
+                num(*wnps, true),
+                words::amount(l, *value),
+            ]
+        })
+        .collect()
+}
+
+/// The targets table's rows: target, segment, NPS ± margin, gap, one-sided p, verdict.
+fn target_rows(l: &str, r: &Report) -> Vec<[String; 5]> {
+    r.targets
+        .iter()
+        .map(|g| {
+            let what = match g.kind {
+                "benchmark" => format!(
+                    "{} {:+.0}{}",
+                    if l == "fr" { "Référence" } else { "Benchmark" },
+                    g.target,
+                    g.source.as_ref().map_or(String::new(), |s| format!(" ({s})"))
+                ),
+                _ => format!("{} {:+.0}", t(l, "target"), g.target),
+            };
+            let group = if g.segment == "all" { "all".to_string() } else { format!("{} = {}", g.segment, g.value) };
+            let p = |p: f64| if p < 0.001 { "< 0.001".to_string() } else { format!("= {p:.3}") };
+            let verdict = match g.p_value_below {
+                Some(x) if g.significantly_below => {
+                    format!(
+                        "{} (p {})",
+                        if l == "fr" { "significativement en dessous" } else { "significantly below" },
+                        p(x)
+                    )
+                }
+                Some(x) => format!(
+                    "{} (p {})",
+                    if l == "fr" { "pas significativement en dessous" } else { "not significantly below" },
+                    p(x)
+                ),
+                None => "–".into(),
+            };
+            [what, group, format!("{} ± {:.1} (n = {})", num(g.nps, true), g.moe95, g.n), num(g.gap, true), verdict]
+        })
+        .collect()
 }
 
 /// Okabe-Ito colours (safe for colour-blind readers): vermillion costs, blue earns.
@@ -534,6 +725,75 @@ pub fn html(r: &Report) -> String {
         }
         s.push_str("</table>");
     }
+    if let Some(v) = &r.value {
+        let _ = write!(
+            s,
+            "<h2>{}</h2><p>{}</p><p class=\"muted\">{}</p><table class=\"value\"><tr>",
+            t(l, "value_title"),
+            escape(&words::weighted(l, v)),
+            t(l, "value_help")
+        );
+        for h in value_header(l) {
+            let _ = write!(s, "<th>{}</th>", escape(&h));
+        }
+        s.push_str("</tr>");
+        for row in value_rows(l, v) {
+            s.push_str("<tr>");
+            for (k, cell) in row.iter().enumerate() {
+                let class = if [0, 2, 3, 5, 6].contains(&k) { " class=\"n\"" } else { "" };
+                let _ = write!(s, "<td{class}>{}</td>", escape(cell));
+            }
+            s.push_str("</tr>");
+        }
+        s.push_str("</table>");
+        if !v.rfm.is_empty() {
+            let _ = write!(
+                s,
+                "<h3>{}</h3><p class=\"muted\">{}</p><table class=\"rfm\"><tr><th>{}</th><th>n</th><th>NPS</th><th>{}</th><th>{}</th></tr>",
+                t(l, "rfm"),
+                t(l, "rfm_help"),
+                t(l, "segment"),
+                t(l, "weighted_nps"),
+                t(l, "value_col")
+            );
+            for row in rfm_rows(l, v) {
+                let _ = write!(
+                    s,
+                    "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                    escape(&row[0]),
+                    escape(&row[1]),
+                    escape(&row[2]),
+                    escape(&row[3]),
+                    escape(&row[4])
+                );
+            }
+            s.push_str("</table>");
+        }
+    }
+    if !r.targets.is_empty() {
+        let _ = write!(
+            s,
+            "<h2>{}</h2><p class=\"muted\">{}</p><table class=\"targets\"><tr><th>{}</th><th>{}</th><th>NPS</th><th>{}</th><th>{}</th></tr>",
+            t(l, "targets"),
+            t(l, "targets_help"),
+            t(l, "target"),
+            t(l, "segment"),
+            t(l, "gap"),
+            t(l, "verdict")
+        );
+        for row in target_rows(l, r) {
+            let _ = write!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                escape(&row[0]),
+                escape(&row[1]),
+                escape(&row[2]),
+                escape(&row[3]),
+                escape(&row[4])
+            );
+        }
+        s.push_str("</table>");
+    }
     let _ = write!(
         s,
         "<h2>{}</h2><table><tr><th>id</th><th>{}</th><th>NPS</th><th>{}</th></tr>",
@@ -554,24 +814,27 @@ pub fn html(r: &Report) -> String {
         }
         s.push_str("</ul>");
     }
+    let valued = r.value.is_some();
     let _ = write!(
         s,
-        "<table class=\"segments\"><tr><th>{}</th><th>{}</th><th>n</th><th>NPS</th><th>±</th><th>{}</th></tr>",
+        "<table class=\"segments\"><tr><th>{}</th><th>{}</th><th>n</th><th>NPS</th><th>±</th><th>{}</th>{}</tr>",
         t(l, "segment"),
         t(l, "value"),
-        t(l, "rest")
+        t(l, "rest"),
+        if valued { format!("<th>{}</th>", t(l, "weighted_nps")) } else { String::new() }
     );
     for x in &r.segments {
         let _ = write!(
             s,
-            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}{}</td><td class=\"n\">{}</td><td class=\"n\">{:.1}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}{}</td><td class=\"n\">{}</td><td class=\"n\">{:.1}</td><td class=\"n\">{}</td>{}</tr>",
             escape(&x.segment),
             escape(&x.value),
             x.n,
             if x.n < 30 { " ⚠" } else { "" },
             num(x.nps, true),
             x.moe95,
-            num(x.rest_nps, true)
+            num(x.rest_nps, true),
+            if valued { format!("<td class=\"n\">{}</td>", num(x.nps_weighted, true)) } else { String::new() }
         );
     }
     let _ = write!(s, "</table><p class=\"muted\">⚠ {}</p><h2>{}</h2><ul>", t(l, "low_n"), t(l, "quality"));
@@ -629,9 +892,12 @@ mod tests {
                 q_value: Some(0.2),
                 stands_out: false,
                 why: Vec::new(),
+                nps_weighted: None,
             }],
             quality: vec![("rejected".into(), "2".into())],
             key_drivers: Some((0.2, vec![("Price".into(), 0.15, 2.5)])),
+            value: None,
+            targets: Vec::new(),
         }
     }
 

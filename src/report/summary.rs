@@ -54,5 +54,38 @@ pub fn summary(a: &Analysis, key_drivers: Option<&KeyDriverTable>) -> serde_json
         "counts": counts,
         "counts_reconcile": counts.reconciles(),
         "key_drivers": key_drivers,
+        "value": value(a),
+        "targets": a.targets,
+    })
+}
+
+/// Customer value: the value-weighted NPS, the themes with the most revenue at risk, the
+/// RFM segments; null without a monetary column (issue 19).
+fn value(a: &Analysis) -> serde_json::Value {
+    let Some(v) = super::view::value_section(a) else { return serde_json::Value::Null };
+    let mut risk: Vec<&DriverRow> = a
+        .drivers
+        .iter()
+        .filter(|d| d.period == c::ALL && d.segment == c::ALL && d.ranked && a.theme_ids().contains(&d.theme.as_str()))
+        .collect();
+    risk.sort_by(|x, y| {
+        y.revenue_at_risk.unwrap_or(0.0).total_cmp(&x.revenue_at_risk.unwrap_or(0.0)).then(x.theme.cmp(&y.theme))
+    });
+    json!({
+        "column": v.column,
+        "nps_weighted": v.nps_weighted,
+        "moe95_weighted": v.moe95_weighted,
+        "n_valued": v.n_valued,
+        "n_effective": v.n_effective,
+        "value_total": v.value_total,
+        "values_rejected": a.input.counts.values_rejected,
+        "revenue_at_risk": risk.iter().take(5).map(|d| json!({
+            "theme": d.theme, "label": d.label, "revenue_at_risk": d.revenue_at_risk,
+            "revenue_at_risk_share": d.revenue_at_risk_share, "revenue_at_risk_passives": d.revenue_at_risk_passives,
+            "impact": d.impact, "impact_weighted": d.impact_weighted,
+        })).collect::<Vec<_>>(),
+        "rfm_segments": v.rfm.iter().map(|(name, n, nps, moe, wnps, value)| json!({
+            "segment": name, "n": n, "nps": nps, "moe95": moe, "nps_weighted": wnps, "value_total": value,
+        })).collect::<Vec<_>>(),
     })
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::changes;
-use super::render::{DriverLine, KeyDriverTable, Report};
+use super::render::{DriverLine, KeyDriverTable, Report, ValueSection};
 use super::subtopics::{self, Subtopic};
 use crate::drivers::{self, DriverRow};
 use crate::pipeline::Analysis;
@@ -49,7 +49,63 @@ pub fn report(a: &Analysis, opts: ViewOptions) -> Report {
         segments: changes::segments(a),
         inside: inside_top_drivers(a, opts.mask),
         quality: quality(a, fr, &languages),
+        value: value_section(a),
+        targets: a.targets.clone(),
     }
+}
+
+/// Customer value: the value-weighted NPS, themes by NPS points and by revenue at risk side
+/// by side (the ranked leaf themes, ten of each), the RFM segments. None without a
+/// monetary column.
+pub fn value_section(a: &Analysis) -> Option<ValueSection> {
+    let (column, _) = a.input.responses.values.monetary.as_ref()?;
+    let overall = a.nps.iter().find(|r| r.period == c::ALL && r.segment == c::ALL)?;
+    let w = overall.weighted?;
+    let ids = a.theme_ids();
+    let leaves: Vec<&DriverRow> = a
+        .drivers
+        .iter()
+        .filter(|d| d.period == c::ALL && d.segment == c::ALL && d.ranked && ids.contains(&d.theme.as_str()))
+        .collect();
+    let mut by_points = leaves.clone();
+    by_points.sort_by(|x, y| x.impact.unwrap_or(0.0).total_cmp(&y.impact.unwrap_or(0.0)).then(x.theme.cmp(&y.theme)));
+    let mut by_revenue = leaves;
+    by_revenue.sort_by(|x, y| {
+        y.revenue_at_risk.unwrap_or(0.0).total_cmp(&x.revenue_at_risk.unwrap_or(0.0)).then(x.theme.cmp(&y.theme))
+    });
+    let rank = |name: &str| crate::value::rfm::SEGMENTS.iter().position(|s| *s == name).unwrap_or(usize::MAX);
+    let mut rfm: Vec<&crate::nps::NpsRow> =
+        a.nps.iter().filter(|r| r.period == c::ALL && r.segment == crate::value::rfm::SEGMENT_COLUMN).collect();
+    rfm.sort_by_key(|r| (rank(&r.value), r.value.clone()));
+    Some(ValueSection {
+        column: column.clone(),
+        nps_weighted: w.nps(),
+        moe95_weighted: w.moe95(),
+        n_valued: w.n,
+        n_effective: w.n_effective(),
+        value_total: w.w,
+        nps: overall.nps,
+        by_points: by_points
+            .iter()
+            .take(10)
+            .map(|d| (a.theme_label(&d.theme), d.impact.unwrap_or(0.0), d.impact_weighted))
+            .collect(),
+        by_revenue: by_revenue
+            .iter()
+            .take(10)
+            .map(|d| {
+                let risk = d.revenue_at_risk.unwrap_or(0.0);
+                (a.theme_label(&d.theme), risk, d.revenue_at_risk_share, d.revenue_at_risk_passives.unwrap_or(0.0))
+            })
+            .collect(),
+        rfm: rfm
+            .iter()
+            .map(|r| {
+                let w = r.weighted.unwrap_or_default();
+                (r.value.clone(), r.tally.n, r.nps, r.moe95, w.nps(), w.w)
+            })
+            .collect(),
+    })
 }
 
 /// The distinctive phrases inside the three leaf themes costing most points.
@@ -168,6 +224,20 @@ fn quality(a: &Analysis, fr: bool, languages: &BTreeMap<&str, usize>) -> Vec<(St
         (tr("sans commentaire", "without comment"), counts.empty_comments.to_string()),
         (tr("langues", "languages"), languages.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")),
     ];
+    // With customer value columns only: the value cells left out (their responses count).
+    let v = &a.input.responses.values;
+    if v.monetary.is_some() || v.recency_days.is_some() || v.frequency.is_some() || v.tenure.is_some() {
+        lines.insert(
+            4,
+            (
+                tr(
+                    "valeurs client écartées (rejects.csv, portée value ; réponses acceptées)",
+                    "customer values left out (rejects.csv, scope value; responses accepted)",
+                ),
+                counts.values_rejected.to_string(),
+            ),
+        );
+    }
     lines.extend(warnings);
     lines
 }

@@ -2,7 +2,8 @@
 //! renderers escape them for their format).
 
 use super::changes::{Headline, Mover, SegmentLine};
-use super::render::DriverLine;
+use super::render::{DriverLine, ValueSection};
+use crate::nps::targets::TargetGap;
 
 fn tr(l: &str, fr: &'static str, en: &'static str) -> &'static str {
     if l == "fr" {
@@ -157,4 +158,104 @@ pub fn segment(l: &str, s: &SegmentLine) -> String {
         ));
     }
     line
+}
+
+/// An amount with thousands grouped the way the language writes them (1 737 643 /
+/// 1,737,643), no decimals.
+pub fn amount(l: &str, x: f64) -> String {
+    let digits = format!("{:.0}", x.abs());
+    let sep = if l == "fr" { '\u{202f}' } else { ',' };
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(sep);
+        }
+        out.push(ch);
+    }
+    if x < -0.5 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// The value-weighted NPS beside the plain one, in one sentence.
+pub fn weighted(l: &str, v: &ValueSection) -> String {
+    format!(
+        "{} ({}){} NPS {} ± {} ({} {}, {} {}){} {} {}.",
+        tr(l, "Pondéré par la valeur client", "Weighted by customer value"),
+        v.column,
+        colon(l),
+        pts(v.nps_weighted),
+        v.moe95_weighted.map_or("–".into(), |m| format!("{m:.0}")),
+        v.n_valued,
+        tr(l, "réponses avec une valeur", "responses with a value"),
+        tr(l, "taille d'échantillon effective", "effective sample size"),
+        v.n_effective.map_or("–".into(), |n| format!("{n:.0}")),
+        tr(l, " ;", ";"),
+        tr(l, "NPS simple", "plain NPS"),
+        pts(v.nps)
+    )
+}
+
+/// The theme with the most revenue at risk, in one sentence.
+pub fn top_revenue_at_risk(l: &str, v: &ValueSection) -> Option<String> {
+    let (label, risk, share, _) = v.by_revenue.first()?;
+    Some(format!(
+        "{}{} {label} ({} {}{}).",
+        tr(l, "Le plus de valeur client en jeu", "Most customer value at risk"),
+        colon(l),
+        amount(l, *risk),
+        tr(l, "de valeur chez les détracteurs qui le citent", "of value among the detractors mentioning it"),
+        share.map_or(String::new(), |s| format!(
+            ", {:.0} % {}",
+            s * 100.0,
+            tr(l, "de celle de tous les détracteurs", "of all detractors' value")
+        ))
+    ))
+}
+
+/// One target or the benchmark against the NPS: the gap and whether the NPS is
+/// significantly below (one-sided test).
+pub fn target(l: &str, g: &TargetGap) -> String {
+    let what = match (g.kind, g.segment.as_str()) {
+        ("benchmark", _) => format!(
+            "{} {}{}",
+            tr(l, "Référence externe", "Benchmark"),
+            pts(Some(g.target)),
+            g.source.as_ref().map_or(String::new(), |s| format!(" ({s})"))
+        ),
+        (_, "all") => format!("{} {}", tr(l, "Objectif", "Target"), pts(Some(g.target))),
+        _ => format!("{} {} = {} {}", tr(l, "Objectif", "Target"), g.segment, g.value, pts(Some(g.target))),
+    };
+    let Some(gap) = g.gap else {
+        return format!(
+            "{what}{} {}.",
+            colon(l),
+            tr(l, "aucune réponse dans ce segment", "no response in this segment")
+        );
+    };
+    let side = if gap < 0.0 { tr(l, "en dessous", "below") } else { tr(l, "au-dessus", "above") };
+    let verdict = match g.p_value_below {
+        Some(_) if g.significantly_below => tr(l, "significativement en dessous", "significantly below"),
+        Some(_) if gap < 0.0 => tr(
+            l,
+            "pas significativement en dessous (le hasard peut l'expliquer)",
+            "not significantly below (chance can explain it)",
+        ),
+        Some(_) => tr(l, "pas en dessous", "not below"),
+        None => tr(l, "sans test possible", "no test possible"),
+    };
+    let decimal = |s: String| if l == "fr" { s.replace('.', ",") } else { s };
+    format!(
+        "{what}{} NPS {} ± {}, {} {} {side}{} {verdict} ({} p {}).",
+        colon(l),
+        pts(g.nps),
+        decimal(format!("{:.1}", g.moe95)),
+        decimal(format!("{:.1}", gap.abs())),
+        tr(l, "points", "points"),
+        colon(l),
+        tr(l, "test unilatéral,", "one-sided test,"),
+        p(l, g.p_value_below)
+    )
 }

@@ -33,6 +33,18 @@ pub const MOE95: &str = "moe95";
 pub const DELTA_VS_PREVIOUS: &str = "delta_vs_previous";
 pub const P_VALUE_CHANGE: &str = "p_value_change";
 pub const LOW_N: &str = "low_n";
+/// nps.parquet, with a monetary value column (issue 19; docs/METRICS.md).
+pub const N_VALUED: &str = "n_valued";
+pub const VALUE_TOTAL: &str = "value_total";
+pub const NPS_WEIGHTED: &str = "nps_weighted";
+pub const MOE95_WEIGHTED: &str = "moe95_weighted";
+pub const N_EFFECTIVE: &str = "n_effective";
+/// responses.parquet, with customer value columns.
+pub const MONETARY_VALUE: &str = "monetary_value";
+pub const RECENCY_DAYS: &str = "recency_days";
+pub const FREQUENCY: &str = "frequency";
+pub const TENURE: &str = "tenure";
+pub const RFM_SCORE: &str = "rfm_score";
 
 /// Value used for "not broken down" in nps.parquet (`period`, `segment`, `value`).
 pub const ALL: &str = "all";

@@ -2,7 +2,8 @@
 //!
 //! Every decision carries a one-line reason that `verbatim` prints, so that a user who
 //! disagrees knows which flag (`--score-col`, `--comment-col`, `--id-col`, `--date-col`,
-//! `--segment-col`) to pass.
+//! `--segment-col`, and for customer value `--value-col`, `--recency-col`,
+//! `--frequency-col`, `--tenure-col`) to pass.
 
 use std::path::PathBuf;
 
@@ -18,6 +19,10 @@ pub enum Role {
     Id,
     Date,
     Segment,
+    Value,
+    Recency,
+    Frequency,
+    Tenure,
 }
 
 impl Role {
@@ -28,6 +33,10 @@ impl Role {
             Role::Id => "--id-col",
             Role::Date => "--date-col",
             Role::Segment => "--segment-col",
+            Role::Value => "--value-col",
+            Role::Recency => "--recency-col",
+            Role::Frequency => "--frequency-col",
+            Role::Tenure => "--tenure-col",
         }
     }
 }
@@ -69,6 +78,34 @@ pub struct ColumnMapping {
     /// Contact columns (email, phone, name, customer id) carried to followup.csv.
     #[serde(default)]
     pub contacts: Vec<Choice>,
+    /// Customer value columns (issue 19); all optional.
+    #[serde(flatten)]
+    pub value: ValueColumns,
+}
+
+/// The customer value columns of a file: monetary value, recency, frequency, tenure.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ValueColumns {
+    /// What a customer is worth (revenue, spend, ARPU, montant, CA...): weights the NPS.
+    pub monetary: Option<Choice>,
+    /// Last purchase date, or days since it.
+    pub recency: Option<Choice>,
+    /// Date format of the recency column; None: it holds numbers of days.
+    #[serde(skip)]
+    pub recency_format: Option<DateFormat>,
+    /// Number of orders or purchases.
+    pub frequency: Option<Choice>,
+    /// How long the customer has been one (a number as given, or a start date).
+    pub tenure: Option<Choice>,
+    /// Date format of the tenure column; None: it holds numbers.
+    #[serde(skip)]
+    pub tenure_format: Option<DateFormat>,
+}
+
+impl ValueColumns {
+    fn indices(&self) -> Vec<usize> {
+        [&self.monetary, &self.recency, &self.frequency, &self.tenure].into_iter().flatten().map(|c| c.index).collect()
+    }
 }
 
 impl ColumnMapping {
@@ -87,6 +124,16 @@ impl ColumnMapping {
         }
         for s in &self.segments {
             out.push(format!("segment  <- '{}' ({})", s.column, s.reason));
+        }
+        for (role, c) in [
+            ("value    ", &self.value.monetary),
+            ("recency  ", &self.value.recency),
+            ("frequency ", &self.value.frequency),
+            ("tenure   ", &self.value.tenure),
+        ] {
+            if let Some(c) = c {
+                out.push(format!("{role}<- '{}' ({})", c.column, c.reason));
+            }
         }
         if !self.contacts.is_empty() {
             out.push(format!(
@@ -130,6 +177,22 @@ impl ColumnMapping {
             date_format,
             segments: self.segments.iter().map(moved).collect::<Option<Vec<_>>>()?,
             contacts: self.contacts.iter().filter_map(moved).collect(),
+            value: {
+                let v = &self.value;
+                let recency = opt(&v.recency)?;
+                let tenure = opt(&v.tenure)?;
+                let fmt = |c: &Option<Choice>, had: Option<DateFormat>| {
+                    had.and(c.as_ref()).map(|c| dates::infer(&sample(&table.columns[c.index], 20_000)).0)
+                };
+                ValueColumns {
+                    monetary: opt(&v.monetary)?,
+                    recency_format: fmt(&recency, v.recency_format),
+                    recency,
+                    frequency: opt(&v.frequency)?,
+                    tenure_format: fmt(&tenure, v.tenure_format),
+                    tenure,
+                }
+            },
         })
     }
 }
@@ -143,6 +206,14 @@ pub struct MappingOverrides {
     pub date: Option<String>,
     /// When non-empty, exactly these segment columns (no detection).
     pub segments: Vec<String>,
+    /// Monetary value column (`--value-col`).
+    pub value: Option<String>,
+    /// Recency column (`--recency-col`): a last purchase date or days since.
+    pub recency: Option<String>,
+    /// Frequency column (`--frequency-col`).
+    pub frequency: Option<String>,
+    /// Tenure column (`--tenure-col`).
+    pub tenure: Option<String>,
 }
 
 /// Lower case, accents removed: "Probabilité" -> "probabilite".
@@ -275,6 +346,73 @@ const CONTACT_WORDS: &[&str] = &[
     "account",
     "compte",
 ];
+/// Names of a monetary value column (short ones match whole words only: `CA`, `ARPU`).
+const MONEY_WORDS: &[&str] = &[
+    "revenue",
+    "spend",
+    "spent",
+    "annual value",
+    "customer value",
+    "lifetime value",
+    "montant",
+    "chiffre d'affaires",
+    "chiffre d affaires",
+    "chiffre_affaires",
+    "amount",
+    "sales",
+    "ventes",
+    "monetary",
+    "depense",
+    "turnover",
+    "value",
+    "valeur",
+    "panier",
+    "basket",
+];
+const MONEY_TOKENS: &[&str] = &["ca", "arpu", "arpa", "mrr", "arr", "ltv", "clv", "cltv"];
+const RECENCY_WORDS: &[&str] = &[
+    "last order",
+    "last purchase",
+    "last visit",
+    "last transaction",
+    "last bought",
+    "derniere commande",
+    "dernier achat",
+    "derniere visite",
+    "derniere transaction",
+    "days since",
+    "jours depuis",
+    "recency",
+    "recence",
+];
+const FREQUENCY_WORDS: &[&str] = &[
+    "orders",
+    "order count",
+    "purchases",
+    "commandes",
+    "achats",
+    "frequency",
+    "frequence",
+    "visits",
+    "visites",
+    "transactions",
+    "number of",
+    "nombre de",
+];
+const TENURE_WORDS: &[&str] = &[
+    "tenure",
+    "anciennete",
+    "customer since",
+    "client depuis",
+    "member since",
+    "membre depuis",
+    "seniority",
+    "months as",
+    "years as",
+];
+/// Names of a recency or tenure column that counts days (not a date).
+const DAYS_WORDS: &[&str] = &["days", "jours", "months", "mois", "years", "ans"];
+
 const LABEL_VALUES: &[&str] =
     &["promoter", "passive", "detractor", "promoteur", "passif", "detracteur", "neutral", "neutre"];
 
@@ -284,6 +422,8 @@ struct Profile {
     non_empty: usize,
     int_0_10: usize,
     numeric: usize,
+    /// Values that read as a non-negative amount (currency signs and separators allowed).
+    amounts: usize,
     dates: usize,
     labels: usize,
     distinct: usize,
@@ -311,6 +451,9 @@ fn profile(values: &crate::ingest::TextColumn) -> Profile {
             if f.fract() == 0.0 && (0.0..=10.0).contains(&f) {
                 p.int_0_10 += 1;
             }
+        }
+        if matches!(crate::value::parse_amount(v), Ok(Some(_))) {
+            p.amounts += 1;
         }
         if LABEL_VALUES.contains(&fold(v).as_str()) {
             p.labels += 1;
@@ -406,6 +549,10 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
 
     let taken = |i: usize, roles: &[Option<usize>]| roles.contains(&Some(i));
 
+    // Customer value columns, before the date: a last-purchase date is not the response date.
+    let value = detect_values(table, &names, &profiles, ov, score.index, &find)?;
+    let value_idx = value.indices();
+
     // Date.
     let date = match &ov.date {
         Some(name) => Some(choice(find(Role::Date.flag(), name)?, "--date-col".into())),
@@ -413,7 +560,7 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
             let mut best: Option<(f64, usize, String)> = None;
             for (i, p) in profiles.iter().enumerate() {
                 let share = p.share(p.dates);
-                if i == score.index || p.non_empty == 0 || share < 0.9 {
+                if i == score.index || value_idx.contains(&i) || p.non_empty == 0 || share < 0.9 {
                     continue;
                 }
                 let strong = has_any(&names[i], DATE_STRONG);
@@ -452,7 +599,10 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
         None => {
             let mut best: Option<(f64, usize, String)> = None;
             for (i, p) in profiles.iter().enumerate() {
-                if taken(i, &[Some(score.index), date.as_ref().map(|d| d.index)]) || p.non_empty == 0 {
+                if taken(i, &[Some(score.index), date.as_ref().map(|d| d.index)])
+                    || value_idx.contains(&i)
+                    || p.non_empty == 0
+                {
                     continue;
                 }
                 let n = &names[i];
@@ -483,7 +633,7 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
             let mut best: Option<(f64, usize, String)> = None;
             let used = [Some(score.index), date.as_ref().map(|d| d.index), id.as_ref().map(|d| d.index)];
             for (i, p) in profiles.iter().enumerate() {
-                if taken(i, &used) || p.non_empty == 0 {
+                if taken(i, &used) || value_idx.contains(&i) || p.non_empty == 0 {
                     continue;
                 }
                 let textual = 1.0 - p.share(p.numeric) - p.share(p.dates);
@@ -515,8 +665,10 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
 
     // Segments.
     let segments = if !ov.segments.is_empty() {
+        // `RFM segment` is computed, not read: naming it keeps it among exactly these.
         ov.segments
             .iter()
+            .filter(|name| name.as_str() != crate::value::rfm::SEGMENT_COLUMN)
             .map(|name| Ok(choice(find(Role::Segment.flag(), name)?, "--segment-col".into())))
             .collect::<Result<Vec<_>, SchemaError>>()?
     } else {
@@ -529,7 +681,7 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
         profiles
             .iter()
             .enumerate()
-            .filter(|(i, p)| !taken(*i, &used) && p.non_empty > 0)
+            .filter(|(i, p)| !taken(*i, &used) && !value_idx.contains(i) && p.non_empty > 0)
             .filter_map(|(i, p)| {
                 let word = has_any(&names[i], SEGMENT_WORDS)?;
                 let ratio = p.share(p.distinct);
@@ -545,6 +697,7 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
         .into_iter()
         .flatten()
         .chain(segments.iter().map(|s| s.index))
+        .chain(value_idx.iter().copied())
         .collect();
     let contacts = names
         .iter()
@@ -552,7 +705,94 @@ pub fn detect(table: &RawTable, ov: &MappingOverrides) -> Result<ColumnMapping, 
         .filter(|(i, _)| !used.contains(i) && id.as_ref().is_none_or(|c| c.index != *i))
         .filter_map(|(i, n)| has_any(n, CONTACT_WORDS).map(|w| choice(i, format!("its name says '{w}'"))))
         .collect();
-    Ok(ColumnMapping { score, comment, id, date, date_format, segments, contacts })
+    Ok(ColumnMapping { score, comment, id, date, date_format, segments, contacts, value })
+}
+
+/// The first word of `words` in a folded column name.
+fn money_word(name: &str) -> Option<&'static str> {
+    let token = name.split(|c: char| !c.is_alphanumeric()).find_map(|t| MONEY_TOKENS.iter().copied().find(|w| t == *w));
+    token.or_else(|| has_any(name, MONEY_WORDS))
+}
+
+/// The customer value columns: each named like its role, holding what the role holds
+/// (at least 80 % of non-empty values: amounts for the monetary value and the frequency,
+/// dates or numbers for recency and tenure), the best-named first; or the override.
+/// `--value-col` and friends name the column; detection never takes the score column.
+fn detect_values(
+    table: &RawTable,
+    names: &[String],
+    profiles: &[Profile],
+    ov: &MappingOverrides,
+    score: usize,
+    find: &dyn Fn(&'static str, &str) -> Result<usize, SchemaError>,
+) -> Result<ValueColumns, SchemaError> {
+    let choice = |i: usize, reason: String| Choice { column: table.headers[i].clone(), index: i, reason };
+    let mut used = vec![score];
+    // (date format or None for numbers, share of usable values) of a recency / tenure column.
+    let date_or_number = |i: usize| -> (Option<DateFormat>, f64) {
+        let p = &profiles[i];
+        let days_named = has_any(&names[i], DAYS_WORDS).is_some();
+        if !days_named && p.share(p.dates) >= 0.8 && p.share(p.numeric) < 0.8 {
+            (p.date_format, p.share(p.dates))
+        } else {
+            (None, p.share(p.numeric))
+        }
+    };
+    let mut pick = |role: Role,
+                    given: &Option<String>,
+                    word_of: &dyn Fn(&str) -> Option<&'static str>,
+                    usable: &dyn Fn(usize) -> (f64, String)|
+     -> Result<Option<Choice>, SchemaError> {
+        if let Some(name) = given {
+            let i = find(role.flag(), name)?;
+            used.push(i);
+            return Ok(Some(choice(i, role.flag().to_string())));
+        }
+        let mut best: Option<(f64, usize, String)> = None;
+        for i in 0..profiles.len() {
+            if used.contains(&i) || profiles[i].non_empty == 0 {
+                continue;
+            }
+            let Some(word) = word_of(&names[i]) else { continue };
+            let (share, what) = usable(i);
+            if share < 0.8 {
+                continue;
+            }
+            let reason = format!("its name says '{word}' and {:.0}% of values are {what}", share * 100.0);
+            if best.as_ref().is_none_or(|b| share > b.0) {
+                best = Some((share, i, reason));
+            }
+        }
+        Ok(best.map(|(_, i, reason)| {
+            used.push(i);
+            choice(i, reason)
+        }))
+    };
+    let words = |w: &'static [&'static str]| move |n: &str| has_any(n, w);
+    let recency = pick(Role::Recency, &ov.recency, &words(RECENCY_WORDS), &|i| match date_or_number(i) {
+        (Some(f), s) => (s, format!("dates ({})", f.describe())),
+        (None, s) => (s, "numbers of days".into()),
+    })?;
+    let tenure = pick(Role::Tenure, &ov.tenure, &words(TENURE_WORDS), &|i| match date_or_number(i) {
+        (Some(f), s) => (s, format!("dates ({})", f.describe())),
+        (None, s) => (s, "numbers".into()),
+    })?;
+    // "Orders (12 months)" is a frequency, not a recency: recency was taken first.
+    let frequency = pick(Role::Frequency, &ov.frequency, &words(FREQUENCY_WORDS), &|i| {
+        (profiles[i].share(profiles[i].numeric), "numbers".into())
+    })?;
+    let monetary = pick(Role::Value, &ov.value, &|n| money_word(n), &|i| {
+        (profiles[i].share(profiles[i].amounts), "amounts".into())
+    })?;
+    let format_of = |c: &Option<Choice>| c.as_ref().and_then(|c| date_or_number(c.index).0);
+    Ok(ValueColumns {
+        recency_format: format_of(&recency),
+        tenure_format: format_of(&tenure),
+        monetary,
+        recency,
+        frequency,
+        tenure,
+    })
 }
 
 /// The score column when no column both is named like a score and mostly holds 0-10:
