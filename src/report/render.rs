@@ -545,6 +545,24 @@ fn first_screen(r: &Report) -> Vec<String> {
     lines
 }
 
+/// The rest of an HTML table whose `<table><tr>` is written: header cells, then one row per
+/// entry (cells escaped; the columns in `numeric` right-aligned), then `</table>`.
+fn html_rows<const N: usize>(s: &mut String, header: &[String], rows: &[[String; N]], numeric: &[usize]) {
+    for h in header {
+        let _ = write!(s, "<th>{}</th>", escape(h));
+    }
+    s.push_str("</tr>");
+    for row in rows {
+        s.push_str("<tr>");
+        for (k, cell) in row.iter().enumerate() {
+            let class = if numeric.contains(&k) { " class=\"n\"" } else { "" };
+            let _ = write!(s, "<td{class}>{}</td>", escape(cell));
+        }
+        s.push_str("</tr>");
+    }
+    s.push_str("</table>");
+}
+
 /// The rows of the side-by-side ranking: (rank, by points, by revenue at risk), each cell
 /// already formatted (not escaped).
 fn value_rows(l: &str, v: &ValueSection) -> Vec<[String; 7]> {
@@ -733,66 +751,27 @@ pub fn html(r: &Report) -> String {
             escape(&words::weighted(l, v)),
             t(l, "value_help")
         );
-        for h in value_header(l) {
-            let _ = write!(s, "<th>{}</th>", escape(&h));
-        }
-        s.push_str("</tr>");
-        for row in value_rows(l, v) {
-            s.push_str("<tr>");
-            for (k, cell) in row.iter().enumerate() {
-                let class = if [0, 2, 3, 5, 6].contains(&k) { " class=\"n\"" } else { "" };
-                let _ = write!(s, "<td{class}>{}</td>", escape(cell));
-            }
-            s.push_str("</tr>");
-        }
-        s.push_str("</table>");
+        html_rows(&mut s, &value_header(l), &value_rows(l, v), &[0, 2, 3, 5, 6]);
         if !v.rfm.is_empty() {
             let _ = write!(
                 s,
-                "<h3>{}</h3><p class=\"muted\">{}</p><table class=\"rfm\"><tr><th>{}</th><th>n</th><th>NPS</th><th>{}</th><th>{}</th></tr>",
+                "<h3>{}</h3><p class=\"muted\">{}</p><table class=\"rfm\"><tr>",
                 t(l, "rfm"),
-                t(l, "rfm_help"),
-                t(l, "segment"),
-                t(l, "weighted_nps"),
-                t(l, "value_col")
+                t(l, "rfm_help")
             );
-            for row in rfm_rows(l, v) {
-                let _ = write!(
-                    s,
-                    "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                    escape(&row[0]),
-                    escape(&row[1]),
-                    escape(&row[2]),
-                    escape(&row[3]),
-                    escape(&row[4])
-                );
-            }
-            s.push_str("</table>");
+            let header = [t(l, "segment"), "n", "NPS", t(l, "weighted_nps"), t(l, "value_col")].map(String::from);
+            html_rows(&mut s, &header, &rfm_rows(l, v), &[1, 2, 3, 4]);
         }
     }
     if !r.targets.is_empty() {
         let _ = write!(
             s,
-            "<h2>{}</h2><p class=\"muted\">{}</p><table class=\"targets\"><tr><th>{}</th><th>{}</th><th>NPS</th><th>{}</th><th>{}</th></tr>",
+            "<h2>{}</h2><p class=\"muted\">{}</p><table class=\"targets\"><tr>",
             t(l, "targets"),
-            t(l, "targets_help"),
-            t(l, "target"),
-            t(l, "segment"),
-            t(l, "gap"),
-            t(l, "verdict")
+            t(l, "targets_help")
         );
-        for row in target_rows(l, r) {
-            let _ = write!(
-                s,
-                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
-                escape(&row[0]),
-                escape(&row[1]),
-                escape(&row[2]),
-                escape(&row[3]),
-                escape(&row[4])
-            );
-        }
-        s.push_str("</table>");
+        let header = [t(l, "target"), t(l, "segment"), "NPS", t(l, "gap"), t(l, "verdict")].map(String::from);
+        html_rows(&mut s, &header, &target_rows(l, r), &[2, 3]);
     }
     let _ = write!(
         s,
