@@ -12,10 +12,11 @@ with the same options reuses them. Options are the long options of ``verbatim ru
 ``_`` for ``-`` (``threads=2``, ``precision="fp32"``, ``themes_model="models/x"``).
 
 >>> import pyarrow as pa, verbatim
->>> t = pa.table({"score": [3, 10], "comment": ["Trop cher et la box plante", "Great support"]})
+>>> t = pa.table({"score": [3, 10],
+...               "comment": ["Trop cher et la box plante tout le temps", "Great support, quick answer"]})
 >>> out = verbatim.annotate(t, comment_col="comment", model_dir="models")  # doctest: +SKIP
 >>> out.column("verbatim_themes").to_pylist()  # doctest: +SKIP
-[['price', 'reliability'], ['support']]
+[['price', 'product_quality'], ['support_wait', 'support_skill']]
 """
 from __future__ import annotations
 
