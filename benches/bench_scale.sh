@@ -25,6 +25,8 @@ for n in "${sizes[@]}"; do
   clauses=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['encode']['unique_texts'])" "$work/out$n/run.json")
   python3 -c "import sys; n,c,s,kb,u,y=sys.argv[1:]; mb=int(kb)/1024; print(f'{int(n):8d} {int(c):15d} {float(s):10.1f} {float(u)+float(y):10.1f} {mb:12.0f} {mb/int(c)*1000:18.1f}')" \
     "$n" "$clauses" "$secs" "$kb" "$user" "$sys"
+  # Where the time went (run.json's stages): a stage growing faster than the clauses shows here.
+  python3 -c "import json,sys; t=json.load(open(sys.argv[1]))['timings_seconds']; print('         stages:', ', '.join(f'{k} {v:.1f}' for k, v in sorted(t.items(), key=lambda kv: -kv[1]) if v >= 0.05))" "$work/out$n/run.json"
   echo "$n $clauses $secs $kb" >> "$work/results"
   rm -rf "$work/cache$n" "$work/out$n"
 done
