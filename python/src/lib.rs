@@ -26,11 +26,24 @@ fn message(e: verbatim::Error) -> String {
     format!("{:#}", anyhow::Error::from(e))
 }
 
+/// A command line parsed as the CLI parses it (program name first); clap's message on error.
+fn parse(argv: Vec<String>) -> PyResult<verbatim::cli::args::Args> {
+    parse_args(argv).map_err(|e| PyValueError::new_err(e.render().to_string()))
+}
+
+/// Notes on stderr, or nothing.
+fn console(quiet: bool) -> Console {
+    if quiet {
+        Console::silent()
+    } else {
+        Console::plain()
+    }
+}
+
 /// The `run` configuration of a command line (program name and `run` first; the inputs and
 /// `--out` are not read by an annotator).
 fn run_config(argv: Vec<String>) -> PyResult<verbatim::config::RunConfig> {
-    let args = parse_args(argv).map_err(|e| PyValueError::new_err(e.render().to_string()))?;
-    match args.command {
+    match parse(argv)?.command {
         Command::Run(a) => resolve::run_config(&a).map_err(|e| PyValueError::new_err(message(e))),
         _ => Err(PyValueError::new_err("expected the options of `verbatim run`")),
     }
@@ -49,7 +62,7 @@ impl Annotator {
     #[new]
     fn new(py: Python<'_>, argv: Vec<String>, quiet: bool) -> PyResult<Self> {
         let cfg = run_config(argv)?;
-        let console = if quiet { Console::silent() } else { Console::plain() };
+        let console = console(quiet);
         let inner = py.detach(|| Inner::new(&cfg, &console)).map_err(|e| PyRuntimeError::new_err(message(e)))?;
         let fingerprint = inner.fingerprint().to_string();
         Ok(Annotator { inner: Arc::new(Mutex::new(inner)), fingerprint })
@@ -75,7 +88,7 @@ impl Annotator {
         let fingerprint = self.fingerprint.clone();
         let batch = py
             .detach(move || -> Result<RecordBatch, String> {
-                let console = if quiet { Console::silent() } else { Console::plain() };
+                let console = console(quiet);
                 let annotated =
                     inner.lock().map_err(|_| "a previous call failed".to_string())?.annotate(&column, &console);
                 to_batch(&annotated.map_err(message)?, &fingerprint).map_err(|e| e.to_string())
@@ -178,8 +191,7 @@ fn to_batch(a: &Annotated, fingerprint: &str) -> Result<RecordBatch, arrow_schem
 /// line). Returns its exit code; errors raise RuntimeError with the CLI's message.
 #[pyfunction]
 fn run_command(py: Python<'_>, argv: Vec<String>, quiet: bool) -> PyResult<u8> {
-    let args = parse_args(argv).map_err(|e| PyValueError::new_err(e.render().to_string()))?;
-    let console = if quiet { Console::silent() } else { Console::plain() };
+    let (args, console) = (parse(argv)?, console(quiet));
     py.detach(|| verbatim::commands::dispatch(args, &console)).map_err(|e| PyRuntimeError::new_err(message(e)))
 }
 

@@ -22,6 +22,17 @@ COMPARED = ("nps", "drivers", "responses")
 PROVENANCE = ("source_file", "source_row")
 
 
+def need(module: str, install: str):
+    """The module, or a skip when it is missing; in CI (`CI` set) a missing module fails the
+    test instead, since .ci/run installs everything the tests need."""
+    if os.environ.get("CI"):
+        try:
+            return __import__(module)
+        except ImportError as e:
+            pytest.fail(f"{module} is missing in CI: {e}. Install it: {install}")
+    return pytest.importorskip(module, reason=f"{module} is not installed ({install})")
+
+
 def cli() -> Path:
     """The verbatim binary the setup built (VERBATIM_BIN overrides)."""
     if os.environ.get("VERBATIM_BIN"):

@@ -4,7 +4,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import verbatim
-from conftest import COMMENT, MODELS, SAMPLE, assert_same_tables, encode_report, run_cli
+from conftest import COMMENT, MODELS, SAMPLE, assert_same_tables, encode_report, need, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,7 @@ def test_the_model_loads_once_per_process():
 
 
 def test_polars_in_polars_out(sample):
-    pl = pytest.importorskip("polars")
+    pl = need("polars", "bash scripts/setup-python.sh")
     df = pl.from_arrow(sample.slice(0, 50))
     out = verbatim.annotate(df, comment_col=COMMENT, model_dir=MODELS)
     assert isinstance(out, pl.DataFrame)

@@ -5,9 +5,9 @@ import pytest
 
 import verbatim
 import verbatim.ray
-from conftest import COMMENT, MODELS, assert_same_tables, encode_report, run_cli
+from conftest import COMMENT, MODELS, assert_same_tables, encode_report, need, run_cli
 
-ray = pytest.importorskip("ray", reason="ray is not installed (scripts/setup-python.sh --engines)")
+ray = need("ray", "bash scripts/setup-python.sh --engines")
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ import pytest
 
 import verbatim
 import verbatim.spark
-from conftest import COMMENT, MODELS, SAMPLE, assert_same_tables, encode_report, run_cli
+from conftest import COMMENT, MODELS, SAMPLE, assert_same_tables, encode_report, need, run_cli
 
-pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed (scripts/setup-python.sh --engines)")
+pyspark = need("pyspark", "bash scripts/setup-python.sh --engines")
 
 
 @pytest.fixture(scope="module")

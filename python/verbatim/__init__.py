@@ -39,6 +39,8 @@ __all__ = [
     "__version__",
     "annotate",
     "annotate_batch",
+    "annotate_table",
+    "check_columns",
     "annotator",
     "models_dir",
     "run",
@@ -112,7 +114,19 @@ def annotate_batch(ann: Annotator, batch: pa.RecordBatch, comment_col: str, quie
     )
 
 
-def _check_columns(names, comment_col: str, id_col: Optional[str]) -> None:
+def annotate_table(ann: Annotator, table: pa.Table, comment_col: str, batch_size: Optional[int] = None,
+                   quiet: bool = True) -> pa.Table:
+    """A table with the annotation columns added, ``batch_size`` rows at a time (an empty
+    table keeps its columns and gains the annotation columns)."""
+    batches = [annotate_batch(ann, b, comment_col, quiet) for b in table.to_batches(max_chunksize=batch_size)]
+    if not batches:
+        empty = pa.RecordBatch.from_pylist([], schema=table.schema)
+        batches = [annotate_batch(ann, empty, comment_col, quiet)]
+    return pa.Table.from_batches(batches)
+
+
+def check_columns(names, comment_col: str, id_col: Optional[str] = None) -> None:
+    """The comment (and id) column exist and the data is not annotated yet."""
     if comment_col not in names:
         raise KeyError(f"no column '{comment_col}' to annotate; the columns are: {', '.join(names)}")
     if id_col is not None and id_col not in names:
@@ -150,15 +164,11 @@ def annotate(
     table = data.to_arrow() if is_polars else data
     if not isinstance(table, (pa.Table, pa.RecordBatch)):
         raise TypeError(f"annotate takes a pyarrow Table or RecordBatch or a polars DataFrame, not {type(data).__name__}")
-    _check_columns(table.schema.names, comment_col, id_col)
+    check_columns(table.schema.names, comment_col, id_col)
     ann = annotator(model_dir, quiet=quiet, **options)
     if isinstance(table, pa.RecordBatch):
         return annotate_batch(ann, table, comment_col, quiet)
-    batches = [annotate_batch(ann, b, comment_col, quiet) for b in table.to_batches(max_chunksize=batch_size)]
-    if not batches:
-        empty = pa.RecordBatch.from_pylist([], schema=table.schema)
-        batches = [annotate_batch(ann, empty, comment_col, quiet)]
-    out = pa.Table.from_batches(batches)
+    out = annotate_table(ann, table, comment_col, batch_size, quiet)
     if is_polars:
         import polars as pl
 

@@ -26,11 +26,7 @@ class Annotate:
         self.annotator = verbatim.annotator(model_dir, **options)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
-        out = [verbatim.annotate_batch(self.annotator, b, self.comment_col) for b in batch.to_batches()]
-        if not out:
-            empty = pa.RecordBatch.from_pylist([], schema=batch.schema)
-            out = [verbatim.annotate_batch(self.annotator, empty, self.comment_col)]
-        return pa.Table.from_batches(out)
+        return verbatim.annotate_table(self.annotator, batch, self.comment_col)
 
 
 def annotate(
@@ -50,8 +46,7 @@ def annotate(
     reserves (with ``num_gpus`` > 0 the encoder runs on CUDA). ``threads``: encoder threads
     per actor (default: its ``num_cpus``, else 1). ``batch_size``: rows per batch.
     """
-    if comment_col not in ds.columns():
-        raise KeyError(f"no column '{comment_col}' to annotate; the columns are: {', '.join(ds.columns())}")
+    verbatim.check_columns(ds.columns(), comment_col)
     models = verbatim.models_dir(model_dir)
     opts = dict(options)
     opts["threads"] = threads or max(1, int(num_cpus or 1))

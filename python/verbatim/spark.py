@@ -60,11 +60,7 @@ def annotate(
     """
     from pyspark.sql.types import StructType
 
-    if comment_col not in df.columns:
-        raise KeyError(f"no column '{comment_col}' to annotate; the columns are: {', '.join(df.columns)}")
-    already = [c for c in verbatim.ANNOTATION_COLUMNS if c in df.columns]
-    if already:
-        raise ValueError(f"the DataFrame is already annotated ({', '.join(already)}): drop the verbatim_ columns first")
+    verbatim.check_columns(df.columns, comment_col)
     models = verbatim.models_dir(model_dir)
     if threads is None:
         try:

@@ -85,8 +85,6 @@ pub struct Annotations {
     pub model: String,
     /// Per clause text (its sha256, as the embedding cache keys it).
     pub clauses: HashMap<[u8; 32], ClauseVectors>,
-    /// Rows read (annotated or not).
-    pub rows: usize,
 }
 
 impl Annotations {
@@ -106,7 +104,6 @@ impl Annotations {
                 ),
             ));
         }
-        self.rows += other.rows;
         self.clauses.extend(other.clauses);
         Ok(())
     }
@@ -158,7 +155,7 @@ pub fn read(df: &DataFrame, path: &Path) -> Result<Option<Annotations>> {
     };
     let model_col = df.column(MODEL).map_err(err)?.cast(&DataType::String).map_err(err)?;
     let models = model_col.str().map_err(err)?;
-    let mut out = Annotations { rows: df.height(), ..Default::default() };
+    let mut out = Annotations::default();
     let mut dim = None;
     for row in 0..df.height() {
         let t = texts.get_as_series(row);
@@ -256,7 +253,6 @@ mod tests {
         let fp = fingerprint("abc", None);
         let a = read(&table(&[&fp, &fp]), Path::new("x.parquet")).unwrap().unwrap();
         assert_eq!(a.model, fp);
-        assert_eq!(a.rows, 2);
         assert_eq!(a.clauses.len(), 2);
         let v = &a.clauses[&crate::encode::cache::text_hash("service top")];
         assert_eq!(v.embedding, vec![0.6, 0.8]);
@@ -297,7 +293,7 @@ mod tests {
         assert_eq!(t.row_numbers, [1, 2, 3, 4]);
         assert_eq!(t.columns[0].get(2), "Le prix a augmenté, service top");
         let notes = t.annotations.unwrap();
-        assert_eq!((notes.rows, notes.clauses.len()), (4, 2));
+        assert_eq!(notes.clauses.len(), 2);
 
         // A part without the annotations, or with other columns, is named.
         let mut plain = a.drop(CLAUSES).unwrap().drop(EMBEDDINGS).unwrap().drop(MODEL).unwrap();
