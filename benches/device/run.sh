@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# On a lent GPU machine (no Rust, no network), from the repository root, after
+# benches/device/prepare.sh filled .device/ here and the device tool carried it there:
+#   1. the machine: CPU flags (AVX-512 VNNI?), GPU, Python's onnxruntime;
+#   2. models/ built from .device/ (scripts/build_models.py on the pruned E5S1 file), the
+#      ONNX Runtime library of the machine's Python onnxruntime for the CLI too;
+#   3. benches/bench_unique.sh with 2 threads: Python onnxruntime fp32 and int8 dynamic,
+#      verbatim's raw encoder fp32 and int8, the whole `verbatim run` int8 and fp32;
+#   4. benches/encoder_gpu.py: PyTorch fp32 and fp16 on the GPU, same weights;
+#   5. if time is left, step 3 again with every core.
+# Everything it prints also goes to $OUT/log.txt.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+start=$SECONDS
+out="${OUT:-/tmp/device-out}"
+mkdir -p "$out"
+exec > >(tee "$out/log.txt") 2>&1
+dev=.device
+export PYTHONUNBUFFERED=1
+
+echo "== machine"
+echo "cores: $(nproc); $(grep -m1 'model name' /proc/cpuinfo)"
+lscpu 2>/dev/null | grep -E '^(Thread|Core|Socket|NUMA node\(s\)|L2|L3)' || true
+for f in avx2 avx512f avx512_vnni avx_vnni avx512_bf16 amx_int8; do
+  printf '%s=%s ' "$f" "$(grep -m1 -c -w "$f" /proc/cpuinfo)"
+done
+echo
+nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv,noheader || true
+python3 -c 'import onnxruntime as o, torch, transformers, tokenizers, numpy, onnx
+print("onnxruntime", o.__version__, o.get_available_providers(), "| torch", torch.__version__,
+      "| transformers", transformers.__version__, "| tokenizers", tokenizers.__version__, "| numpy", numpy.__version__,
+      "| onnx", onnx.__version__)'
+
+echo "== models"
+if [ -e models ] && [ ! -e models/.device ]; then
+  echo "models/ exists and was not made by this script: run it on the device machine only" >&2
+  exit 2
+fi
+rm -rf models && mkdir -p models/multilingual-e5-small models/onnxruntime "$dev/bin" && touch models/.device
+python3 -c 'import lzma, shutil, sys, tarfile
+tarfile.open(sys.argv[1]).extractall("models")
+tarfile.open(sys.argv[2]).extractall(sys.argv[3])
+shutil.copyfileobj(lzma.open(sys.argv[4]), open("/tmp/e5-pruned.bin", "wb"))' \
+  "$dev/models.tar.xz" "$dev/bin.tar.xz" "$dev/bin" "$dev/e5-pruned.bin.xz" || exit 1
+python3 -c 'import sys; sys.path.insert(0, "scripts"); import build_models as b
+b.build_encoder(open(sys.argv[1], "rb").read(), sys.argv[2])' /tmp/e5-pruned.bin models/multilingual-e5-small || exit 1
+lib=$(python3 -c 'import glob, os, onnxruntime; print(sorted(glob.glob(os.path.join(os.path.dirname(onnxruntime.__file__), "capi", "libonnxruntime.so*")))[-1])')
+ln -s "$lib" models/onnxruntime/
+python3 benches/device/seed_checksums.py models/multilingual-e5-small models/multilingual-e5-small/MANIFEST >"$dev/seed.json"
+echo "built in $((SECONDS - start)) s; onnxruntime library: $lib"
+
+# $1 threads, pinned to $2 (a list of CPUs) when taskset is there.
+bench() {
+  local pin=()
+  command -v taskset >/dev/null && [ -n "${2:-}" ] && pin=(taskset -c "$2")
+  VERBATIM_BIN="$dev/bin/verbatim" ENCODER_BENCH_BIN="$dev/bin/encoder" BENCH_PYTHON=python3 \
+    BENCH_CACHE_SEED="$dev/seed.json" "${pin[@]}" bash benches/bench_unique.sh "$dev"/texts/*.csv -- "$1"
+}
+# Two CPUs on two physical cores, as on the 2-core VM of the other benchmarks: cpu0 and the
+# first CPU that is not its SMT sibling.
+siblings=$(cat /sys/devices/system/cpu/cpu0/topology/thread_siblings_list 2>/dev/null || echo 0)
+second=$(for c in $(seq 1 $(($(nproc) - 1))); do
+  case ",$siblings," in *",$c,"*) ;; *) echo $c; break ;; esac
+done)
+echo "== CPU, 2 threads on CPUs 0,$second (cpu0's SMT siblings: $siblings)"
+bench 2 "0,$second" | tee "$out/cpu-2.txt"
+echo "== GPU (PyTorch, same weights), after $((SECONDS - start)) s"
+python3 benches/encoder_gpu.py --model models/multilingual-e5-small --texts "$dev/texts.txt" | tee "$out/gpu.txt"
+if [ $((SECONDS - start)) -lt 360 ]; then
+  echo "== CPU, $(nproc) threads, after $((SECONDS - start)) s"
+  bench "$(nproc)" "" | tee "$out/cpu-all.txt"
+fi
+echo "== done in $((SECONDS - start)) s"
