@@ -3,7 +3,7 @@
 //! sentence-transformers and Python onnxruntime on the same weights).
 //!
 //!   cargo bench --bench encoder -- --texts FILE [--threads N] [--batch-tokens N] [--precision int8|fp32]
-//!       [--model DIR]
+//!       [--model DIR] [--device cpu|cuda]
 //!
 //! Prints one JSON line: texts, tokens, seconds, texts_per_s, tokens_per_s. Without
 //! --texts it encodes 1,000 built-in comments. Needs models/ (the README's setup command).
@@ -20,6 +20,8 @@ fn main() {
     let threads: usize = value("--threads").map_or(2, |v| v.parse().expect("--threads N"));
     let batch_tokens: usize = value("--batch-tokens").map_or(1024, |v| v.parse().expect("--batch-tokens N"));
     let precision = value("--precision").unwrap_or_else(|| "fp32".into());
+    // cuda: a build with `--features cuda` and a CUDA-enabled ONNX Runtime (ORT_DYLIB_PATH).
+    let cuda = value("--device").is_some_and(|d| d == "cuda");
     let graph = match precision.as_str() {
         "fp32" => "model.onnx",
         "int8" => "model-int8.onnx",
@@ -42,7 +44,7 @@ fn main() {
         return;
     }
     let lib = find_ort_library(&model).expect("onnxruntime library");
-    let backend = OrtBackend::new(&lib, &model.join(graph), threads, false, 384).expect("load model");
+    let backend = OrtBackend::new(&lib, &model.join(graph), threads, cuda, 384).expect("load model");
     let mut enc = Encoder {
         tokenizer: TextTokenizer::from_file(&model.join("tokenizer.json"), 512).unwrap(),
         backend: Box::new(backend),
@@ -55,8 +57,9 @@ fn main() {
     let (_, stats) = enc.encode(&texts, &mut |_| {}).unwrap();
     let s = t.elapsed().as_secs_f64();
     println!(
-        "{{\"impl\": \"verbatim raw encoder {precision} (Rust, ort {threads} threads, token budget {batch_tokens})\", \"texts\": {}, \"tokens\": {}, \
+        "{{\"impl\": \"verbatim raw encoder {precision} (Rust, ort {}, token budget {batch_tokens})\", \"texts\": {}, \"tokens\": {}, \
          \"padded_tokens\": {}, \"seconds\": {s:.3}, \"texts_per_s\": {:.1}, \"tokens_per_s\": {:.0}}}",
+        if cuda { "CUDA".to_string() } else { format!("{threads} threads") },
         stats.texts,
         stats.tokens,
         stats.padded_tokens,

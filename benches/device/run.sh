@@ -32,21 +32,11 @@ print("onnxruntime", o.__version__, o.get_available_providers(), "| torch", torc
       "| onnx", onnx.__version__)'
 
 echo "== models"
-if [ -e models ] && [ ! -e models/.device ]; then
-  echo "models/ exists and was not made by this script: run it on the device machine only" >&2
-  exit 2
-fi
-rm -rf models && mkdir -p models/multilingual-e5-small models/onnxruntime "$dev/bin" && touch models/.device
-python3 -c 'import lzma, shutil, sys, tarfile
-tarfile.open(sys.argv[1]).extractall("models")
-tarfile.open(sys.argv[2]).extractall(sys.argv[3])
-shutil.copyfileobj(lzma.open(sys.argv[4]), open("/tmp/e5-pruned.bin", "wb"))' \
-  "$dev/models.tar.xz" "$dev/bin.tar.xz" "$dev/bin" "$dev/e5-pruned.bin.xz" || exit 1
-python3 -c 'import sys; sys.path.insert(0, "scripts"); import build_models as b
-b.build_encoder(open(sys.argv[1], "rb").read(), sys.argv[2])' /tmp/e5-pruned.bin models/multilingual-e5-small || exit 1
+source benches/device/models.sh
+mkdir -p "$dev/bin"
+python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$dev/bin.tar.xz" "$dev/bin" || exit 1
 lib=$(python3 -c 'import glob, os, onnxruntime; print(sorted(glob.glob(os.path.join(os.path.dirname(onnxruntime.__file__), "capi", "libonnxruntime.so*")))[-1])')
-ln -s "$lib" models/onnxruntime/
-python3 benches/device/seed_checksums.py models/multilingual-e5-small models/multilingual-e5-small/MANIFEST >"$dev/seed.json"
+build_device_models "$lib" || exit 1
 echo "built in $((SECONDS - start)) s; onnxruntime library: $lib"
 
 # $1 threads, pinned to $2 (a list of CPUs) when taskset is there.
