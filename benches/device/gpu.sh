@@ -58,11 +58,10 @@ PY
 for dev_kind in cuda cpu; do
   rm -rf "/tmp/run-$dev_kind" "/tmp/cache-$dev_kind" && mkdir -p "/tmp/cache-$dev_kind"
   cp "$dev/seed.json" "/tmp/cache-$dev_kind/file-sha256.json"
-  python3 -c 'import subprocess, sys, time
-t = time.perf_counter(); subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
-print(f"verbatim run --device {sys.argv[sys.argv.index(\"--device\") + 1]}: {time.perf_counter() - t:.2f} s")' \
-    "$dev/bin-cuda/verbatim" -q run /tmp/export.csv --out "/tmp/run-$dev_kind" --cache-dir "/tmp/cache-$dev_kind" \
-    --device $dev_kind --precision fp32 --batch-tokens 16384
+  t0=$(date +%s.%N)
+  "$dev/bin-cuda/verbatim" -q run /tmp/export.csv --out "/tmp/run-$dev_kind" --cache-dir "/tmp/cache-$dev_kind" \
+    --device $dev_kind --precision fp32 --batch-tokens 16384 >/dev/null
+  echo "verbatim run --device $dev_kind: $(python3 -c "print(round($(date +%s.%N) - $t0, 2))") s"
   python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(json.dumps({"timings": r["timings_seconds"], "encoded": r["encode"]["encoded"], "models": r.get("models")}))' "/tmp/run-$dev_kind/run.json"
 done
 python3 - <<'PY'
