@@ -39,27 +39,7 @@ if [ -z "${BENCH_PYTHON:-}" ] && { [ ! -x "$py" ] || ! "$py" -c 'import onnxrunt
   "$venv/bin/pip" install --quiet onnxruntime==1.32.0 onnx==1.20.0 tokenizers==0.22.1
 fi
 
-# An export: one row per comment, a score (from the source's stars where it has them), a date.
-python3 - "$work" "${inputs[@]}" <<'PY'
-import csv, sys
-work, paths = sys.argv[1], sys.argv[2:]
-texts, scores = [], []
-for p in paths:
-    for r in csv.DictReader(open(p, encoding="utf-8")):
-        t = " ".join(r["text"].split())
-        if t:
-            texts.append(t)
-            stars = r.get("rating", "")
-            scores.append({"1": 0, "2": 2, "3": 5, "4": 8, "5": 10}.get(stars, 7))
-with open(f"{work}/texts.txt", "w", encoding="utf-8") as f:
-    f.write("\n".join(texts) + "\n")
-with open(f"{work}/export.csv", "w", newline="", encoding="utf-8") as f:
-    w = csv.writer(f)
-    w.writerow(["id", "date", "score", "comment"])
-    for i, (t, s) in enumerate(zip(texts, scores)):
-        w.writerow([f"r{i}", f"2026-11-{1 + i % 20:02d}", s, t])
-print(f"comments: {len(texts)}, unique: {len(set(texts))}, mean length {sum(map(len, texts)) / len(texts):.0f} chars")
-PY
+python3 benches/unique_export.py --export "$work/export.csv" --texts "$work/texts.txt" "${inputs[@]}"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); threads: $threads"
 echo "onnxruntime (Python): $("$py" -c 'import onnxruntime; print(onnxruntime.__version__)')"
 

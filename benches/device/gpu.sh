@@ -44,17 +44,7 @@ for budget in 4096 16384 65536; do
 done
 
 echo "== whole run: --device cuda, then the CPU with every core"
-python3 - "$dev" <<'PY'
-import csv, glob, sys
-with open("/tmp/export.csv", "w", newline="", encoding="utf-8") as f:
-    w = csv.writer(f)
-    w.writerow(["id", "date", "score", "comment"])
-    i = 0
-    for p in sorted(glob.glob(sys.argv[1] + "/texts/*.csv")):
-        for r in csv.DictReader(open(p, encoding="utf-8")):
-            w.writerow([f"r{i}", f"2026-11-{1 + i % 20:02d}", {"1": 0, "2": 2, "3": 5, "4": 8, "5": 10}.get(r.get("rating", ""), 7), r["text"]])
-            i += 1
-PY
+python3 benches/unique_export.py --export /tmp/export.csv "$dev"/texts/*.csv
 for dev_kind in cuda cpu; do
   rm -rf "/tmp/run-$dev_kind" "/tmp/cache-$dev_kind" && mkdir -p "/tmp/cache-$dev_kind"
   cp "$dev/seed.json" "/tmp/cache-$dev_kind/file-sha256.json"

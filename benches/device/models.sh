@@ -18,3 +18,13 @@ b.build_encoder(open(sys.argv[1], "rb").read(), sys.argv[2])' /tmp/e5-pruned.bin
   ln -s "$lib" models/onnxruntime/
   python3 benches/device/seed_checksums.py models/multilingual-e5-small models/multilingual-e5-small/MANIFEST >"$dev/seed.json"
 }
+
+# Two CPUs on two physical cores, as on the 2-core VM of the other benchmarks: cpu0 and the
+# first CPU that is not its SMT sibling.
+two_cores() {
+  local siblings c
+  siblings=$(cat /sys/devices/system/cpu/cpu0/topology/thread_siblings_list 2>/dev/null || echo 0)
+  for c in $(seq 1 $(($(nproc) - 1))); do
+    case ",$siblings," in *",$c,"*) ;; *) echo "0,$c"; return ;; esac
+  done
+}

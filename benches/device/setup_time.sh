@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# On a lent machine (after benches/device/prepare.sh here): the setup's two training
+# commands, as scripts/setup.sh runs them, with an empty cache, on two physical cores
+# (taskset) and 2 threads: how long the setup trains the default models on a CPU with
+# AVX-512 VNNI. Prints the seconds of each, and the sha256 of what they wrote beside those
+# of the models trained here (models.tar.xz), to see whether another CPU trains the same.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+out="${OUT:-/tmp/device-out}"
+mkdir -p "$out"
+exec > >(tee "$out/setup-time.txt") 2>&1
+dev=.device
+source benches/device/models.sh
+mkdir -p "$dev/bin"
+python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$dev/bin.tar.xz" "$dev/bin" || exit 1
+lib=$(python3 -c 'import glob, os, onnxruntime; print(sorted(glob.glob(os.path.join(os.path.dirname(onnxruntime.__file__), "capi", "libonnxruntime.so*")))[-1])')
+build_device_models "$lib" || exit 1
+echo "cores: $(nproc); $(grep -m1 'model name' /proc/cpuinfo); avx512_vnni=$(grep -m1 -c -w avx512_vnni /proc/cpuinfo)"
+pair=$(two_cores)
+pin=()
+command -v taskset >/dev/null && pin=(taskset -c "$pair")
+export XDG_CACHE_HOME=/tmp/setup-time-cache
+rm -rf "$XDG_CACHE_HOME" /tmp/themes-default /tmp/sentiment-default
+timed() {
+  local t0 rc
+  t0=$(date +%s.%N)
+  "${pin[@]}" "$dev/bin/verbatim" -q "$@" --threads 2 >/dev/null
+  rc=$?
+  echo "$1 train: $(python3 -c "print(round($(date +%s.%N) - $t0, 1))") s (CPUs $pair, 2 threads, rc $rc)"
+}
+timed themes train --examples data/corpus/coded.csv --taxonomy data/themes.toml \
+  --attention-epochs 8 --threshold-folds 2 --out /tmp/themes-default
+timed sentiment train --folds 0 --out /tmp/sentiment-default
+sha256sum /tmp/themes-default/model.json models/themes-default/model.json \
+  /tmp/sentiment-default/head.json models/sentiment-default/head.json
