@@ -395,7 +395,8 @@ pub fn train(ex: Examples, themes: &[ThemeInfo], taxonomy: &[Option<Vec<f32>>], 
             None => Some((None, fit(ex, themes, taxonomy, opts))),
         })
         .collect();
-    let mut model = fitted.pop().filter(|(job, _)| job.is_none()).map(|(_, m)| m).expect("the final fit is the last job");
+    let mut model =
+        fitted.pop().filter(|(job, _)| job.is_none()).map(|(_, m)| m).expect("the final fit is the last job");
     let mut oof = vec![vec![0f32; themes.len()]; ex.len()];
     for (job, m) in &fitted {
         for i in (0..ex.len()).filter(|&i| Some(fold[i]) == *job) {
