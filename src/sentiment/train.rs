@@ -225,10 +225,13 @@ pub fn train_head(
             .collect();
         cv = Some(metrics(&y_held, &pred));
     }
-    let mut head = head_from(fit(&x, y, sample_w, opts), prototypes, encoder, temperature);
-    head.memory = memory(texts, embeddings, y);
+    // The head and the word model are independent fits: side by side (each is deterministic
+    // whatever the threads).
     let lex_rows: Vec<usize> = (0..x.len()).filter(|&i| evaluated[i]).collect();
-    head.lexical = fit_lexical(texts, y, &lex_rows, opts);
+    let (fitted, lexical) = rayon::join(|| fit(&x, y, sample_w, opts), || fit_lexical(texts, y, &lex_rows, opts));
+    let mut head = head_from(fitted, prototypes, encoder, temperature);
+    head.memory = memory(texts, embeddings, y);
+    head.lexical = lexical;
     (head, cv)
 }
 

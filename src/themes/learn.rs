@@ -380,29 +380,27 @@ fn pick<T: Clone>(v: &[T], idx: &[usize]) -> Vec<T> {
 pub fn train(ex: Examples, themes: &[ThemeInfo], taxonomy: &[Option<Vec<f32>>], opts: &LearnOptions) -> ThemeModel {
     let k = opts.threshold_folds.max(2);
     let fold: Vec<usize> = ex.texts.iter().map(|t| fold_of(&format!("threshold:{t}"), k)).collect();
-    // The k fold models and the final model are independent fits: run side by side, so that
-    // the serial parts of one overlap the parallel parts of another. Each fit is deterministic
-    // whatever the threads, so the result is the same as one after the other.
-    let jobs: Vec<Option<usize>> = (0..k).map(Some).chain([None]).collect();
-    let mut fitted: Vec<(Option<usize>, ThemeModel)> = jobs
-        .into_par_iter()
-        .filter_map(|job| match job {
-            Some(f) => {
+    // The fold models (one after the other, so that one training subset is copied at a time)
+    // and the final model are independent fits: run side by side, so that the serial parts
+    // of one overlap the parallel parts of the other. Each fit is deterministic whatever the
+    // threads, so the result is the one of running them in turn.
+    let (oof, mut model) = rayon::join(
+        || {
+            let mut oof = vec![vec![0f32; themes.len()]; ex.len()];
+            for f in 0..k {
                 let tr: Vec<usize> = (0..ex.len()).filter(|&i| fold[i] != f).collect();
-                (!tr.is_empty() && tr.len() < ex.len())
-                    .then(|| (job, fit(ex.subset(&tr).view(), themes, taxonomy, opts)))
+                if tr.is_empty() || tr.len() == ex.len() {
+                    continue;
+                }
+                let m = fit(ex.subset(&tr).view(), themes, taxonomy, opts);
+                for i in (0..ex.len()).filter(|&i| fold[i] == f) {
+                    oof[i] = ex.with_clause(&m, i, |c| m.scores(c));
+                }
             }
-            None => Some((None, fit(ex, themes, taxonomy, opts))),
-        })
-        .collect();
-    let mut model =
-        fitted.pop().filter(|(job, _)| job.is_none()).map(|(_, m)| m).expect("the final fit is the last job");
-    let mut oof = vec![vec![0f32; themes.len()]; ex.len()];
-    for (job, m) in &fitted {
-        for i in (0..ex.len()).filter(|&i| Some(fold[i]) == *job) {
-            oof[i] = ex.with_clause(m, i, |c| m.scores(c));
-        }
-    }
+            oof
+        },
+        || fit(ex, themes, taxonomy, opts),
+    );
     model.thresholds = (0..themes.len())
         .map(|t| {
             let s: Vec<f32> = oof.iter().map(|o| o[t]).collect();
