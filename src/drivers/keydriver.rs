@@ -96,16 +96,27 @@ pub fn key_drivers(x: &[Vec<bool>], y: &[bool]) -> Option<KeyDrivers> {
             *s += w * (r2[mask | 1 << j] - r2[mask]);
         }
     }
-    // Logistic regression (Newton-free: gradient descent, deterministic), odds ratios.
+    // Logistic regression (Newton-free: gradient descent, deterministic), odds ratios. The
+    // indicators take at most 2^k patterns: the gradient is summed over patterns (in
+    // pattern order) with their counts of detractors and others, not over responses, so
+    // each step costs the number of patterns and the result does not depend on row order.
+    let mut patterns: std::collections::BTreeMap<u32, [f64; 2]> = std::collections::BTreeMap::new();
+    for i in 0..n {
+        let p = (0..k).filter(|&j| x[i][j]).fold(0u32, |m, j| m | 1 << j);
+        patterns.entry(p).or_insert([0.0; 2])[usize::from(y[i])] += 1.0;
+    }
+    let pcol = |p: u32, a: usize| if a == 0 { 1.0 } else { f64::from(p >> (a - 1) & 1) };
     let mut beta = vec![0.0; k + 1];
     let step = 4.0 / (k as f64 + 1.0);
     for _ in 0..2000 {
         let mut grad = vec![0.0; k + 1];
-        for i in 0..n {
-            let z: f64 = (0..=k).map(|a| beta[a] * col(i, a)).sum();
-            let err = 1.0 / (1.0 + (-z).exp()) - f64::from(u8::from(y[i]));
+        for (&p, &[others, detractors]) in &patterns {
+            let z: f64 = (0..=k).map(|a| beta[a] * pcol(p, a)).sum();
+            let prob = 1.0 / (1.0 + (-z).exp());
+            // Sum over the pattern's rows of (prob - y): detractors give prob - 1, others prob.
+            let err = (others + detractors) * prob - detractors;
             for (a, g) in grad.iter_mut().enumerate() {
-                *g += err * col(i, a) / n as f64;
+                *g += err * pcol(p, a) / n as f64;
             }
         }
         for a in 0..=k {
@@ -143,6 +154,32 @@ mod tests {
                 && kd.relative_importance[0] > kd.relative_importance[2]
         );
         assert!(kd.odds_ratio[0] > 3.0, "{kd:?}");
-        assert_eq!(key_drivers(&x, &y), Some(kd), "deterministic");
+        assert_eq!(key_drivers(&x, &y), Some(kd.clone()), "deterministic");
+
+        // The same responses in another order: the same model, to the bit.
+        let order: Vec<usize> = (0..x.len()).rev().step_by(2).chain((0..x.len()).step_by(2)).collect();
+        let xs: Vec<Vec<bool>> = order.iter().map(|&i| x[i].clone()).collect();
+        let ys: Vec<bool> = order.iter().map(|&i| y[i]).collect();
+        let shuffled = key_drivers(&xs, &ys).unwrap();
+        assert_eq!(shuffled.odds_ratio, kd.odds_ratio);
+
+        // Odds ratios as a logistic regression fitted response by response gives them.
+        let (k, n) = (3, x.len() as f64);
+        let mut beta = vec![0.0; k + 1];
+        for _ in 0..2000 {
+            let mut grad = vec![0.0; k + 1];
+            for (xi, &yi) in x.iter().zip(&y) {
+                let row: Vec<f64> = std::iter::once(1.0).chain(xi.iter().map(|&v| f64::from(u8::from(v)))).collect();
+                let z: f64 = row.iter().zip(&beta).map(|(v, b)| v * b).sum();
+                let err = 1.0 / (1.0 + (-z).exp()) - f64::from(u8::from(yi));
+                grad.iter_mut().zip(&row).for_each(|(g, v)| *g += err * v / n);
+            }
+            for a in 0..=k {
+                beta[a] -= 4.0 / (k as f64 + 1.0) * (grad[a] + if a > 0 { 1e-3 * beta[a] } else { 0.0 });
+            }
+        }
+        for (got, want) in kd.odds_ratio.iter().zip(beta[1..].iter().map(|b| b.exp())) {
+            assert!((got - want).abs() < 1e-9 * want, "{got} vs {want}");
+        }
     }
 }
