@@ -11,11 +11,9 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 start=$SECONDS
-out="${OUT:-/tmp/device-out}"
-mkdir -p "$out"
-exec > >(tee "$out/gpu-log.txt") 2>&1
+source benches/device/lib.sh
+log_to gpu-log.txt
 dev=.device
-export PYTHONUNBUFFERED=1
 
 echo "== ONNX Runtime CUDA build"
 parts=$(ls /tmp/gpuparts/part-* 2>/dev/null | sort)
@@ -30,7 +28,6 @@ export ORT_DYLIB_PATH=/tmp/ortgpu/libonnxruntime.so.1.30.0
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 
 echo "== models"
-source benches/device/models.sh
 mkdir -p "$dev/bin-cuda"
 python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$dev/bin-cuda.tar.xz" "$dev/bin-cuda" || exit 1
 build_device_models "$ORT_DYLIB_PATH" || exit 1

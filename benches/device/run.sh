@@ -12,11 +12,9 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 start=$SECONDS
-out="${OUT:-/tmp/device-out}"
-mkdir -p "$out"
-exec > >(tee "$out/log.txt") 2>&1
+source benches/device/lib.sh
+log_to log.txt
 dev=.device
-export PYTHONUNBUFFERED=1
 
 echo "== machine"
 echo "cores: $(nproc); $(grep -m1 'model name' /proc/cpuinfo)"
@@ -32,11 +30,7 @@ print("onnxruntime", o.__version__, o.get_available_providers(), "| torch", torc
       "| onnx", onnx.__version__)'
 
 echo "== models"
-source benches/device/models.sh
-mkdir -p "$dev/bin"
-python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$dev/bin.tar.xz" "$dev/bin" || exit 1
-lib=$(python3 -c 'import glob, os, onnxruntime; print(sorted(glob.glob(os.path.join(os.path.dirname(onnxruntime.__file__), "capi", "libonnxruntime.so*")))[-1])')
-build_device_models "$lib" || exit 1
+cpu_setup || exit 1
 echo "built in $((SECONDS - start)) s; onnxruntime library: $lib"
 
 # $1 threads, pinned to $2 (a list of CPUs) when taskset is there.

@@ -6,15 +6,10 @@
 # of the models trained here (models.tar.xz), to see whether another CPU trains the same.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-out="${OUT:-/tmp/device-out}"
-mkdir -p "$out"
-exec > >(tee "$out/setup-time.txt") 2>&1
+source benches/device/lib.sh
+log_to setup-time.txt
 dev=.device
-source benches/device/models.sh
-mkdir -p "$dev/bin"
-python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$dev/bin.tar.xz" "$dev/bin" || exit 1
-lib=$(python3 -c 'import glob, os, onnxruntime; print(sorted(glob.glob(os.path.join(os.path.dirname(onnxruntime.__file__), "capi", "libonnxruntime.so*")))[-1])')
-build_device_models "$lib" || exit 1
+cpu_setup || exit 1
 echo "cores: $(nproc); $(grep -m1 'model name' /proc/cpuinfo); avx512_vnni=$(grep -m1 -c -w avx512_vnni /proc/cpuinfo)"
 pair=$(two_cores)
 pin=()

@@ -1,6 +1,16 @@
-# Sourced by benches/device/run.sh and gpu.sh, on the device machine, from the repository
-# root: models/ built from .device/ (the pruned E5S1 file through scripts/build_models.py,
-# the shipped heads), the ONNX Runtime library $1 linked into models/onnxruntime/, and
+# Sourced by benches/device/run.sh, gpu.sh and setup_time.sh on the device machine, from the
+# repository root.
+
+# Everything the script prints also goes to $OUT/$1 (the device tool brings $OUT back).
+log_to() {
+  out="${OUT:-/tmp/device-out}"
+  mkdir -p "$out"
+  exec > >(tee "$out/$1") 2>&1
+  export PYTHONUNBUFFERED=1
+}
+
+# models/ built from .device/ (the pruned E5S1 file through scripts/build_models.py, the
+# shipped heads), the ONNX Runtime library $1 linked into models/onnxruntime/, and
 # .device/seed.json, the checksum memo that lets the shipped heads accept the pruned graphs.
 build_device_models() {
   local dev=.device lib=$1
@@ -27,4 +37,15 @@ two_cores() {
   for c in $(seq 1 $(($(nproc) - 1))); do
     case ",$siblings," in *",$c,"*) ;; *) echo "0,$c"; return ;; esac
   done
+}
+
+# The CPU build of the CLI and raw-encoder bench in .device/bin/, and models/ with the ONNX
+# Runtime library of the machine's Python onnxruntime; sets $lib.
+cpu_setup() {
+  mkdir -p .device/bin
+  python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' .device/bin.tar.xz .device/bin ||
+    return 1
+  lib=$(python3 -c 'import glob, os, onnxruntime
+print(sorted(glob.glob(os.path.join(os.path.dirname(onnxruntime.__file__), "capi", "libonnxruntime.so*")))[-1])')
+  build_device_models "$lib"
 }
