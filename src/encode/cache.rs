@@ -115,16 +115,17 @@ impl Cache {
         if new.is_empty() {
             return Ok(());
         }
-        for (k, v) in new.iter() {
-            self.entries.insert(*k, v.clone());
-        }
+        // The vectors move into the map (no second copy of a run's new embeddings), and the
+        // segment is written from there.
+        let keys: Vec<[u8; 32]> = new.iter().map(|(k, _)| *k).collect();
+        self.entries.extend(new);
         let compact = self.segments + 1 > MAX_SEGMENTS || self.corrupt > 0;
         let records: Vec<(&[u8; 32], &Vec<f32>)> = if compact {
             let mut all: Vec<_> = self.entries.iter().collect();
             all.sort_by_key(|(k, _)| **k);
             all
         } else {
-            new.iter().map(|(k, v)| (k, v)).collect()
+            keys.iter().map(|k| (k, &self.entries[k])).collect()
         };
         let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
         let name = format!("seg-{stamp:024}-{}.vec", std::process::id());
