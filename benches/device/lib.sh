@@ -1,5 +1,5 @@
-# Sourced by benches/device/run.sh, gpu.sh and setup_time.sh on the device machine, from the
-# repository root.
+# Sourced from the repository root: by benches/device/run.sh, gpu.sh and setup_time.sh on the
+# device machine, by prepare.sh and prepare_cuda.sh here.
 
 # Everything the script prints also goes to $OUT/$1 (the device tool brings $OUT back).
 log_to() {
@@ -9,24 +9,29 @@ log_to() {
   export PYTHONUNBUFFERED=1
 }
 
-# models/ built from .device/ (the pruned E5S1 file through scripts/build_models.py, the
-# shipped heads), the ONNX Runtime library $1 linked into models/onnxruntime/, and
-# .device/seed.json, the checksum memo that lets the shipped heads accept the pruned graphs.
+# $2/models/ (default ./models/) built from .device/: the pruned E5S1 file through
+# scripts/build_models.py, the shipped heads, and the ONNX Runtime library $1 linked into
+# models/onnxruntime/; then $3 (default .device/seed.json), the checksum memo that lets the
+# shipped heads accept the pruned graphs. $PY: a python3 with numpy and onnx (default
+# python3). prepare.sh builds the same here to check it.
 build_device_models() {
-  local dev=.device lib=$1
-  if [ -e models ] && [ ! -e models/.device ]; then
-    echo "models/ exists and was not made by benches/device: run this on the device machine only" >&2
+  local lib=$1 root=${2:-.} seed=${3:-.device/seed.json} py=${PY:-python3}
+  local models="$root/models"
+  if [ -e "$models" ] && [ ! -e "$models/.device" ]; then
+    echo "$models exists and was not made by benches/device: run this on the device machine only" >&2
     return 2
   fi
-  rm -rf models && mkdir -p models/multilingual-e5-small models/onnxruntime && touch models/.device
-  python3 -c 'import lzma, shutil, sys, tarfile
-tarfile.open(sys.argv[1]).extractall("models")
-shutil.copyfileobj(lzma.open(sys.argv[2]), open("/tmp/e5-pruned.bin", "wb"))' \
-    "$dev/models.tar.xz" "$dev/e5-pruned.bin.xz" || return 1
-  python3 -c 'import sys; sys.path.insert(0, "scripts"); import build_models as b
-b.build_encoder(open(sys.argv[1], "rb").read(), sys.argv[2])' /tmp/e5-pruned.bin models/multilingual-e5-small || return 1
-  ln -s "$lib" models/onnxruntime/
-  python3 benches/device/seed_checksums.py models/multilingual-e5-small models/multilingual-e5-small/MANIFEST >"$dev/seed.json"
+  rm -rf "$models" && mkdir -p "$models/multilingual-e5-small" "$models/onnxruntime" && touch "$models/.device"
+  "$py" -c 'import lzma, shutil, sys, tarfile
+tarfile.open(sys.argv[1]).extractall(sys.argv[3])
+shutil.copyfileobj(lzma.open(sys.argv[2]), open(sys.argv[3] + "/e5-pruned.bin", "wb"))' \
+    .device/models.tar.xz .device/e5-pruned.bin.xz "$models" || return 1
+  "$py" -c 'import sys; sys.path.insert(0, "scripts"); import build_models as b
+b.build_encoder(open(sys.argv[1], "rb").read(), sys.argv[2])' "$models/e5-pruned.bin" "$models/multilingual-e5-small" ||
+    return 1
+  rm "$models/e5-pruned.bin"
+  ln -s "$(realpath "$lib")" "$models/onnxruntime/"
+  "$py" benches/device/seed_checksums.py "$models/multilingual-e5-small" "$models/multilingual-e5-small/MANIFEST" >"$seed"
 }
 
 # Two CPUs on two physical cores, as on the 2-core VM of the other benchmarks: cpu0 and the
@@ -48,4 +53,22 @@ cpu_setup() {
   lib=$(python3 -c 'import glob, os, onnxruntime
 print(sorted(glob.glob(os.path.join(os.path.dirname(onnxruntime.__file__), "capi", "libonnxruntime.so*")))[-1])')
   build_device_models "$lib"
+}
+
+# Here: the CLI and the raw-encoder bench built with the cargo options given (e.g.
+# --features cuda), stripped, into the archive $1.
+pack_binaries() {
+  local archive=$1 dir bench
+  shift
+  dir=$(mktemp -d)
+  cargo build --release -q "$@"
+  bench=$(cargo bench --no-run "$@" --bench encoder --message-format=json 2>/dev/null | python3 -c 'import json, sys
+for l in sys.stdin:
+    m = json.loads(l)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "encoder":
+        print(m["executable"])')
+  strip -o "$dir/verbatim" "${CARGO_TARGET_DIR:-target}/release/verbatim"
+  strip -o "$dir/encoder" "$bench"
+  tar -cJf "$archive" -C "$dir" verbatim encoder
+  rm -rf "$dir"
 }

@@ -15,6 +15,7 @@
 #   bash benches/device/prepare.sh [TEXTS_CSV...]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+source benches/device/lib.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/verbatim/target}"
 inputs=("$@")
 [ ${#inputs[@]} -gt 0 ] || inputs=(../shared/data/realdev/en.csv ../shared/data/realdev/fr.csv)
@@ -39,32 +40,15 @@ xz -T2 -c "$tmp/e5-pruned.bin" >"$dev/e5-pruned.bin.xz"
 tar -cJf "$dev/models.tar.xz" -C models themes-default sentiment-default \
   multilingual-e5-small/tokenizer.json multilingual-e5-small/MANIFEST
 
-cargo build --release -q
-bench=$(cargo bench --no-run --bench encoder --message-format=json 2>/dev/null \
-  | python3 -c 'import json, sys
-for l in sys.stdin:
-    m = json.loads(l)
-    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "encoder":
-        print(m["executable"])')
-for b in "$CARGO_TARGET_DIR/release/verbatim" "$bench"; do
-  strip -o "$tmp/$(basename "$b" | cut -d- -f1)" "$b"
-done
-tar -cJf "$dev/bin.tar.xz" -C "$tmp" verbatim encoder
+pack_binaries "$dev/bin.tar.xz"
 du -sh "$dev"/*
 
 # The check: models/ as run.sh builds it, a run on the comments, its tables against the
 # full encoder's (scripts/compare_outputs.py: byte-identical, timings aside).
-mkdir -p "$tmp/check/models/multilingual-e5-small"
-tar -xJf "$dev/models.tar.xz" -C "$tmp/check/models"
-xz -dc "$dev/e5-pruned.bin.xz" >"$tmp/e5.bin"
-"$py" -c 'import sys; sys.path.insert(0, "scripts"); import build_models as b
-b.build_encoder(open(sys.argv[1], "rb").read(), sys.argv[2])' "$tmp/e5.bin" "$tmp/check/models/multilingual-e5-small"
-cp -r models/onnxruntime "$tmp/check/models/"
+PY="$py" build_device_models "$(ls models/onnxruntime/libonnxruntime.so*)" "$tmp/check" "$tmp/seed.json"
 python3 benches/unique_export.py --export "$tmp/export.csv" "$dev"/texts/*.csv
 for p in int8 fp32; do
-  mkdir -p "$tmp/cache-$p"
-  python3 benches/device/seed_checksums.py "$tmp/check/models/multilingual-e5-small" models/multilingual-e5-small/MANIFEST \
-    >"$tmp/cache-$p/file-sha256.json"
+  mkdir -p "$tmp/cache-$p" && cp "$tmp/seed.json" "$tmp/cache-$p/file-sha256.json"
   (cd "$tmp/check" && "$CARGO_TARGET_DIR/release/verbatim" -q run "$tmp/export.csv" --out "$tmp/pruned-$p" \
     --cache-dir "$tmp/cache-$p" --precision $p >/dev/null)
   "$CARGO_TARGET_DIR/release/verbatim" -q run "$tmp/export.csv" --out "$tmp/full-$p" --cache-dir "$tmp/cache-full-$p" \

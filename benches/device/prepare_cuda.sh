@@ -10,21 +10,13 @@
 #   bash benches/device/prepare_cuda.sh      # prints the calls to make
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+source benches/device/lib.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/verbatim/target}"
 [ -d .device ] || { echo "run benches/device/prepare.sh first" >&2; exit 1; }
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-cargo build --release -q --features cuda
-bench=$(cargo bench --no-run --features cuda --bench encoder --message-format=json 2>/dev/null \
-  | python3 -c 'import json, sys
-for l in sys.stdin:
-    m = json.loads(l)
-    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "encoder":
-        print(m["executable"])')
-strip -o "$tmp/verbatim" "$CARGO_TARGET_DIR/release/verbatim"
-strip -o "$tmp/encoder" "$bench"
-tar -cJf .device/bin-cuda.tar.xz -C "$tmp" verbatim encoder
+pack_binaries .device/bin-cuda.tar.xz --features cuda
 # Leave target/release/verbatim as the CPU build the tests and benches expect.
 cargo build --release -q
 
