@@ -56,17 +56,24 @@ pub fn key_drivers(x: &[Vec<bool>], y: &[bool]) -> Option<KeyDrivers> {
     if n < 10 || k == 0 || k > MAX_THEMES {
         return None;
     }
-    // Cross products with an intercept column 0.
-    let col = |i: usize, j: usize| if j == 0 { 1.0 } else { f64::from(u8::from(x[i][j - 1])) };
+    // The indicators take at most 2^k patterns: each pattern's count of others and of
+    // detractors (in pattern order) is all the models below need, and makes them
+    // independent of row order. `pcol(p, a)`: column `a` of pattern `p`, 0 the intercept.
+    let mut patterns: std::collections::BTreeMap<u32, [f64; 2]> = std::collections::BTreeMap::new();
+    for i in 0..n {
+        let p = (0..k).filter(|&j| x[i][j]).fold(0u32, |m, j| m | 1 << j);
+        patterns.entry(p).or_insert([0.0; 2])[usize::from(y[i])] += 1.0;
+    }
+    let pcol = |p: u32, a: usize| if a == 0 { 1.0 } else { f64::from(p >> (a - 1) & 1) };
+    // Cross products (sums of counts of 0/1 products: exact in f64).
     let mut g = vec![vec![0.0; k + 1]; k + 1];
     let mut xy = vec![0.0; k + 1];
-    for i in 0..n {
-        let yi = f64::from(u8::from(y[i]));
+    for (&p, &[others, detractors]) in &patterns {
         for a in 0..=k {
-            let va = col(i, a);
-            xy[a] += va * yi;
+            let va = pcol(p, a);
+            xy[a] += va * detractors;
             for b in 0..=k {
-                g[a][b] += va * col(i, b);
+                g[a][b] += va * pcol(p, b) * (others + detractors);
             }
         }
     }
@@ -96,16 +103,8 @@ pub fn key_drivers(x: &[Vec<bool>], y: &[bool]) -> Option<KeyDrivers> {
             *s += w * (r2[mask | 1 << j] - r2[mask]);
         }
     }
-    // Logistic regression (Newton-free: gradient descent, deterministic), odds ratios. The
-    // indicators take at most 2^k patterns: the gradient is summed over patterns (in
-    // pattern order) with their counts of detractors and others, not over responses, so
-    // each step costs the number of patterns and the result does not depend on row order.
-    let mut patterns: std::collections::BTreeMap<u32, [f64; 2]> = std::collections::BTreeMap::new();
-    for i in 0..n {
-        let p = (0..k).filter(|&j| x[i][j]).fold(0u32, |m, j| m | 1 << j);
-        patterns.entry(p).or_insert([0.0; 2])[usize::from(y[i])] += 1.0;
-    }
-    let pcol = |p: u32, a: usize| if a == 0 { 1.0 } else { f64::from(p >> (a - 1) & 1) };
+    // Logistic regression (Newton-free: gradient descent, deterministic), odds ratios; each
+    // step sums over the patterns, so it costs the number of patterns, not of responses.
     let mut beta = vec![0.0; k + 1];
     let step = 4.0 / (k as f64 + 1.0);
     for _ in 0..2000 {
