@@ -1,6 +1,6 @@
 //! Small numeric helpers shared by the linear models of `sentiment` and `themes`
-//! (standardisation, a curvature bound for the gradient-descent step). Deterministic:
-//! fixed summation order, f64 accumulators.
+//! (standardisation, a curvature bound for the gradient-descent step, a dot product that
+//! vectorises). Deterministic: fixed summation order.
 
 /// Row-major standardised features.
 pub struct Standardized {
@@ -69,6 +69,20 @@ pub fn largest_eigenvalue(dim: usize, apply: impl Fn(&[f64], &mut [f64])) -> f64
         v = next.iter().map(|x| x / lambda).collect();
     }
     lambda
+}
+
+/// Dot product with eight running sums, added in a fixed order: it vectorises, and its
+/// rounding, though not a sequential sum's, is the same on every run and thread count.
+pub fn dot_lanes(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
+    for (x, y) in ca.zip(cb) {
+        for j in 0..8 {
+            acc[j] += x[j] * y[j];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
 }
 
 #[cfg(test)]

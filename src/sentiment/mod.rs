@@ -101,18 +101,6 @@ pub const MEMORY_COSINE: f32 = 0.97;
 /// checked exactly: far above the rounding difference of two summation orders.
 const RECALL_MARGIN: f32 = 1e-3;
 
-/// Dot product with eight running sums (vectorises; rounding differs from a sequential sum).
-fn dot_lanes(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
-    for (x, y) in ca.zip(cb) {
-        for j in 0..8 {
-            acc[j] += x[j] * y[j];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
-}
 /// Expressions of at most this many words are remembered.
 pub const MEMORY_MAX_WORDS: usize = 4;
 
@@ -163,7 +151,7 @@ impl Head {
             // Eight running sums rule out all but near-duplicates fast (they differ from the
             // sequential sum by less than 1e-4 on unit vectors); the sequential sum decides,
             // so the result is the same as comparing every memory that way.
-            if dot_lanes(&m.embedding, e) < MEMORY_COSINE - RECALL_MARGIN {
+            if crate::linalg::dot_lanes(&m.embedding, e) < MEMORY_COSINE - RECALL_MARGIN {
                 continue;
             }
             let c: f32 = m.embedding.iter().zip(e).map(|(a, b)| a * b).sum();
@@ -433,7 +421,7 @@ mod tests {
             let t = 0.002 * (k % 100) as f32;
             let b = unit(a.iter().zip(&noise).map(|(x, n)| x + t * n).collect());
             let exact: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
-            let fast = dot_lanes(&a, &b);
+            let fast = crate::linalg::dot_lanes(&a, &b);
             assert!((exact - fast).abs() < 1e-4, "{exact} vs {fast}");
             if exact >= MEMORY_COSINE {
                 assert!(fast >= MEMORY_COSINE - RECALL_MARGIN);

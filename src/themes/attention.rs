@@ -18,6 +18,8 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::linalg::dot_lanes as dot;
+
 /// Training settings (AdamW with a linear decay of the step to zero).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
 pub struct AttentionOptions {
@@ -52,10 +54,6 @@ struct Forward {
     /// Mean of the token states.
     mean: Vec<f32>,
     logits: Vec<f64>,
-}
-
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 fn sigmoid(z: f64) -> f64 {
