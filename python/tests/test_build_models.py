@@ -2,11 +2,11 @@
 and a clear refusal of a file that is not an adapter."""
 import sys
 
-import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, need
 
+np = need("numpy", "pip install numpy (scripts/setup-python.sh --engines brings it)")
 sys.path.insert(0, str(ROOT / "scripts"))
 import build_models  # noqa: E402
 

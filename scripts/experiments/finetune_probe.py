@@ -270,6 +270,8 @@ def main():
     json.dump(results, open(os.path.join(args.out, "finetune_probe.json"), "w"), indent=1)
     if args.final:
         lora = [v for v in results if v.startswith("lora")]
+        if args.final == "auto" and not lora:
+            sys.exit("--final auto chooses among the lora variants: --variants names none")
         final = args.final if args.final != "auto" else max(
             lora, key=lambda v: sum(r["themes_micro_f1"] for k, r in results[v].items() if k != "seconds"))
         print(f"== final adapter: {final}, on the whole corpus ({len(corpus)} comments)", flush=True)

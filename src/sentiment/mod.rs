@@ -14,6 +14,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::lexical::WordModel;
+use crate::linalg::dot_lanes;
 
 /// Class order everywhere (weights, probabilities, confusion matrices).
 pub const CLASSES: [&str; 3] = ["negative", "neutral", "positive"];
@@ -151,7 +152,7 @@ impl Head {
             // Eight running sums rule out all but near-duplicates fast (they differ from the
             // sequential sum by less than 1e-4 on unit vectors); the sequential sum decides,
             // so the result is the same as comparing every memory that way.
-            if crate::linalg::dot_lanes(&m.embedding, e) < MEMORY_COSINE - RECALL_MARGIN {
+            if dot_lanes(&m.embedding, e) < MEMORY_COSINE - RECALL_MARGIN {
                 continue;
             }
             let c: f32 = m.embedding.iter().zip(e).map(|(a, b)| a * b).sum();
@@ -421,7 +422,7 @@ mod tests {
             let t = 0.002 * (k % 100) as f32;
             let b = unit(a.iter().zip(&noise).map(|(x, n)| x + t * n).collect());
             let exact: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
-            let fast = crate::linalg::dot_lanes(&a, &b);
+            let fast = dot_lanes(&a, &b);
             assert!((exact - fast).abs() < 1e-4, "{exact} vs {fast}");
             if exact >= MEMORY_COSINE {
                 assert!(fast >= MEMORY_COSINE - RECALL_MARGIN);
