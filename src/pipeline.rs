@@ -454,22 +454,30 @@ pub fn response_themes(text: &Prepared, clause_themes: &[Vec<(usize, f32)>]) -> 
 /// Coded texts prepared as a run prepares comments (normalised, split into clauses,
 /// deduplicated): evaluation scores a model on exactly what a run would give it.
 pub fn prepare_texts(texts: &[String]) -> Prepared {
+    prepare_texts_with(texts, text::model_clauses)
+}
+
+/// [`prepare_texts`] with another split (see [`text::prepare_with`]).
+fn prepare_texts_with(texts: &[String], split: impl Fn(&str) -> Vec<String> + Sync) -> Prepared {
     let mut column = ingest::TextColumn::with_capacity(texts.len(), texts.iter().map(String::len).sum());
     texts.iter().for_each(|t| column.push(t));
-    text::prepare(&column)
+    text::prepare_with(&column, split)
 }
 
 /// The themes a run would give each of `texts` (indices into `assigner.themes()`): clauses
 /// encoded (with token states for a learnt model that reads them), assigned, then united
 /// per text.
+///
+/// `whole`: each text read whole (@mentions left out), not split into clauses.
 pub fn assign_texts(
     texts: &[String],
     assigner: &Assigner,
     enc: &EncoderConfig,
     model: &ModelInfo,
     console: &Console,
+    whole: bool,
 ) -> Result<Vec<Vec<usize>>> {
-    let prepared = prepare_texts(texts);
+    let prepared = prepare_texts_with(texts, if whole { text::model_whole } else { text::model_clauses });
     let (embeddings, attention, _) = encode_clauses(enc, model, assigner, &prepared.unique, &[], &mut None, console)?;
     let clause_themes = assigner.assign_all(&prepared.unique, &embeddings, &attention);
     Ok(response_themes(&prepared, &clause_themes))

@@ -59,7 +59,8 @@ pub fn evaluate(a: &ThemesEvalArgs, console: &Console) -> Result<u8> {
         return Err(Error::Usage("--predictions writes a learnt model's predictions: leave out --zero-shot".into()));
     }
     let metrics = if let Some(dir) = &a.themes_model {
-        let (metrics, predicted) = evaluate_model(&coded, &resolve::find_model_dir(dir)?, &enc, console)?;
+        let (metrics, predicted) =
+            evaluate_model(&coded, &resolve::find_model_dir(dir)?, &enc, console, a.whole_comments)?;
         if let Some(path) = &a.predictions {
             let ids: Vec<&str> = metrics.per_theme.iter().map(|t| t.0.as_str()).collect();
             write_predictions(path, &coded, &ids, &predicted, &[])?;
@@ -93,16 +94,18 @@ pub fn evaluate(a: &ThemesEvalArgs, console: &Console) -> Result<u8> {
     Ok(0)
 }
 
-/// A themes model measured as a run uses it; the metrics and each text's predicted themes.
+/// A themes model measured as a run uses it (or on whole texts); the metrics and each text's
+/// predicted themes.
 fn evaluate_model(
     coded: &Coded,
     dir: &Path,
     enc: &crate::config::EncoderConfig,
     console: &Console,
+    whole: bool,
 ) -> Result<(crate::themes::ThemeMetrics, Vec<Vec<usize>>)> {
     let model = crate::encode::ModelInfo::of(enc)?;
     let assigner = Assigner::Learnt(Box::new(load_model(dir, &model)?));
-    let predicted = pipeline::assign_texts(&coded.texts, &assigner, enc, &model, console)?;
+    let predicted = pipeline::assign_texts(&coded.texts, &assigner, enc, &model, console, whole)?;
     let ids: Vec<String> = assigner.themes().iter().map(|t| t.id.clone()).collect();
     Ok((fit::score_with_misses(coded, &ids, &predicted), predicted))
 }

@@ -37,8 +37,24 @@ pub fn model_clauses(normalized: &str) -> Vec<String> {
     clauses::split(&normalize::without_mentions(normalized)).into_iter().map(str::to_string).collect()
 }
 
+/// A normalised comment as the models read it, whole: @mentions left out, not split
+/// (`verbatim themes evaluate --whole-comments`).
+pub fn model_whole(normalized: &str) -> Vec<String> {
+    let text = normalize::without_mentions(normalized).trim().to_string();
+    if text.is_empty() {
+        Vec::new()
+    } else {
+        vec![text]
+    }
+}
+
 /// Prepare comments (parallel over comments; the result does not depend on thread count).
 pub fn prepare(comments: &crate::ingest::TextColumn) -> Prepared {
+    prepare_with(comments, model_clauses)
+}
+
+/// [`prepare`] with another split of a normalised comment into the texts the models read.
+pub fn prepare_with(comments: &crate::ingest::TextColumn, split: impl Fn(&str) -> Vec<String> + Sync) -> Prepared {
     let per: Vec<(String, Option<lang::Language>, Vec<String>)> = (0..comments.len())
         .into_par_iter()
         .map(|i| {
@@ -48,7 +64,7 @@ pub fn prepare(comments: &crate::ingest::TextColumn) -> Prepared {
                 return (normalized, None, Vec::new());
             }
             let language = lang::detect(&normalized);
-            let parts = model_clauses(&normalized);
+            let parts = split(&normalized);
             (normalized, Some(language), parts)
         })
         .collect();
@@ -87,5 +103,15 @@ mod tests {
         assert_eq!(p.comments[3].clauses, [1, 2]);
         assert!(p.comments[4].normalized.is_empty());
         assert_eq!(p.total_clauses, 4);
+    }
+
+    #[test]
+    fn whole_comments_are_one_text_without_mentions() {
+        let comments: crate::ingest::TextColumn =
+            ["@operateur Prix trop élevé mais très bien", "", "@operateur"].into_iter().collect();
+        let p = prepare_with(&comments, model_whole);
+        assert_eq!(p.unique, ["Prix trop élevé mais très bien"]);
+        assert_eq!(p.comments[0].clauses, [0]);
+        assert!(p.comments[1].clauses.is_empty() && p.comments[2].clauses.is_empty());
     }
 }
