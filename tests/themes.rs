@@ -133,6 +133,29 @@ fn themes_train_evaluate_and_run_with_the_model() {
     let f1 = micro_f1(&records);
     assert!((f1 - e["micro_f1"].as_f64().unwrap()).abs() < 1e-9, "{f1} vs {e}");
     assert!(f1 > 0.8, "a model scored on its own training examples: {e}");
+    // --whole-comments reads each text whole: a text that is one clause gets the same themes.
+    let o = run(with(&[
+        "themes",
+        "evaluate",
+        "--themes-model",
+        "m1",
+        "--examples",
+        "coded.csv",
+        "--whole-comments",
+        "--json",
+        "--predictions",
+        "p3.csv",
+    ]));
+    let w: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(w["n"], 22);
+    let (_, whole) = read_predictions(&dir.path("p3.csv"));
+    assert!((micro_f1(&whole) - w["micro_f1"].as_f64().unwrap()).abs() < 1e-9, "{w}");
+    let one_clause = |t: &str| ![",", ".", " et ", " and "].iter().any(|s| t.contains(s));
+    let single: Vec<_> = records.iter().zip(&whole).filter(|(r, _)| one_clause(&r[0])).collect();
+    assert!(single.len() >= 18, "{} one-clause texts", single.len());
+    for (r, w) in single {
+        assert_eq!(r, w, "a one-clause text read whole");
+    }
 
     // The model's attention scores of clauses already seen come from the cache: nothing is
     // encoded again, and the tables are the same.
