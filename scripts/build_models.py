@@ -163,7 +163,7 @@ def hf_state_dict(hdr, tensors):
 def write_safetensors(path, sd, metadata=None, dtype="F32"):
     header, offset, blobs = {}, 0, []
     for name in sorted(sd):
-        arr = np.ascontiguousarray(sd[name], dtype=SAFETENSORS_DTYPES[dtype]).astype("<" + SAFETENSORS_DTYPES[dtype])
+        arr = np.ascontiguousarray(sd[name], dtype="<" + SAFETENSORS_DTYPES[dtype])
         b = arr.tobytes()
         header[name] = {"dtype": dtype, "shape": list(arr.shape), "data_offsets": [offset, offset + len(b)]}
         offset += len(b)
@@ -192,8 +192,9 @@ def read_safetensors(path, with_metadata=False):
         if name == "__metadata__":
             continue
         a, b = meta["data_offsets"]
-        dt = np.dtype("<" + SAFETENSORS_DTYPES[meta["dtype"]])
-        out[name] = np.frombuffer(data[a:b], dtype=dt).astype(np.float32).reshape(meta["shape"])
+        arr = np.frombuffer(data[a:b], dtype="<" + SAFETENSORS_DTYPES[meta["dtype"]]).reshape(meta["shape"])
+        # F32 stays a view of the bytes read (no copy of a 470 MB model); F16 is widened.
+        out[name] = arr if arr.dtype == np.float32 else arr.astype(np.float32)
     return (out, header.get("__metadata__", {})) if with_metadata else out
 
 
