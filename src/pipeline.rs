@@ -78,8 +78,8 @@ pub struct ModelsUsed {
     pub sentiment_head_sha256: String,
 }
 
-/// Everything a run computed, in memory. Indices: `text.unique` numbers the unique clauses
-/// (`embeddings`, `clause_sentiment`, `clause_themes` follow it); responses follow
+/// Everything a run computed, in memory. Indices: `text.unique` numbers the clauses of the
+/// unique comments (`embeddings`, `clause_sentiment`, `clause_themes` follow it); responses follow
 /// `input.responses` (`text.comments`, `sentiment`, `response_themes` follow it); theme
 /// indices point into `themes`.
 pub struct Analysis {
@@ -89,7 +89,8 @@ pub struct Analysis {
     pub nps: Vec<NpsRow>,
     /// Normalised comments, their language and clauses; the unique clause texts.
     pub text: Prepared,
-    /// One embedding per unique clause (L2-normalised, from the encoder or its cache).
+    /// One embedding per clause, read in its comment (L2-normalised, from the encoder or its
+    /// cache).
     pub embeddings: Vec<Vec<f32>>,
     /// What the encode stage did (texts encoded, from cache, tokens, seconds).
     pub encode: EncodeReport,
@@ -150,22 +151,23 @@ pub fn analyze(cfg: &RunConfig, console: &Console) -> Result<Analysis> {
     }
     let text = timings.time("text", || Ok(text::prepare(&input.responses.comment)))?;
     console.note(format!(
-        "text: {} comments, {} clauses, {} unique clauses to encode",
+        "text: {} comments, {} clauses, {} unique comments to encode",
         text.comments.iter().filter(|c| !c.normalized.is_empty()).count(),
         text.total_clauses,
-        text.unique.len()
+        text.passes.len()
     ));
     // The theme assigner comes first: a learnt model with token attention reads the token
-    // states of every clause while it is encoded.
+    // states of every comment while it is encoded.
     let encoder = ModelInfo::of(&cfg.encoder)?;
     let assigner = themes::assign::build_assigner(&cfg.themes, cfg.zero_shot, &cfg.encoder, &encoder, console)?;
     let given = annotated_inputs(&input, &encoder, &assigner)?;
-    let (embeddings, attention, encode) = timings.time("encode", || {
-        encode_clauses(&cfg.encoder, &encoder, &assigner, &text.unique, &given, &mut None, console)
+    let (encoded, encode) = timings.time("encode", || {
+        encode_comments(&cfg.encoder, &encoder, assigner.token_model(), &text, &given, &mut None, console)
     })?;
     let (clause_sentiment, sentiment) =
-        timings.time("sentiment", || sentiment::score_comments(&head, &encoder, &text, &embeddings))?;
-    let clause_themes = timings.time("themes", || Ok(assigner.assign_all(&text.unique, &embeddings, &attention)))?;
+        timings.time("sentiment", || sentiment::score_comments(&head, &encoder, &text, &encoded.clauses))?;
+    let clause_themes = timings.time("themes", || Ok(assigner.assign_prepared(&text, &encoded)))?;
+    let embeddings = encoded.clauses;
     let proposals = timings.time("discovery", || {
         Ok(themes::emerging::discover(&cfg.out, &input.responses, &text, &embeddings, &clause_themes))
     })?;
@@ -306,70 +308,94 @@ pub fn nps_rows(r: &Responses) -> PolarsResult<Vec<NpsRow>> {
     Ok(rows)
 }
 
-/// The encode stage: an embedding per unique clause of `texts` and, when the assigner reads
-/// token states, its attention scores per clause. A clause whose vectors an annotated input
+/// What the encode stage gives the heads: per unique comment (pass), its embedding and,
+/// when the themes model reads token states, its attention scores; per clause, its
+/// embedding read in the comment's context.
+#[derive(Debug, Clone, Default)]
+pub struct Encoded {
+    /// Per pass: the whole comment's embedding.
+    pub comments: Vec<Vec<f32>>,
+    /// Per pass: the themes model's attention scores of the whole comment (None when the
+    /// model reads no token states).
+    pub attention: Vec<Option<Vec<f32>>>,
+    /// Per clause (index into `Prepared::unique`): its embedding, read in its comment.
+    pub clauses: Vec<Vec<f32>>,
+}
+
+/// The encode stage: one encoder pass per unique comment of `text` gives the comment's
+/// embedding, its clauses' embeddings in context and, when `token_model` reads token
+/// states, the comment's attention scores. A comment whose vectors an annotated input
 /// carries (`given`, checked by [`annotated_inputs`]) takes them from there; the others come
 /// from the embedding and attention caches or the encoder (kept in `slot`, built on first
 /// use). New vectors are added to the caches.
-#[allow(clippy::type_complexity)]
-pub fn encode_clauses(
+pub fn encode_comments(
     enc: &EncoderConfig,
     model: &ModelInfo,
-    assigner: &Assigner,
-    texts: &[String],
+    token_model: Option<&themes::learn::ThemeModel>,
+    text: &Prepared,
     given: &[&Annotations],
     slot: &mut Option<infer::Encoder>,
     console: &Console,
-) -> Result<(Vec<Vec<f32>>, Vec<Option<Vec<f32>>>, EncodeReport)> {
-    let token_model = assigner.token_model();
-    let mut embeddings: Vec<Option<Vec<f32>>> = vec![None; texts.len()];
-    let mut attention: Vec<Option<Vec<f32>>> = vec![None; texts.len()];
+) -> Result<(Encoded, EncodeReport)> {
+    let n = text.passes.len();
+    let mut pooled: Vec<Option<infer::Pooled>> = vec![None; n];
+    let mut attention: Vec<Option<Vec<f32>>> = vec![None; n];
     if !given.is_empty() {
-        for (i, t) in texts.iter().enumerate() {
-            let key = text_hash(t);
-            let found = given.iter().find_map(|a| a.clauses.get(&key));
-            if let Some(v) = found.filter(|v| token_model.is_none() || v.attention.is_some()) {
+        for (i, pass) in text.passes.iter().enumerate() {
+            let key = text_hash(&pass.text);
+            let found = given.iter().find_map(|a| a.passes.get(&key));
+            let usable = |v: &&annotations::PassVectors| {
+                v.clauses.len() == pass.spans.len() && (token_model.is_none() || v.attention.is_some())
+            };
+            if let Some(v) = found.filter(usable) {
                 if v.embedding.len() != model.hidden {
                     return Err(Error::Usage(format!(
-                        "an annotated clause has an embedding of {} values, the encoder gives {}: annotate the \
+                        "an annotated comment has an embedding of {} values, the encoder gives {}: annotate the \
                          data again with this run's models",
                         v.embedding.len(),
                         model.hidden
                     )));
                 }
-                embeddings[i] = Some(v.embedding.clone());
+                pooled[i] = Some(infer::Pooled { text: v.embedding.clone(), spans: v.clauses.clone() });
                 attention[i] = token_model.and(v.attention.clone());
             }
         }
     }
-    let todo: Vec<usize> = (0..texts.len()).filter(|&i| embeddings[i].is_none()).collect();
-    let todo_texts: Vec<String> = todo.iter().map(|&i| texts[i].clone()).collect();
+    let todo: Vec<usize> = (0..n).filter(|&i| pooled[i].is_none()).collect();
+    let todo_texts: Vec<String> = todo.iter().map(|&i| text.passes[i].text.clone()).collect();
+    let todo_spans: Vec<Vec<(usize, usize)>> = todo.iter().map(|&i| text.passes[i].spans.clone()).collect();
     let (vectors, scores, mut report) = if todo.is_empty() {
         (Vec::new(), Vec::new(), EncodeReport::default())
     } else {
-        encode_new(enc, model, token_model, &todo_texts, slot, console)?
+        encode_new(enc, model, token_model, &todo_texts, &todo_spans, slot, console)?
     };
     for ((&i, v), a) in todo.iter().zip(vectors).zip(scores) {
-        embeddings[i] = Some(v);
+        pooled[i] = Some(v);
         attention[i] = a;
     }
-    report.unique_texts = texts.len();
-    report.from_annotations = texts.len() - todo.len();
+    report.unique_texts = n;
+    report.from_annotations = n - todo.len();
     let annotated =
         if given.is_empty() { String::new() } else { format!("{} from annotations, ", report.from_annotations) };
     console.note(format!(
-        "encode: {} unique clauses, {annotated}{} from cache, {} encoded in {:.1} s ({:.0} texts/s)",
+        "encode: {} unique comments, {annotated}{} from cache, {} encoded in {:.1} s ({:.0} comments/s)",
         report.unique_texts,
         report.from_cache,
         report.encoded,
         report.seconds,
         if report.seconds > 0.0 { report.encoded as f64 / report.seconds } else { 0.0 }
     ));
-    let embeddings = embeddings.into_iter().map(|v| v.expect("every clause has a vector")).collect();
-    Ok((embeddings, attention, report))
+    let mut out = Encoded { attention, ..Default::default() };
+    for p in pooled {
+        let p = p.expect("every comment has its vectors");
+        out.comments.push(p.text);
+        out.clauses.extend(p.spans);
+    }
+    debug_assert_eq!(out.clauses.len(), text.unique.len());
+    Ok((out, report))
 }
 
-/// Embeddings (and attention scores, for a token model) of texts no annotation carries:
+/// Vectors (and attention scores, for a token model) of comments no annotation carries:
 /// from the caches, else the encoder.
 #[allow(clippy::type_complexity)]
 fn encode_new(
@@ -377,16 +403,17 @@ fn encode_new(
     model: &ModelInfo,
     token_model: Option<&themes::learn::ThemeModel>,
     texts: &[String],
+    spans: &[Vec<(usize, usize)>],
     slot: &mut Option<infer::Encoder>,
     console: &Console,
-) -> Result<(Vec<Vec<f32>>, Vec<Option<Vec<f32>>>, EncodeReport)> {
+) -> Result<(Vec<infer::Pooled>, Vec<Option<Vec<f32>>>, EncodeReport)> {
     let mut cache = token_model.and_then(|m| themes::assign::attention_cache(enc.cache_dir.as_deref(), model, m));
     let mut attention: Vec<Option<Vec<f32>>> =
         texts.iter().map(|t| cache.as_ref().and_then(|c| c.get(&text_hash(t)).cloned())).collect();
     let known: Vec<bool> = attention.iter().map(Option::is_some).collect();
     let mut sink = |i: usize, s: &[f32]| attention[i] = token_model.and_then(|m| m.attention_scores(s));
     let states = token_model.map(|_| encode::StatesRequest { sink: &mut sink as infer::StatesSink, known: &known });
-    let (embeddings, report) = encode::embed_texts_keeping(enc, model, texts, console, "encoding", states, slot)?;
+    let (pooled, report) = encode::embed_texts_keeping(enc, model, texts, spans, console, "encoding", states, slot)?;
     if let Some(c) = cache.as_mut() {
         let new: Vec<([u8; 32], Vec<f32>)> = (0..texts.len())
             .filter(|&i| !known[i])
@@ -396,7 +423,7 @@ fn encode_new(
             tracing::warn!("could not write the attention cache: {e} (the run goes on)");
         }
     }
-    Ok((embeddings, attention, report))
+    Ok((pooled, attention, report))
 }
 
 /// The annotations the inputs carry (tables annotated by `verbatim.annotate`), each checked
@@ -408,7 +435,7 @@ pub fn annotated_inputs<'a>(input: &'a Input, model: &ModelInfo, assigner: &Assi
     let mut out = Vec::new();
     for t in &input.tables {
         let Some(a) = &t.annotations else { continue };
-        if a.clauses.is_empty() {
+        if a.passes.is_empty() {
             continue;
         }
         let (enc, att) = annotations::parse_fingerprint(&a.model).unwrap_or(("?", None));
@@ -454,32 +481,24 @@ pub fn response_themes(text: &Prepared, clause_themes: &[Vec<(usize, f32)>]) -> 
 /// Coded texts prepared as a run prepares comments (normalised, split into clauses,
 /// deduplicated): evaluation scores a model on exactly what a run would give it.
 pub fn prepare_texts(texts: &[String]) -> Prepared {
-    prepare_texts_with(texts, text::model_clauses)
-}
-
-/// [`prepare_texts`] with another split (see [`text::prepare_with`]).
-fn prepare_texts_with(texts: &[String], split: impl Fn(&str) -> Vec<String> + Sync) -> Prepared {
     let mut column = ingest::TextColumn::with_capacity(texts.len(), texts.iter().map(String::len).sum());
     texts.iter().for_each(|t| column.push(t));
-    text::prepare_with(&column, split)
+    text::prepare(&column)
 }
 
-/// The themes a run would give each of `texts` (indices into `assigner.themes()`): clauses
-/// encoded (with token states for a learnt model that reads them), assigned, then united
-/// per text.
-///
-/// `whole`: each text read whole (@mentions left out), not split into clauses.
+/// The themes a run would give each of `texts` (indices into `assigner.themes()`): each
+/// text encoded once (with token states for a learnt model that reads them), its themes
+/// assigned as a run assigns them.
 pub fn assign_texts(
     texts: &[String],
     assigner: &Assigner,
     enc: &EncoderConfig,
     model: &ModelInfo,
     console: &Console,
-    whole: bool,
 ) -> Result<Vec<Vec<usize>>> {
-    let prepared = prepare_texts_with(texts, if whole { text::model_whole } else { text::model_clauses });
-    let (embeddings, attention, _) = encode_clauses(enc, model, assigner, &prepared.unique, &[], &mut None, console)?;
-    let clause_themes = assigner.assign_all(&prepared.unique, &embeddings, &attention);
+    let prepared = prepare_texts(texts);
+    let (encoded, _) = encode_comments(enc, model, assigner.token_model(), &prepared, &[], &mut None, console)?;
+    let clause_themes = assigner.assign_prepared(&prepared, &encoded);
     Ok(response_themes(&prepared, &clause_themes))
 }
 
@@ -492,7 +511,8 @@ pub fn score_texts(
     console: &Console,
 ) -> Result<Vec<Option<&'static str>>> {
     let prepared = prepare_texts(texts);
-    let (embeddings, _, model) = encode::embed_texts(enc, &prepared.unique, console, "encoding clauses")?;
-    let (_, comments) = sentiment::score_comments(head, &model, &prepared, &embeddings)?;
+    let model = ModelInfo::of(enc)?;
+    let (encoded, _) = encode_comments(enc, &model, None, &prepared, &[], &mut None, console)?;
+    let (_, comments) = sentiment::score_comments(head, &model, &prepared, &encoded.clauses)?;
     Ok(comments.into_iter().map(|c| c.map(|c| c.0)).collect())
 }

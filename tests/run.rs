@@ -87,9 +87,10 @@ fn run_on_the_sample_writes_responses_and_reuses_the_cache() {
     assert_eq!(run["models"][0]["precision"], "int8", "{}", run["models"][0]);
     assert_eq!(run["models"][0]["graph"], "model-int8.onnx");
 
-    // Embeddings: one per unique clause, 384 floats of unit norm.
+    // Embeddings: one per clause of each unique comment (read in it), 384 floats of unit norm.
     let emb = read_parquet(&dir.path("o1/embeddings.parquet"));
-    assert_eq!(emb.height() as u64, unique);
+    assert_eq!(emb.column("comment_hash").unwrap().n_unique().unwrap() as u64, unique);
+    assert!(emb.height() as u64 > unique, "{} clauses of {unique} comments", emb.height());
     let first = emb.column("embedding").unwrap().list().unwrap().get_as_series(0).unwrap();
     let v: Vec<f32> = first.f32().unwrap().into_no_null_iter().collect();
     assert_eq!(v.len(), 384);

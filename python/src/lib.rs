@@ -132,11 +132,13 @@ fn to_batch(a: &Annotated, fingerprint: &str) -> Result<RecordBatch, arrow_schem
     let mut sentiment = StringBuilder::new();
     let mut score = Float32Builder::new();
     let mut themes = ListBuilder::new(StringBuilder::new());
+    let mut text = StringBuilder::new();
     let mut clauses = ListBuilder::new(StringBuilder::new());
     let mut clause_score = ListBuilder::new(Float32Builder::new());
     let mut clause_themes = ListBuilder::new(ListBuilder::new(StringBuilder::new()));
+    let mut embedding = ListBuilder::new(Float32Builder::new());
     let mut embeddings = ListBuilder::new(ListBuilder::new(Float32Builder::new()));
-    let mut attention = ListBuilder::new(ListBuilder::new(Float32Builder::new()));
+    let mut attention = ListBuilder::new(Float32Builder::new());
     let mut model = StringBuilder::new();
     for r in 0..rows {
         language.append_option(a.language[r]);
@@ -144,7 +146,7 @@ fn to_batch(a: &Annotated, fingerprint: &str) -> Result<RecordBatch, arrow_schem
         score.append_option(a.sentiment[r].map(|s| s.1));
         a.themes[r].iter().for_each(|t| themes.values().append_value(t));
         themes.append(true);
-        let mut has_attention = !a.clauses[r].is_empty();
+        text.append_option(a.pass[r].map(|p| &a.passes[p]));
         for &u in &a.clauses[r] {
             clauses.values().append_value(&a.unique[u]);
             clause_score.values().append_value(a.clause_score[u]);
@@ -152,22 +154,17 @@ fn to_batch(a: &Annotated, fingerprint: &str) -> Result<RecordBatch, arrow_schem
             clause_themes.values().append(true);
             embeddings.values().values().append_slice(&a.embeddings[u]);
             embeddings.values().append(true);
-            match &a.attention[u] {
-                Some(v) => {
-                    attention.values().values().append_slice(v);
-                    attention.values().append(true);
-                }
-                None => {
-                    has_attention = false;
-                    attention.values().append(false);
-                }
-            }
         }
         clauses.append(true);
         clause_score.append(true);
         clause_themes.append(true);
         embeddings.append(true);
-        attention.append(has_attention);
+        let whole = a.pass[r].map(|p| &a.pass_embeddings[p]);
+        whole.iter().for_each(|v| embedding.values().append_slice(v));
+        embedding.append(whole.is_some());
+        let scores = a.pass[r].and_then(|p| a.attention[p].as_ref());
+        scores.iter().for_each(|v| attention.values().append_slice(v));
+        attention.append(scores.is_some());
         model.append_value(fingerprint);
     }
     let arrays: Vec<ArrayRef> = vec![
@@ -175,9 +172,11 @@ fn to_batch(a: &Annotated, fingerprint: &str) -> Result<RecordBatch, arrow_schem
         Arc::new(sentiment.finish()),
         Arc::new(score.finish()),
         Arc::new(themes.finish()),
+        Arc::new(text.finish()),
         Arc::new(clauses.finish()),
         Arc::new(clause_score.finish()),
         Arc::new(clause_themes.finish()),
+        Arc::new(embedding.finish()),
         Arc::new(embeddings.finish()),
         Arc::new(attention.finish()),
         Arc::new(model.finish()),

@@ -155,9 +155,10 @@ def annotate(
     never needed to join back). ``batch_size``: rows annotated per call (memory is bounded by
     it). Columns added (see ``verbatim.ANNOTATION_COLUMNS``): ``verbatim_language``,
     ``verbatim_sentiment``, ``verbatim_sentiment_score``, ``verbatim_themes``,
-    ``verbatim_clauses`` and, per clause, ``verbatim_clause_sentiment``,
-    ``verbatim_clause_themes``, ``verbatim_embeddings``, ``verbatim_attention``, then
-    ``verbatim_model`` (the models' fingerprint). ``verbatim run`` on the result encodes
+    ``verbatim_text`` (the comment as the models read it), ``verbatim_clauses`` and, per
+    clause, ``verbatim_clause_sentiment``, ``verbatim_clause_themes``, then the comment's
+    ``verbatim_embedding``, its clauses' ``verbatim_embeddings`` (read in the comment), its
+    ``verbatim_attention`` scores and ``verbatim_model`` (the models' fingerprint). ``verbatim run`` on the result encodes
     nothing again.
     """
     is_polars = type(data).__module__.split(".")[0] == "polars"

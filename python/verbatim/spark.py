@@ -31,11 +31,13 @@ def annotation_fields():
         "verbatim_sentiment": text,
         "verbatim_sentiment_score": number,
         "verbatim_themes": ArrayType(text),
+        "verbatim_text": text,
         "verbatim_clauses": ArrayType(text),
         "verbatim_clause_sentiment": ArrayType(number),
         "verbatim_clause_themes": ArrayType(ArrayType(text)),
+        "verbatim_embedding": ArrayType(number),
         "verbatim_embeddings": ArrayType(ArrayType(number)),
-        "verbatim_attention": ArrayType(ArrayType(number)),
+        "verbatim_attention": ArrayType(number),
         "verbatim_model": text,
     }
     assert list(types) == list(verbatim.ANNOTATION_COLUMNS), "the Spark types follow the package's columns"

@@ -448,13 +448,9 @@ pub struct ThemesEvalArgs {
     #[arg(long, conflicts_with = "themes_model")]
     pub zero_shot: bool,
     /// Measure this themes model (made by `verbatim themes train`, e.g. models/themes-default)
-    /// as a run uses it: each text split into clauses, their themes united. No training.
+    /// as a run uses it (each text read whole, in one encoder pass). No training.
     #[arg(long, value_name = "DIR")]
     pub themes_model: Option<PathBuf>,
-    /// With --themes-model: read each text whole instead of splitting it into clauses (what
-    /// the model is trained on; a run splits). Measures assignment to whole comments.
-    #[arg(long, requires = "themes_model")]
-    pub whole_comments: bool,
     /// Folds of the cross-validation.
     #[arg(long, default_value_t = 5)]
     pub folds: usize,

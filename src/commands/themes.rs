@@ -60,7 +60,7 @@ pub fn evaluate(a: &ThemesEvalArgs, console: &Console) -> Result<u8> {
     }
     let metrics = if let Some(dir) = &a.themes_model {
         let (metrics, predicted) =
-            evaluate_model(&coded, &resolve::find_model_dir(dir)?, &enc, console, a.whole_comments)?;
+            evaluate_model(&coded, &resolve::find_model_dir(dir)?, &enc, console)?;
         if let Some(path) = &a.predictions {
             let ids: Vec<&str> = metrics.per_theme.iter().map(|t| t.0.as_str()).collect();
             write_predictions(path, &coded, &ids, &predicted, &[])?;
@@ -69,7 +69,7 @@ pub fn evaluate(a: &ThemesEvalArgs, console: &Console) -> Result<u8> {
         metrics
     } else if a.zero_shot {
         let tax = tax.ok_or_else(|| Error::Usage("--zero-shot needs --taxonomy FILE".into()))?;
-        fit::evaluate_zero_shot(&coded, &tax, a.zero_shot_settings.settings(), &enc, console)?
+        evaluate_zero_shot(&coded, &tax, a.zero_shot_settings.settings(), &enc, console)?
     } else {
         let opts = a.learn.options().map_err(Error::Usage)?;
         let scored = coded.texts.len();
@@ -94,18 +94,37 @@ pub fn evaluate(a: &ThemesEvalArgs, console: &Console) -> Result<u8> {
     Ok(0)
 }
 
-/// A themes model measured as a run uses it (or on whole texts); the metrics and each text's
-/// predicted themes.
+/// Zero-shot assignment measured on coded verbatims as a run assigns it. Coded themes
+/// absent from the taxonomy count as misses.
+fn evaluate_zero_shot(
+    coded: &Coded,
+    taxonomy: &crate::themes::Taxonomy,
+    settings: crate::themes::ZeroShotSettings,
+    enc: &crate::config::EncoderConfig,
+    console: &Console,
+) -> Result<crate::themes::ThemeMetrics> {
+    let assigner = Assigner::ZeroShot(crate::themes::assign::zero_shot(taxonomy, settings, enc, console)?);
+    let model = crate::encode::ModelInfo::of(enc)?;
+    let predicted = pipeline::assign_texts(&coded.texts, &assigner, enc, &model, console)?;
+    let ids: Vec<String> = assigner.themes().iter().map(|t| t.id.clone()).collect();
+    let unknown: std::collections::BTreeSet<&String> =
+        coded.themes.iter().flatten().filter(|id| !ids.contains(id)).collect();
+    if !unknown.is_empty() {
+        console.note(format!("themes of the examples absent from the taxonomy (counted as missed): {unknown:?}"));
+    }
+    Ok(fit::score_with_misses(coded, &ids, &predicted))
+}
+
+/// A themes model measured as a run uses it; the metrics and each text's predicted themes.
 fn evaluate_model(
     coded: &Coded,
     dir: &Path,
     enc: &crate::config::EncoderConfig,
     console: &Console,
-    whole: bool,
 ) -> Result<(crate::themes::ThemeMetrics, Vec<Vec<usize>>)> {
     let model = crate::encode::ModelInfo::of(enc)?;
     let assigner = Assigner::Learnt(Box::new(load_model(dir, &model)?));
-    let predicted = pipeline::assign_texts(&coded.texts, &assigner, enc, &model, console, whole)?;
+    let predicted = pipeline::assign_texts(&coded.texts, &assigner, enc, &model, console)?;
     let ids: Vec<String> = assigner.themes().iter().map(|t| t.id.clone()).collect();
     Ok((fit::score_with_misses(coded, &ids, &predicted), predicted))
 }

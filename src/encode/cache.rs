@@ -25,6 +25,16 @@ pub fn text_hash(text: &str) -> [u8; 32] {
     Sha256::digest(text.as_bytes()).into()
 }
 
+/// The cache key of the span `start..end` (bytes) of `text` read in context: a key no
+/// text's own hash can equal (a text holds no NUL byte after normalisation, and the range
+/// follows it).
+pub fn span_key(text: &str, (start, end): (usize, usize)) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(text.as_bytes());
+    h.update(format!("\0span-in-context {start}..{end}").as_bytes());
+    h.finalize().into()
+}
+
 fn record_checksum(key: &[u8; 32], vector: &[f32]) -> [u8; 8] {
     let mut h = Sha256::new();
     h.update(key);

@@ -1,12 +1,12 @@
-//! The encode stage: one encoder pass per unique clause, with the embedding cache in
-//! front of the model.
+//! The encode stage: one encoder pass per unique comment (its clauses read in context),
+//! with the embedding cache in front of the model.
 
 pub mod cache;
 pub mod model;
 
 use crate::config::EncoderConfig;
 use crate::console::Console;
-use crate::infer::{self, BackendError, EncodeStats, Encoder, StatesSink};
+use crate::infer::{self, BackendError, EncodeStats, Encoder, Pooled, StatesSink};
 use crate::Result;
 use cache::Cache;
 pub use model::ModelInfo;
@@ -42,38 +42,68 @@ pub struct EncodeReport {
 pub fn embed<E: std::borrow::BorrowMut<Encoder>>(
     texts: &[String],
     make_encoder: impl FnOnce() -> Result<E, BackendError>,
-    mut cache: Option<&mut cache::Cache>,
+    cache: Option<&mut cache::Cache>,
     progress: &mut dyn FnMut(usize, usize),
     states: Option<StatesRequest>,
 ) -> Result<(Vec<Vec<f32>>, EncodeReport), BackendError> {
+    let (pooled, report) = embed_spans(texts, &[], make_encoder, cache, progress, states)?;
+    Ok((pooled.into_iter().map(|p| p.text).collect(), report))
+}
+
+/// [`embed`], also reading the byte spans `spans[i]` of each text in context (see
+/// `Encoder::encode_spans`). The cache keeps a text's vector under the text and each span's
+/// under the text and its range ([`cache::span_key`]): a text comes from the cache only with
+/// all of its spans.
+pub fn embed_spans<E: std::borrow::BorrowMut<Encoder>>(
+    texts: &[String],
+    spans: &[Vec<(usize, usize)>],
+    make_encoder: impl FnOnce() -> Result<E, BackendError>,
+    mut cache: Option<&mut cache::Cache>,
+    progress: &mut dyn FnMut(usize, usize),
+    states: Option<StatesRequest>,
+) -> Result<(Vec<Pooled>, EncodeReport), BackendError> {
     let start = std::time::Instant::now();
-    let keys: Vec<[u8; 32]> = texts.iter().map(|t| cache::text_hash(t)).collect();
-    let read_cache = |i: usize| states.as_ref().is_none_or(|s| s.known.get(i).copied().unwrap_or(false));
-    let mut out: Vec<Option<Vec<f32>>> = keys
+    let no_spans: Vec<(usize, usize)> = Vec::new();
+    let spans_of = |i: usize| spans.get(i).unwrap_or(&no_spans);
+    let keys: Vec<([u8; 32], Vec<[u8; 32]>)> = texts
         .iter()
         .enumerate()
-        .map(|(i, k)| cache.as_ref().filter(|_| read_cache(i)).and_then(|c| c.get(k).cloned()))
+        .map(|(i, t)| (cache::text_hash(t), spans_of(i).iter().map(|&s| cache::span_key(t, s)).collect()))
+        .collect();
+    let read_cache = |i: usize| states.as_ref().is_none_or(|s| s.known.get(i).copied().unwrap_or(false));
+    let from = |c: &cache::Cache, (text, spans): &([u8; 32], Vec<[u8; 32]>)| -> Option<Pooled> {
+        let spans = spans.iter().map(|k| c.get(k).cloned()).collect::<Option<Vec<_>>>()?;
+        Some(Pooled { text: c.get(text)?.clone(), spans })
+    };
+    let mut out: Vec<Option<Pooled>> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| cache.as_deref().filter(|_| read_cache(i)).and_then(|c| from(c, k)))
         .collect();
     let mut states = states.map(|s| s.sink);
     let missing: Vec<usize> = (0..texts.len()).filter(|&i| out[i].is_none()).collect();
     let from_cache = texts.len() - missing.len();
     let todo: Vec<String> = missing.iter().map(|&i| texts[i].clone()).collect();
+    let todo_spans: Vec<Vec<(usize, usize)>> = missing.iter().map(|&i| spans_of(i).clone()).collect();
     progress(from_cache, texts.len());
     let (vectors, stats) = if todo.is_empty() {
         (Vec::new(), EncodeStats::default())
     } else {
         let missing = &missing;
         let mut sink = states.as_mut().map(|f| move |j: usize, s: &[f32]| f(missing[j], s));
-        make_encoder()?.borrow_mut().encode_with_states(
+        make_encoder()?.borrow_mut().encode_spans(
             &todo,
+            &todo_spans,
             &mut |done| progress(from_cache + done, texts.len()),
             sink.as_mut().map(|f| f as StatesSink),
         )?
     };
-    let mut new_entries = Vec::with_capacity(vectors.len());
+    let mut new_entries = Vec::new();
     for (&i, v) in missing.iter().zip(vectors) {
-        if cache.as_ref().is_some_and(|c| c.get(&keys[i]).is_none()) {
-            new_entries.push((keys[i], v.clone()));
+        if let Some(c) = cache.as_deref() {
+            let (text, spans) = &keys[i];
+            let entries = std::iter::once((text, &v.text)).chain(spans.iter().zip(&v.spans));
+            new_entries.extend(entries.filter(|(k, _)| c.get(k).is_none()).map(|(k, v)| (*k, v.clone())));
         }
         out[i] = Some(v);
     }
@@ -119,21 +149,25 @@ pub fn embed_texts_with_states(
     what: &str,
     states: Option<StatesRequest>,
 ) -> Result<(Vec<Vec<f32>>, EncodeReport)> {
-    embed_texts_keeping(enc, model, texts, console, what, states, &mut None)
+    let (pooled, report) = embed_texts_keeping(enc, model, texts, &[], console, what, states, &mut None)?;
+    Ok((pooled.into_iter().map(|p| p.text).collect(), report))
 }
 
-/// [`embed_texts_with_states`] with the encoder kept in `slot`: built there on first use,
+/// [`embed_texts_with_states`], also reading the byte spans `spans[i]` of each text in
+/// context ([`embed_spans`]), with the encoder kept in `slot`: built there on first use,
 /// reused by every later call with the same slot (a long-lived annotator loads the model
 /// once per process).
+#[allow(clippy::too_many_arguments)]
 pub fn embed_texts_keeping(
     enc: &EncoderConfig,
     model: &ModelInfo,
     texts: &[String],
+    spans: &[Vec<(usize, usize)>],
     console: &Console,
     what: &str,
     states: Option<StatesRequest>,
     slot: &mut Option<Encoder>,
-) -> Result<(Vec<Vec<f32>>, EncodeReport)> {
+) -> Result<(Vec<Pooled>, EncodeReport)> {
     let build = || -> std::result::Result<Encoder, infer::BackendError> {
         let tokenizer = infer::TextTokenizer::from_file(&enc.model_dir.join("tokenizer.json"), model.max_tokens)?;
         let backend = infer::ort::OrtBackend::new(
@@ -165,7 +199,8 @@ pub fn embed_texts_keeping(
         None => None,
     };
     let bar = console.progress_bar(texts.len() as u64, what);
-    let result = embed(texts, make_encoder, cache.as_mut(), &mut |done, _| bar.set_position(done as u64), states);
+    let result =
+        embed_spans(texts, spans, make_encoder, cache.as_mut(), &mut |done, _| bar.set_position(done as u64), states);
     bar.finish_and_clear();
     Ok(result?)
 }

@@ -98,14 +98,30 @@ impl Encoder {
         &mut self,
         texts: &[String],
         progress: &mut dyn FnMut(usize),
-        mut states_sink: Option<StatesSink>,
+        states_sink: Option<StatesSink>,
     ) -> Result<(Vec<Vec<f32>>, EncodeStats), BackendError> {
+        let (pooled, stats) = self.encode_spans(texts, &[], progress, states_sink)?;
+        Ok((pooled.into_iter().map(|p| p.text).collect(), stats))
+    }
+
+    /// [`Self::encode_with_states`], also reading parts of each text in context: `spans[i]`
+    /// lists byte ranges of `texts[i]` (none when `spans` is shorter), and each gets the
+    /// normalised mean of the last hidden states of the tokens that overlap it, from the
+    /// same pass over the whole text. A span that is the whole text, or with no token left
+    /// (cut by the token limit), gets the whole text's embedding.
+    pub fn encode_spans(
+        &mut self,
+        texts: &[String],
+        spans: &[Vec<(usize, usize)>],
+        progress: &mut dyn FnMut(usize),
+        mut states_sink: Option<StatesSink>,
+    ) -> Result<(Vec<Pooled>, EncodeStats), BackendError> {
         let prefixed: Vec<String> = texts.iter().map(|t| format!("{}{}", self.prefix, t)).collect();
         let tokens = self.tokenizer.encode_all(&prefixed)?;
         let lengths: Vec<usize> = tokens.iter().map(|t| t.ids.len()).collect();
         let batches = plan_batches(&lengths, self.batch_tokens);
         let hidden = self.backend.hidden_size();
-        let mut out = vec![Vec::new(); texts.len()];
+        let mut out: Vec<Pooled> = (0..texts.len()).map(|_| Pooled::default()).collect();
         let mut stats = EncodeStats {
             texts: texts.len(),
             tokens: lengths.iter().sum(),
@@ -141,9 +157,20 @@ impl Encoder {
                     states.len()
                 )));
             }
+            let shift = self.prefix.len();
             for (row, &i) in members.iter().enumerate() {
                 let rows = &states[row * seq * hidden..(row + 1) * seq * hidden];
-                out[i] = mean_pool_normalize(rows, lengths[i], hidden);
+                let text = mean_pool_normalize(rows, lengths[i], hidden);
+                let parts = spans.get(i).map_or(&[][..], |s| &s[..]);
+                let spans = parts
+                    .iter()
+                    .map(|&(a, e)| match token_range(&tokens[i].offsets, a + shift, e + shift) {
+                        _ if (a, e) == (0, texts[i].len()) => text.clone(),
+                        Some((from, to)) => mean_pool_normalize(&rows[from * hidden..], to - from, hidden),
+                        None => text.clone(),
+                    })
+                    .collect();
+                out[i] = Pooled { text, spans };
                 if let Some(sink) = states_sink.as_mut() {
                     let tokens =
                         token_states.as_ref().map_or(rows, |t| &t[row * seq * hidden..(row + 1) * seq * hidden]);
@@ -157,6 +184,23 @@ impl Encoder {
         }
         Ok((out, stats))
     }
+}
+
+/// One text's embedding and its spans' embeddings in context ([`Encoder::encode_spans`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Pooled {
+    pub text: Vec<f32>,
+    pub spans: Vec<Vec<f32>>,
+}
+
+/// The tokens (`from..to`) whose byte range overlaps `start..end`: special tokens (empty
+/// range) never do. Tokens follow the text, so they are consecutive. None when no token
+/// overlaps (the span was cut by the token limit, or holds only spaces).
+pub fn token_range(offsets: &[(usize, usize)], start: usize, end: usize) -> Option<(usize, usize)> {
+    let inside = |&(a, b): &(usize, usize)| b > a && a < end && b > start;
+    let from = offsets.iter().position(inside)?;
+    let to = from + offsets[from..].iter().take_while(|o| inside(o)).count();
+    Some((from, to))
 }
 
 /// Mean of the first `len` hidden states (the attended tokens of a right-padded row), then
@@ -177,6 +221,15 @@ pub fn mean_pool_normalize(states: &[f32], len: usize, hidden: usize) -> Vec<f32
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_span_takes_the_tokens_that_overlap_it() {
+        // "query: Prix cher. Super" with its special tokens at both ends.
+        let offsets = [(0, 0), (0, 5), (5, 6), (6, 12), (12, 17), (17, 18), (18, 24), (0, 0)];
+        assert_eq!(token_range(&offsets, 7, 18), Some((3, 6)));
+        assert_eq!(token_range(&offsets, 19, 24), Some((6, 7)));
+        assert_eq!(token_range(&offsets, 30, 40), None);
+    }
 
     #[test]
     fn pooling_ignores_padding_and_normalises() {

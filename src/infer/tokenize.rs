@@ -10,6 +10,8 @@ use super::BackendError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tokens {
     pub ids: Vec<u32>,
+    /// Byte range of each token in the text (`(0, 0)` for special tokens), as `ids`.
+    pub offsets: Vec<(usize, usize)>,
     /// True when the text was longer than the model's limit and was cut.
     pub truncated: bool,
 }
@@ -50,13 +52,16 @@ impl TextTokenizer {
             .encode(text, true)
             .map_err(|e| BackendError::Tokenizer { path: self.path.clone(), message: e.to_string() })?;
         let mut ids = enc.get_ids().to_vec();
+        let mut offsets = enc.get_offsets().to_vec();
         let truncated = ids.len() > self.max_tokens;
         if truncated {
             let last = *ids.last().expect("a truncated sequence is not empty");
             ids.truncate(self.max_tokens - 1);
             ids.push(last);
+            offsets.truncate(self.max_tokens - 1);
+            offsets.push((0, 0));
         }
-        Ok(Tokens { ids, truncated })
+        Ok(Tokens { ids, offsets, truncated })
     }
 
     /// Tokenise many texts in parallel (rayon); the result is in input order.

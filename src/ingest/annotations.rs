@@ -10,15 +10,18 @@
 //! | `verbatim_sentiment` | string | negative / neutral / positive / mixed |
 //! | `verbatim_sentiment_score` | float | -1..1 |
 //! | `verbatim_themes` | list of string | theme ids the comment mentions |
-//! | `verbatim_clauses` | list of string | the clauses the models read (normalised) |
+//! | `verbatim_text` | string | the comment as the models read it (normalised, @mentions left out) |
+//! | `verbatim_clauses` | list of string | its clauses |
 //! | `verbatim_clause_sentiment` | list of float | each clause's score, -1..1 |
 //! | `verbatim_clause_themes` | list of list of string | each clause's theme ids |
-//! | `verbatim_embeddings` | list of list of float | each clause's embedding |
-//! | `verbatim_attention` | list of list of float | each clause's token-attention scores, when the themes model reads token states (null otherwise) |
+//! | `verbatim_embedding` | list of float | the comment's embedding |
+//! | `verbatim_embeddings` | list of list of float | each clause's embedding, read in the comment |
+//! | `verbatim_attention` | list of float | the comment's token-attention scores, when the themes model reads token states (null otherwise) |
 //! | `verbatim_model` | string | fingerprint of the models ([`fingerprint`]) |
 //!
-//! A run reads `verbatim_clauses`, `verbatim_embeddings`, `verbatim_attention` and
-//! `verbatim_model` ([`read`]); the other annotation columns are for people and engines and
+//! A run reads `verbatim_text`, `verbatim_clauses`, `verbatim_embedding`,
+//! `verbatim_embeddings`, `verbatim_attention` and `verbatim_model` ([`read`]); the other
+//! annotation columns are for people and engines and
 //! are left out of the table (they are not segments). Sentiment and themes are computed
 //! again from the embeddings by the run's own heads, which costs milliseconds and gives
 //! exactly what a direct run gives.
@@ -35,22 +38,26 @@ pub const LANGUAGE: &str = "verbatim_language";
 pub const SENTIMENT: &str = "verbatim_sentiment";
 pub const SENTIMENT_SCORE: &str = "verbatim_sentiment_score";
 pub const THEMES: &str = "verbatim_themes";
+pub const TEXT: &str = "verbatim_text";
 pub const CLAUSES: &str = "verbatim_clauses";
 pub const CLAUSE_SENTIMENT: &str = "verbatim_clause_sentiment";
 pub const CLAUSE_THEMES: &str = "verbatim_clause_themes";
+pub const EMBEDDING: &str = "verbatim_embedding";
 pub const EMBEDDINGS: &str = "verbatim_embeddings";
 pub const ATTENTION: &str = "verbatim_attention";
 pub const MODEL: &str = "verbatim_model";
 
 /// Every annotation column, in the order the annotator adds them.
-pub const COLUMNS: [&str; 10] = [
+pub const COLUMNS: [&str; 12] = [
     LANGUAGE,
     SENTIMENT,
     SENTIMENT_SCORE,
     THEMES,
+    TEXT,
     CLAUSES,
     CLAUSE_SENTIMENT,
     CLAUSE_THEMES,
+    EMBEDDING,
     EMBEDDINGS,
     ATTENTION,
     MODEL,
@@ -70,21 +77,25 @@ pub fn parse_fingerprint(s: &str) -> Option<(&str, Option<&str>)> {
     Some((enc, (att != "-").then_some(att)))
 }
 
-/// What a clause's annotation gives a run.
+/// What a comment's annotation gives a run: what one encoder pass over it gave.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ClauseVectors {
+pub struct PassVectors {
+    /// The whole comment's embedding.
     pub embedding: Vec<f32>,
-    /// Token-attention scores, when the annotator's themes model reads token states.
+    /// Token-attention scores of the comment, when the annotator's themes model reads
+    /// token states.
     pub attention: Option<Vec<f32>>,
+    /// Each clause's embedding, read in the comment.
+    pub clauses: Vec<Vec<f32>>,
 }
 
-/// The annotations of a table, by clause: what the run needs instead of the encoder.
+/// The annotations of a table, by comment: what the run needs instead of the encoder.
 #[derive(Debug, Clone, Default)]
 pub struct Annotations {
     /// The models' fingerprint ([`fingerprint`]), the same on every row.
     pub model: String,
-    /// Per clause text (its sha256, as the embedding cache keys it).
-    pub clauses: HashMap<[u8; 32], ClauseVectors>,
+    /// Per comment as the models read it (its sha256, as the embedding cache keys it).
+    pub passes: HashMap<[u8; 32], PassVectors>,
 }
 
 impl Annotations {
@@ -104,7 +115,7 @@ impl Annotations {
                 ),
             ));
         }
-        self.clauses.extend(other.clauses);
+        self.passes.extend(other.passes);
         Ok(())
     }
 }
@@ -122,13 +133,16 @@ pub fn read(df: &DataFrame, path: &Path) -> Result<Option<Annotations>> {
     if present.is_empty() {
         return Ok(None);
     }
-    let missing: Vec<&str> = [CLAUSES, EMBEDDINGS, MODEL].into_iter().filter(|c| !present.contains(c)).collect();
+    let missing: Vec<&str> =
+        [TEXT, CLAUSES, EMBEDDING, EMBEDDINGS, MODEL].into_iter().filter(|c| !present.contains(c)).collect();
     if !missing.is_empty() {
         return Err(Error::input(
             path,
             format!(
                 "has annotation columns ({}) but not {}: a run needs them all to use the annotations. Keep every \
-                 verbatim_ column when you select columns, or drop them all to have the run encode the comments",
+                 verbatim_ column when you select columns, or drop them all to have the run encode the comments \
+                 (annotations made by verbatim before 0.6 lack verbatim_text and verbatim_embedding: annotate \
+                 the data again)",
                 present.join(", "),
                 missing.join(", ")
             ),
@@ -138,19 +152,17 @@ pub fn read(df: &DataFrame, path: &Path) -> Result<Option<Annotations>> {
         Error::input(path, format!("row {}: {why}. Annotate the data again with verbatim.annotate", row + 1))
     };
     let err = |e: PolarsError| Error::input(path, format!("cannot read the annotation columns: {e}"));
-    let text_col = df.column(CLAUSES).map_err(err)?.as_materialized_series().clone();
-    let texts = text_col
-        .list()
-        .map_err(|_| Error::input(path, format!("column {CLAUSES} is {}, not a list of strings", text_col.dtype())))?;
-    let emb_col = df.column(EMBEDDINGS).map_err(err)?.as_materialized_series().clone();
-    let embeddings = emb_col.list().map_err(|_| {
-        Error::input(path, format!("column {EMBEDDINGS} is {}, not a list of lists of floats", emb_col.dtype()))
-    })?;
-    let att_col = df.column(ATTENTION).ok().map(|c| c.as_materialized_series().clone());
-    let attention = match &att_col {
-        Some(s) if !matches!(s.dtype(), DataType::Null) => Some(s.list().map_err(|_| {
-            Error::input(path, format!("column {ATTENTION} is {}, not a list of lists of floats", s.dtype()))
-        })?),
+    let series = |name: &str| df.column(name).map(|c| c.as_materialized_series().clone()).map_err(err);
+    let list_of = |s: &Series, what: &str| -> Result<ListChunked> {
+        s.list().cloned().map_err(|_| Error::input(path, format!("column {} is {}, not {what}", s.name(), s.dtype())))
+    };
+    let passes = df.column(TEXT).map_err(err)?.cast(&DataType::String).map_err(err)?;
+    let passes = passes.str().map_err(err)?;
+    let texts = list_of(&series(CLAUSES)?, "a list of strings")?;
+    let embedding = list_of(&series(EMBEDDING)?, "a list of floats")?;
+    let embeddings = list_of(&series(EMBEDDINGS)?, "a list of lists of floats")?;
+    let attention = match df.column(ATTENTION).ok().map(|c| c.as_materialized_series().clone()) {
+        Some(s) if !matches!(s.dtype(), DataType::Null) => Some(list_of(&s, "a list of floats")?),
         _ => None,
     };
     let model_col = df.column(MODEL).map_err(err)?.cast(&DataType::String).map_err(err)?;
@@ -158,11 +170,7 @@ pub fn read(df: &DataFrame, path: &Path) -> Result<Option<Annotations>> {
     let mut out = Annotations::default();
     let mut dim = None;
     for row in 0..df.height() {
-        let t = texts.get_as_series(row);
-        let e = embeddings.get_as_series(row);
-        let a = attention.and_then(|a| a.get_as_series(row));
-        let m = models.get(row);
-        let m = m.unwrap_or("");
+        let m = models.get(row).unwrap_or("");
         if parse_fingerprint(m).is_none() {
             return Err(bad(row, format!("{MODEL} is '{m}', not a model fingerprint")));
         }
@@ -171,28 +179,43 @@ pub fn read(df: &DataFrame, path: &Path) -> Result<Option<Annotations>> {
         } else if out.model != m {
             return Err(bad(row, format!("annotated with other models ({m}) than row 1 ({})", out.model)));
         }
-        let texts: Vec<String> = match t {
+        let clauses: Vec<String> = match texts.get_as_series(row) {
             Some(s) => s.str().map_err(err)?.iter().map(|v| v.unwrap_or("").to_string()).collect(),
             None => Vec::new(),
         };
-        let vectors = float_lists(e.as_ref()).map_err(err)?;
-        let att = float_lists(a.as_ref()).map_err(err)?;
-        if vectors.len() != texts.len() {
-            return Err(bad(row, format!("{} clauses but {} embeddings", texts.len(), vectors.len())));
-        }
-        if !att.is_empty() && att.len() != texts.len() {
-            return Err(bad(row, format!("{} clauses but {} attention vectors", texts.len(), att.len())));
-        }
-        for (i, (text, embedding)) in texts.iter().zip(vectors).enumerate() {
-            let d = *dim.get_or_insert(embedding.len());
-            if embedding.len() != d || d == 0 {
-                return Err(bad(row, format!("an embedding of {} values where the others have {d}", embedding.len())));
+        let Some(text) = passes.get(row).filter(|t| !t.is_empty()) else {
+            if !clauses.is_empty() {
+                return Err(bad(row, format!("{} clauses but no {TEXT}", clauses.len())));
             }
-            let attention = att.get(i).cloned().filter(|a| !a.is_empty());
-            out.clauses.insert(crate::encode::cache::text_hash(text), ClauseVectors { embedding, attention });
+            continue;
+        };
+        let vectors = float_lists(embeddings.get_as_series(row).as_ref()).map_err(err)?;
+        if vectors.len() != clauses.len() {
+            return Err(bad(row, format!("{} clauses but {} embeddings", clauses.len(), vectors.len())));
         }
+        let whole = float_list(embedding.get_as_series(row).as_ref()).map_err(err)?;
+        let attention = float_list(attention.as_ref().and_then(|a| a.get_as_series(row)).as_ref()).map_err(err)?;
+        let d = *dim.get_or_insert(whole.len());
+        for v in std::iter::once(&whole).chain(&vectors) {
+            if v.len() != d || d == 0 {
+                return Err(bad(row, format!("an embedding of {} values where the others have {d}", v.len())));
+            }
+        }
+        let attention = Some(attention).filter(|a| !a.is_empty());
+        let vectors = PassVectors { embedding: whole, attention, clauses: vectors };
+        out.passes.insert(crate::encode::cache::text_hash(text), vectors);
     }
     Ok(Some(out))
+}
+
+/// The floats of a list cell (empty for a null cell).
+fn float_list(cell: Option<&Series>) -> PolarsResult<Vec<f32>> {
+    match cell {
+        Some(v) if !matches!(v.dtype(), DataType::Null) => {
+            Ok(v.cast(&DataType::Float32)?.f32()?.iter().map(|x| x.unwrap_or(f32::NAN)).collect())
+        }
+        _ => Ok(Vec::new()),
+    }
 }
 
 /// The float lists of a list-of-lists cell (empty for a null cell).
@@ -205,11 +228,7 @@ fn float_lists(cell: Option<&Series>) -> PolarsResult<Vec<Vec<f32>>> {
     let mut out = Vec::with_capacity(cell.len());
     for j in 0..lists.len() {
         out.push(match lists.get_as_series(j) {
-            Some(v) => {
-                let v = v.cast(&DataType::Float32)?;
-                v.f32()?.iter().map(|x| x.unwrap_or(f32::NAN)).collect()
-            }
-            None => Vec::new(),
+            v => float_list(v.as_ref())?,
         });
     }
     Ok(out)
@@ -232,15 +251,18 @@ mod tests {
 
     fn table(model: &[&str]) -> DataFrame {
         let clauses: Vec<Series> = vec![
-            Series::new("".into(), vec!["le prix a augmenté", "service top"]),
+            Series::new("".into(), vec!["Le prix a augmenté,", "service top"]),
             Series::new("".into(), Vec::<&str>::new()),
         ];
+        let whole: Vec<Series> = vec![Series::new("".into(), vec![0.8f32, 0.6]), Series::new("".into(), Vec::<f32>::new())];
         let emb = list_of_lists(vec![vec![vec![1.0, 0.0], vec![0.6, 0.8]], vec![]]);
         DataFrame::new(
             2,
             vec![
                 Series::new("comment".into(), vec!["Le prix a augmenté, service top", ""]).into(),
+                Series::new(TEXT.into(), vec![Some("Le prix a augmenté, service top"), None]).into(),
                 Series::new(CLAUSES.into(), clauses).into(),
+                Series::new(EMBEDDING.into(), whole).into(),
                 emb.into(),
                 Series::new(MODEL.into(), model.to_vec()).into(),
             ],
@@ -249,13 +271,14 @@ mod tests {
     }
 
     #[test]
-    fn reads_vectors_by_clause_text() {
+    fn reads_vectors_by_comment() {
         let fp = fingerprint("abc", None);
         let a = read(&table(&[&fp, &fp]), Path::new("x.parquet")).unwrap().unwrap();
         assert_eq!(a.model, fp);
-        assert_eq!(a.clauses.len(), 2);
-        let v = &a.clauses[&crate::encode::cache::text_hash("service top")];
-        assert_eq!(v.embedding, vec![0.6, 0.8]);
+        assert_eq!(a.passes.len(), 1);
+        let v = &a.passes[&crate::encode::cache::text_hash("Le prix a augmenté, service top")];
+        assert_eq!(v.embedding, vec![0.8, 0.6]);
+        assert_eq!(v.clauses, vec![vec![1.0, 0.0], vec![0.6, 0.8]]);
         assert_eq!(v.attention, None);
     }
 
@@ -268,7 +291,7 @@ mod tests {
         df = df.drop(EMBEDDINGS).unwrap();
         let e = read(&df, Path::new("x.parquet")).unwrap_err().to_string();
         assert!(e.contains("but not verbatim_embeddings"), "{e}");
-        let plain = df.drop(CLAUSES).unwrap().drop(MODEL).unwrap();
+        let plain = df.drop_many(COLUMNS);
         assert!(read(&plain, Path::new("x.parquet")).unwrap().is_none());
     }
 
@@ -293,10 +316,10 @@ mod tests {
         assert_eq!(t.row_numbers, [1, 2, 3, 4]);
         assert_eq!(t.columns[0].get(2), "Le prix a augmenté, service top");
         let notes = t.annotations.unwrap();
-        assert_eq!(notes.clauses.len(), 2);
+        assert_eq!(notes.passes.len(), 1);
 
         // A part without the annotations, or with other columns, is named.
-        let mut plain = a.drop(CLAUSES).unwrap().drop(EMBEDDINGS).unwrap().drop(MODEL).unwrap();
+        let mut plain = a.drop_many(COLUMNS);
         write(&mut plain, &dir.path().join("part-00002-x.snappy.parquet"));
         let e = crate::ingest::read_input(dir.path(), &Default::default()).unwrap_err().to_string();
         assert!(e.contains("part-00002") && e.contains("is not annotated"), "{e}");

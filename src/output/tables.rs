@@ -129,15 +129,19 @@ pub fn responses(a: &Analysis) -> PolarsResult<DataFrame> {
     DataFrame::new(r.len(), cols)
 }
 
-/// embeddings.parquet: text hash, text, language, embedding (list of f32).
+/// embeddings.parquet, one row per clause of each unique comment: the clause text's hash,
+/// the hash of the comment it was read in (as the models read it), text, language,
+/// embedding (list of f32).
 pub fn embeddings(a: &Analysis) -> PolarsResult<DataFrame> {
     let (p, embeddings) = (&a.text, &a.embeddings);
     let hashes: Vec<String> = p.unique.iter().map(|t| hex::encode(text_hash(t))).collect();
+    let comments: Vec<String> = p.unique_pass.iter().map(|&k| hex::encode(text_hash(&p.passes[k].text))).collect();
     let lists: Vec<Series> = embeddings.iter().map(|v| Series::new("".into(), v)).collect();
     DataFrame::new(
         p.unique.len(),
         vec![
             Column::new("text_hash".into(), hashes),
+            Column::new("comment_hash".into(), comments),
             Column::new("text".into(), &p.unique),
             Column::new(c::LANGUAGE.into(), &p.unique_language),
             Column::new("embedding".into(), lists),

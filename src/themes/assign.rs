@@ -53,6 +53,57 @@ impl Assigner {
     }
 }
 
+impl Assigner {
+    /// Themes of every clause of `text` (indices into `Prepared::unique`): each unique
+    /// comment gets the themes of its whole text ([`Self::assign`] on the comment's
+    /// embedding and attention scores, what a learnt model is trained on), and each of
+    /// them is attributed to the clause that says it most (highest score of the clause read
+    /// in context), with the comment's confidence. A comment's clauses thus hold its themes,
+    /// each once. Parallel over comments; the result does not depend on threads.
+    pub fn assign_prepared(
+        &self,
+        text: &crate::text::Prepared,
+        encoded: &crate::pipeline::Encoded,
+    ) -> Vec<Vec<(usize, f32)>> {
+        use rayon::prelude::*;
+        let per_pass: Vec<Vec<Vec<(usize, f32)>>> = text
+            .passes
+            .par_iter()
+            .enumerate()
+            .map(|(k, pass)| {
+                let units: Vec<usize> = pass.units.clone().collect();
+                if let Assigner::ZeroShot(z) = self {
+                    return units.iter().map(|&u| z.assign(&text.unique[u], &encoded.clauses[u])).collect();
+                }
+                let found = self.assign(&pass.text, &encoded.comments[k], encoded.attention[k].as_deref());
+                let mut out = vec![Vec::new(); units.len()];
+                if units.len() == 1 {
+                    out[0] = found;
+                    return out;
+                }
+                let scores: Vec<Vec<f32>> =
+                    units.iter().map(|&u| self.clause_scores(&text.unique[u], &encoded.clauses[u])).collect();
+                for (t, confidence) in found {
+                    // The first clause of the highest score (ties keep the earlier clause).
+                    let best = (1..units.len()).fold(0, |b, j| if scores[j][t] > scores[b][t] { j } else { b });
+                    out[best].push((t, confidence));
+                }
+                out
+            })
+            .collect();
+        per_pass.into_iter().flatten().collect()
+    }
+
+    /// Per theme, how strongly a clause read in context says it (comparable between the
+    /// clauses of one comment only).
+    fn clause_scores(&self, text: &str, e: &[f32]) -> Vec<f32> {
+        match self {
+            Assigner::ZeroShot(z) => z.clause_scores(text, e),
+            Assigner::Learnt(m) => m.scores_without_attention(text, e),
+        }
+    }
+}
+
 /// Read a taxonomy; its problems are usage errors.
 pub fn load_taxonomy(path: &Path) -> Result<super::Taxonomy> {
     super::Taxonomy::load(path).map_err(Error::Usage)

@@ -6,7 +6,7 @@ use crate::coded::Coded;
 use crate::config::EncoderConfig;
 use crate::console::Console;
 use crate::encode::{embed_texts, embed_texts_with_states, ModelInfo, StatesRequest};
-use crate::{text, Error, Result};
+use crate::{Error, Result};
 
 /// A cross-validation in `k` folds of the first `scored` examples; the others only ever
 /// train.
@@ -87,45 +87,6 @@ fn theme_list(
         return Err(Error::Usage("the examples name no theme: fill the 'themes' column (ids joined by ';')".into()));
     }
     Ok((infos, proto))
-}
-
-/// Zero-shot assignment measured on coded verbatims, as in a run: each text is split into
-/// clauses and gets its clauses' themes. Coded themes absent from the taxonomy count as
-/// misses.
-pub fn evaluate_zero_shot(
-    coded: &Coded,
-    taxonomy: &super::Taxonomy,
-    settings: super::ZeroShotSettings,
-    enc: &EncoderConfig,
-    console: &Console,
-) -> Result<super::ThemeMetrics> {
-    let z = super::assign::zero_shot(taxonomy, settings, enc, console)?;
-    let clauses: Vec<Vec<String>> = coded.texts.iter().map(|t| text::model_clauses(t)).collect();
-    let flat: Vec<String> = clauses.iter().flatten().cloned().collect();
-    let (emb, _, _) = embed_texts(enc, &flat, console, "encoding clauses")?;
-    let mut k = 0;
-    let pred: Vec<Vec<usize>> = clauses
-        .iter()
-        .map(|cs| {
-            let mut ts: Vec<usize> = cs
-                .iter()
-                .flat_map(|c| {
-                    k += 1;
-                    z.assign(c, &emb[k - 1]).into_iter().map(|x| x.0)
-                })
-                .collect();
-            ts.sort();
-            ts.dedup();
-            ts
-        })
-        .collect();
-    let ids: Vec<String> = z.themes.iter().map(|t| t.id.clone()).collect();
-    let unknown: std::collections::BTreeSet<&String> =
-        coded.themes.iter().flatten().filter(|id| !ids.contains(id)).collect();
-    if !unknown.is_empty() {
-        console.note(format!("themes of the examples absent from the taxonomy (counted as missed): {unknown:?}"));
-    }
-    Ok(score_with_misses(coded, &ids, &pred))
 }
 
 /// Metrics of predicted theme indices against the coded ids; coded ids outside `ids` are

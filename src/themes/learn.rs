@@ -162,21 +162,37 @@ impl ThemeModel {
     /// Panics when the model has an attention part and `clause.attention` is `None`: the
     /// caller encodes with token states for such a model.
     pub fn scores(&self, clause: Clause) -> Vec<f32> {
-        let mut parts: Vec<(f32, Vec<f32>)> = Vec::new();
-        if let Some(l) = &self.lexical {
-            parts.push((l.weight, l.scores(clause.text)));
-        }
-        if let Some(a) = &self.attention {
+        let attention = self.attention.as_ref().map(|a| {
             let part =
                 clause.attention.expect("a themes model with token attention needs the clause's attention scores");
-            parts.push((a.weight, part.to_vec()));
+            (a.weight, part)
+        });
+        self.mixed(clause.text, clause.embedding, attention)
+    }
+
+    /// The scores of [`Self::scores`] without the attention part (its weight left out, not
+    /// given to the others): what tells the clauses of one comment apart, read in context
+    /// (a comment's attention scores are the whole comment's).
+    pub fn scores_without_attention(&self, text: &str, embedding: &[f32]) -> Vec<f32> {
+        self.mixed(text, embedding, self.attention.as_ref().map(|a| (a.weight, &[][..])))
+    }
+
+    /// The weighted parts: lexical, attention (weight and scores; empty scores count zero),
+    /// and the embedding part with the weight the others leave.
+    fn mixed(&self, text: &str, embedding: &[f32], attention: Option<(f32, &[f32])>) -> Vec<f32> {
+        let mut parts: Vec<(f32, Vec<f32>)> = Vec::new();
+        if let Some(l) = &self.lexical {
+            parts.push((l.weight, l.scores(text)));
+        }
+        if let Some((w, part)) = attention {
+            parts.push((w, part.to_vec()));
         }
         let mut others = vec![0f32; self.themes.len()];
         for (w, p) in &parts {
             others.iter_mut().zip(p).for_each(|(a, b)| *a += w * b);
         }
         let rest = (1.0 - parts.iter().map(|p| p.0).sum::<f32>()).max(0.0);
-        self.embedding_scores(clause.embedding).iter().zip(&others).map(|(e, o)| rest * e + o).collect()
+        self.embedding_scores(embedding).iter().zip(&others).map(|(e, o)| rest * e + o).collect()
     }
 
     fn embedding_scores(&self, e: &[f32]) -> Vec<f32> {
