@@ -87,15 +87,8 @@ impl Annotator {
     pub fn annotate(&mut self, comments: &TextColumn, console: &Console) -> Result<Annotated> {
         let text = text::prepare(comments);
         let token_model = self.assigner.token_model();
-        let (encoded, encode) = pipeline::encode_comments(
-            &self.enc,
-            &self.model,
-            token_model,
-            &text,
-            &[],
-            &mut self.encoder,
-            console,
-        )?;
+        let (encoded, encode) =
+            pipeline::encode_comments(&self.enc, &self.model, token_model, &text, &[], &mut self.encoder, console)?;
         let (clause_sentiment, sentiment) =
             sentiment::score_comments(&self.head, &self.model, &text, &encoded.clauses)?;
         let clause_themes = self.assigner.assign_prepared(&text, &encoded);

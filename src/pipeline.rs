@@ -18,7 +18,7 @@ use polars::prelude::PolarsResult;
 use crate::config::{EncoderConfig, InputConfig, RunConfig};
 use crate::console::Console;
 use crate::drivers::DriverRow;
-use crate::encode::{self, cache::text_hash, EncodeReport, ModelInfo};
+use crate::encode::{self, cache::text_hash, EncodeReport, Encoded, ModelInfo};
 use crate::ingest::{self, annotations, annotations::Annotations, RawTable};
 use crate::nps::{self, NpsRow, Tally};
 use crate::schema::{self, columns as c, ColumnMapping};
@@ -306,20 +306,6 @@ pub fn nps_rows(r: &Responses) -> PolarsResult<Vec<NpsRow>> {
         nps::add_weighted(&mut rows, &r.score, weights, period, &segments);
     }
     Ok(rows)
-}
-
-/// What the encode stage gives the heads: per unique comment (pass), its embedding and,
-/// when the themes model reads token states, its attention scores; per clause, its
-/// embedding read in the comment's context.
-#[derive(Debug, Clone, Default)]
-pub struct Encoded {
-    /// Per pass: the whole comment's embedding.
-    pub comments: Vec<Vec<f32>>,
-    /// Per pass: the themes model's attention scores of the whole comment (None when the
-    /// model reads no token states).
-    pub attention: Vec<Option<Vec<f32>>>,
-    /// Per clause (index into `Prepared::unique`): its embedding, read in its comment.
-    pub clauses: Vec<Vec<f32>>,
 }
 
 /// The encode stage: one encoder pass per unique comment of `text` gives the comment's

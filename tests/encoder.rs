@@ -202,3 +202,44 @@ fn cached_texts_are_encoded_again_only_when_their_states_are_wanted() {
     let (_, r3) = embed(&texts, make, Some(&mut cache), &mut |_, _| {}, None).unwrap();
     assert_eq!((r3.encoded, r3.from_cache), (0, 3));
 }
+
+/// One pass per text, its spans read in context: a span's vector is the mean over its own
+/// tokens (not the text alone, not another span), a span that is the whole text is the
+/// text, spans do not depend on the batch, and a second call takes everything from the
+/// cache, with the same values.
+#[test]
+fn spans_are_read_in_context_and_cached() {
+    use verbatim::encode::{cache::Cache, embed_spans};
+    let dir = Dir::new();
+    let texts: Vec<String> = ["Prix trop élevé mais le réseau est top", "merci", "the app crashes. Support was kind"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let spans: Vec<Vec<(usize, usize)>> = vec![vec![(0, 17), (18, 41)], vec![(0, 5)], vec![(0, 16), (17, 33)]];
+    let make = |budget: usize| {
+        move || {
+            Ok(Encoder {
+                tokenizer: TextTokenizer::from_file(&model_dir().join("tokenizer.json"), 512).unwrap(),
+                backend: Box::new(MockBackend { hidden: 32 }),
+                batch_tokens: budget,
+                prefix: "query: ".into(),
+            })
+        }
+    };
+    let (first, r1) = embed_spans(&texts, &spans, make(4096), None, &mut |_, _| {}, None).unwrap();
+    assert_eq!(r1.encoded, 3);
+    assert_eq!(first[0].spans.len(), 2);
+    assert_ne!(first[0].spans[0], first[0].spans[1]);
+    assert_ne!(first[0].spans[0], first[0].text);
+    assert_eq!(first[1].spans, vec![first[1].text.clone()], "a span that is the whole text is the text");
+    let (small, _) = embed_spans(&texts, &spans, make(16), None, &mut |_, _| {}, None).unwrap();
+    assert_eq!(first, small, "spans do not depend on the batch");
+
+    let mut cache = Cache::open(&dir.path("cache"), "mock", 32).unwrap();
+    embed_spans(&texts, &spans, make(4096), Some(&mut cache), &mut |_, _| {}, None).unwrap();
+    // Texts, plus the spans that are not a whole text.
+    assert_eq!(cache.len(), 3 + 4);
+    let (again, r2) = embed_spans(&texts, &spans, make(4096), Some(&mut cache), &mut |_, _| {}, None).unwrap();
+    assert_eq!((r2.encoded, r2.from_cache), (0, 3));
+    assert_eq!(first, again);
+}

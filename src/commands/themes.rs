@@ -59,8 +59,7 @@ pub fn evaluate(a: &ThemesEvalArgs, console: &Console) -> Result<u8> {
         return Err(Error::Usage("--predictions writes a learnt model's predictions: leave out --zero-shot".into()));
     }
     let metrics = if let Some(dir) = &a.themes_model {
-        let (metrics, predicted) =
-            evaluate_model(&coded, &resolve::find_model_dir(dir)?, &enc, console)?;
+        let (metrics, predicted) = evaluate_model(&coded, &resolve::find_model_dir(dir)?, &enc, console)?;
         if let Some(path) = &a.predictions {
             let ids: Vec<&str> = metrics.per_theme.iter().map(|t| t.0.as_str()).collect();
             write_predictions(path, &coded, &ids, &predicted, &[])?;

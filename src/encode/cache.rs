@@ -27,8 +27,12 @@ pub fn text_hash(text: &str) -> [u8; 32] {
 
 /// The cache key of the span `start..end` (bytes) of `text` read in context: a key no
 /// text's own hash can equal (a text holds no NUL byte after normalisation, and the range
-/// follows it).
+/// follows it). A span that is the whole text has the text's own key: the encoder gives
+/// it the text's embedding (`infer::Encoder::encode_spans`).
 pub fn span_key(text: &str, (start, end): (usize, usize)) -> [u8; 32] {
+    if (start, end) == (0, text.len()) {
+        return text_hash(text);
+    }
     let mut h = Sha256::new();
     h.update(text.as_bytes());
     h.update(format!("\0span-in-context {start}..{end}").as_bytes());

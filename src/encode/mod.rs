@@ -19,6 +19,20 @@ pub struct StatesRequest<'a> {
     pub known: &'a [bool],
 }
 
+/// What the encode stage gives the heads: per unique comment (pass), its embedding and,
+/// when the themes model reads token states, its attention scores; per clause, its
+/// embedding read in the comment's context.
+#[derive(Debug, Clone, Default)]
+pub struct Encoded {
+    /// Per pass: the whole comment's embedding.
+    pub comments: Vec<Vec<f32>>,
+    /// Per pass: the themes model's attention scores of the whole comment (None when the
+    /// model reads no token states).
+    pub attention: Vec<Option<Vec<f32>>>,
+    /// Per clause (index into `Prepared::unique`): its embedding, read in its comment.
+    pub clauses: Vec<Vec<f32>>,
+}
+
 /// What the encode stage did.
 #[derive(Debug, Clone, Copy, Default, serde::Serialize)]
 pub struct EncodeReport {
@@ -102,7 +116,9 @@ pub fn embed_spans<E: std::borrow::BorrowMut<Encoder>>(
     for (&i, v) in missing.iter().zip(vectors) {
         if let Some(c) = cache.as_deref() {
             let (text, spans) = &keys[i];
-            let entries = std::iter::once((text, &v.text)).chain(spans.iter().zip(&v.spans));
+            // A span that is the whole text shares the text's key (and vector).
+            let spans = spans.iter().zip(&v.spans).filter(|(k, _)| *k != text);
+            let entries = std::iter::once((text, &v.text)).chain(spans);
             new_entries.extend(entries.filter(|(k, _)| c.get(k).is_none()).map(|(k, v)| (*k, v.clone())));
         }
         out[i] = Some(v);

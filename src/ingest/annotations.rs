@@ -227,9 +227,7 @@ fn float_lists(cell: Option<&Series>) -> PolarsResult<Vec<Vec<f32>>> {
     let lists = cell.list()?;
     let mut out = Vec::with_capacity(cell.len());
     for j in 0..lists.len() {
-        out.push(match lists.get_as_series(j) {
-            v => float_list(v.as_ref())?,
-        });
+        out.push(float_list(lists.get_as_series(j).as_ref())?);
     }
     Ok(out)
 }
@@ -254,7 +252,8 @@ mod tests {
             Series::new("".into(), vec!["Le prix a augmenté,", "service top"]),
             Series::new("".into(), Vec::<&str>::new()),
         ];
-        let whole: Vec<Series> = vec![Series::new("".into(), vec![0.8f32, 0.6]), Series::new("".into(), Vec::<f32>::new())];
+        let whole: Vec<Series> =
+            vec![Series::new("".into(), vec![0.8f32, 0.6]), Series::new("".into(), Vec::<f32>::new())];
         let emb = list_of_lists(vec![vec![vec![1.0, 0.0], vec![0.6, 0.8]], vec![]]);
         DataFrame::new(
             2,

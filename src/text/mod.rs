@@ -58,7 +58,10 @@ pub struct Prepared {
 pub fn model_text(normalized: &str) -> (String, Vec<(usize, usize)>) {
     let text = normalize::without_mentions(normalized).trim().to_string();
     let base = text.as_ptr() as usize;
-    let spans = clauses::split(&text).iter().map(|c| (c.as_ptr() as usize - base, c.as_ptr() as usize - base + c.len())).collect();
+    let spans = clauses::split(&text)
+        .iter()
+        .map(|c| (c.as_ptr() as usize - base, c.as_ptr() as usize - base + c.len()))
+        .collect();
     (text, spans)
 }
 
@@ -70,7 +73,9 @@ pub fn model_clauses(normalized: &str) -> Vec<String> {
 
 /// Prepare comments (parallel over comments; the result does not depend on thread count).
 pub fn prepare(comments: &crate::ingest::TextColumn) -> Prepared {
-    let per: Vec<(String, Option<lang::Language>, String, Vec<(usize, usize)>)> = (0..comments.len())
+    // Per comment: normalised, language, the text the models read, its clauses' spans.
+    type Read = (String, Option<lang::Language>, String, Vec<(usize, usize)>);
+    let per: Vec<Read> = (0..comments.len())
         .into_par_iter()
         .map(|i| {
             let normalized = normalize::normalize(comments.get(i));

@@ -63,7 +63,7 @@ impl Assigner {
     pub fn assign_prepared(
         &self,
         text: &crate::text::Prepared,
-        encoded: &crate::pipeline::Encoded,
+        encoded: &crate::encode::Encoded,
     ) -> Vec<Vec<(usize, f32)>> {
         use rayon::prelude::*;
         let per_pass: Vec<Vec<Vec<(usize, f32)>>> = text
