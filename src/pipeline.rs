@@ -79,28 +79,29 @@ pub struct ModelsUsed {
 }
 
 /// Everything a run computed, in memory. Indices: `text.unique` numbers the clauses of the
-/// unique comments (`embeddings`, `clause_sentiment`, `clause_themes` follow it); responses follow
-/// `input.responses` (`text.comments`, `sentiment`, `response_themes` follow it); theme
+/// unique comments (`embeddings`, `clause_sentiment`, `clause_themes` follow it); responses
+/// follow `input.responses` (`text.comments`, `sentiment`, `response_themes` follow it); theme
 /// indices point into `themes`.
 pub struct Analysis {
     /// The inputs read, mapped and validated.
     pub input: Input,
     /// NPS with margins: overall, per period, per segment value, per period x segment.
     pub nps: Vec<NpsRow>,
-    /// Normalised comments, their language and clauses; the unique clause texts.
+    /// Normalised comments, their language and clauses; the unique comments to encode and
+    /// their clauses.
     pub text: Prepared,
     /// One embedding per clause, read in its comment (L2-normalised, from the encoder or its
     /// cache).
     pub embeddings: Vec<Vec<f32>>,
     /// What the encode stage did (texts encoded, from cache, tokens, seconds).
     pub encode: EncodeReport,
-    /// Per unique clause: P(negative), P(neutral), P(positive).
+    /// Per clause: P(negative), P(neutral), P(positive).
     pub clause_sentiment: Vec<[f32; 3]>,
     /// Per response: comment sentiment label and score in -1..1 (None without comment).
     pub sentiment: Vec<Option<(&'static str, f32)>>,
     /// The leaf themes clauses are assigned to.
     pub themes: Vec<ThemeInfo>,
-    /// Per unique clause: (theme index, confidence) of each theme assigned.
+    /// Per clause: (theme index, confidence) of each theme attributed to it.
     pub clause_themes: Vec<Vec<(usize, f32)>>,
     /// Per response: the theme indices its clauses mention, sorted, without repeats.
     pub response_themes: Vec<Vec<usize>>,

@@ -40,26 +40,14 @@ impl Assigner {
         }
     }
 
-    /// Themes of every unique clause (parallel; the result does not depend on threads).
-    /// `attention[i]`: the learnt model's attention scores of clause `i`, when it reads them.
-    pub fn assign_all(
-        &self,
-        texts: &[String],
-        embeddings: &[Vec<f32>],
-        attention: &[Option<Vec<f32>>],
-    ) -> Vec<Vec<(usize, f32)>> {
-        use rayon::prelude::*;
-        texts.par_iter().zip(embeddings).zip(attention).map(|((t, e), a)| self.assign(t, e, a.as_deref())).collect()
-    }
-}
-
-impl Assigner {
-    /// Themes of every clause of `text` (indices into `Prepared::unique`): each unique
-    /// comment gets the themes of its whole text ([`Self::assign`] on the comment's
-    /// embedding and attention scores, what a learnt model is trained on), and each of
-    /// them is attributed to the clause that says it most (highest score of the clause read
-    /// in context), with the comment's confidence. A comment's clauses thus hold its themes,
-    /// each once. Parallel over comments; the result does not depend on threads.
+    /// Themes of every clause of `text` (indices into `Prepared::unique`). A learnt model
+    /// gives each unique comment the themes of its whole text ([`Self::assign`] on the
+    /// comment's embedding and attention scores, what the model is trained on) and
+    /// attributes each to the clause that says it most (the highest score of the model's
+    /// word and embedding parts on the clause read in context), with the comment's
+    /// confidence: a comment's clauses hold its themes, each once. Zero-shot assigns each
+    /// clause read in context on its own (keywords decide clause by clause). Parallel over
+    /// comments; the result does not depend on threads.
     pub fn assign_prepared(
         &self,
         text: &crate::text::Prepared,
@@ -72,9 +60,12 @@ impl Assigner {
             .enumerate()
             .map(|(k, pass)| {
                 let units: Vec<usize> = pass.units.clone().collect();
-                if let Assigner::ZeroShot(z) = self {
-                    return units.iter().map(|&u| z.assign(&text.unique[u], &encoded.clauses[u])).collect();
-                }
+                let m = match self {
+                    Assigner::ZeroShot(z) => {
+                        return units.iter().map(|&u| z.assign(&text.unique[u], &encoded.clauses[u])).collect();
+                    }
+                    Assigner::Learnt(m) => m,
+                };
                 let found = self.assign(&pass.text, &encoded.comments[k], encoded.attention[k].as_deref());
                 let mut out = vec![Vec::new(); units.len()];
                 if units.len() == 1 {
@@ -82,7 +73,7 @@ impl Assigner {
                     return out;
                 }
                 let scores: Vec<Vec<f32>> =
-                    units.iter().map(|&u| self.clause_scores(&text.unique[u], &encoded.clauses[u])).collect();
+                    units.iter().map(|&u| m.scores_without_attention(&text.unique[u], &encoded.clauses[u])).collect();
                 for (t, confidence) in found {
                     // The first clause of the highest score (ties keep the earlier clause).
                     let best = (1..units.len()).fold(0, |b, j| if scores[j][t] > scores[b][t] { j } else { b });
@@ -92,15 +83,6 @@ impl Assigner {
             })
             .collect();
         per_pass.into_iter().flatten().collect()
-    }
-
-    /// Per theme, how strongly a clause read in context says it (comparable between the
-    /// clauses of one comment only).
-    fn clause_scores(&self, text: &str, e: &[f32]) -> Vec<f32> {
-        match self {
-            Assigner::ZeroShot(z) => z.clause_scores(text, e),
-            Assigner::Learnt(m) => m.scores_without_attention(text, e),
-        }
     }
 }
 

@@ -109,16 +109,6 @@ impl ZeroShot {
         self.prototypes.iter().map(|ps| ps.iter().map(|p| dot(p, e)).fold(f32::MIN, f32::max)).collect()
     }
 
-    /// Per theme, how strongly a clause says it: its similarity, plus one when a keyword
-    /// of the theme is in the clause (keywords decide in [`Self::assign`]).
-    pub fn clause_scores(&self, text: &str, e: &[f32]) -> Vec<f32> {
-        let words = keywords::words(text);
-        let sims = self.similarities(e);
-        (0..self.themes.len())
-            .map(|t| sims[t] + if self.keywords[t].iter().any(|k| k.matches(&words)) { 1.0 } else { 0.0 })
-            .collect()
-    }
-
     /// Themes of one clause: (theme index, confidence in 0..1). Keyword evidence decides
     /// when there is any (every theme with a keyword in the clause); otherwise the most
     /// similar theme(s), when similar enough.
