@@ -103,15 +103,13 @@ fn evaluate_zero_shot(
     console: &Console,
 ) -> Result<crate::themes::ThemeMetrics> {
     let assigner = Assigner::ZeroShot(crate::themes::assign::zero_shot(taxonomy, settings, enc, console)?);
-    let model = crate::encode::ModelInfo::of(enc)?;
-    let predicted = pipeline::assign_texts(&coded.texts, &assigner, enc, &model, console)?;
-    let ids: Vec<String> = assigner.themes().iter().map(|t| t.id.clone()).collect();
+    let ids: Vec<&String> = assigner.themes().iter().map(|t| &t.id).collect();
     let unknown: std::collections::BTreeSet<&String> =
         coded.themes.iter().flatten().filter(|id| !ids.contains(id)).collect();
     if !unknown.is_empty() {
         console.note(format!("themes of the examples absent from the taxonomy (counted as missed): {unknown:?}"));
     }
-    Ok(fit::score_with_misses(coded, &ids, &predicted))
+    Ok(measure(coded, &assigner, enc, &crate::encode::ModelInfo::of(enc)?, console)?.0)
 }
 
 /// A themes model measured as a run uses it; the metrics and each text's predicted themes.
@@ -122,8 +120,19 @@ fn evaluate_model(
     console: &Console,
 ) -> Result<(crate::themes::ThemeMetrics, Vec<Vec<usize>>)> {
     let model = crate::encode::ModelInfo::of(enc)?;
-    let assigner = Assigner::Learnt(Box::new(load_model(dir, &model)?));
-    let predicted = pipeline::assign_texts(&coded.texts, &assigner, enc, &model, console)?;
+    measure(coded, &Assigner::Learnt(Box::new(load_model(dir, &model)?)), enc, &model, console)
+}
+
+/// The themes `assigner` gives the coded texts as a run assigns them, scored against the
+/// coded ones (coded themes the assigner does not know count as misses).
+fn measure(
+    coded: &Coded,
+    assigner: &Assigner,
+    enc: &crate::config::EncoderConfig,
+    model: &crate::encode::ModelInfo,
+    console: &Console,
+) -> Result<(crate::themes::ThemeMetrics, Vec<Vec<usize>>)> {
+    let predicted = pipeline::assign_texts(&coded.texts, assigner, enc, model, console)?;
     let ids: Vec<String> = assigner.themes().iter().map(|t| t.id.clone()).collect();
     Ok((fit::score_with_misses(coded, &ids, &predicted), predicted))
 }

@@ -128,6 +128,7 @@ impl Encoder {
             truncated: tokens.iter().filter(|t| t.truncated).count(),
             ..Default::default()
         };
+        let shift = self.prefix.len();
         let mut done = 0;
         for members in &batches {
             let seq = members.iter().map(|&i| lengths[i]).max().unwrap_or(0);
@@ -157,17 +158,19 @@ impl Encoder {
                     states.len()
                 )));
             }
-            let shift = self.prefix.len();
             for (row, &i) in members.iter().enumerate() {
                 let rows = &states[row * seq * hidden..(row + 1) * seq * hidden];
                 let text = mean_pool_normalize(rows, lengths[i], hidden);
                 let parts = spans.get(i).map_or(&[][..], |s| &s[..]);
                 let spans = parts
                     .iter()
-                    .map(|&(a, e)| match token_range(&tokens[i].offsets, a + shift, e + shift) {
-                        _ if (a, e) == (0, texts[i].len()) => text.clone(),
-                        Some((from, to)) => mean_pool_normalize(&rows[from * hidden..], to - from, hidden),
-                        None => text.clone(),
+                    .map(|&(a, e)| {
+                        // Token offsets count the prefix too.
+                        let range = token_range(&tokens[i].offsets, a + shift, e + shift);
+                        match range.filter(|_| (a, e) != (0, texts[i].len())) {
+                            Some((from, to)) => mean_pool_normalize(&rows[from * hidden..], to - from, hidden),
+                            None => text.clone(),
+                        }
                     })
                     .collect();
                 out[i] = Pooled { text, spans };

@@ -135,7 +135,8 @@ pub fn responses(a: &Analysis) -> PolarsResult<DataFrame> {
 pub fn embeddings(a: &Analysis) -> PolarsResult<DataFrame> {
     let (p, embeddings) = (&a.text, &a.embeddings);
     let hashes: Vec<String> = p.unique.iter().map(|t| hex::encode(text_hash(t))).collect();
-    let comments: Vec<String> = p.unique_pass.iter().map(|&k| hex::encode(text_hash(&p.passes[k].text))).collect();
+    let comments: Vec<String> =
+        p.passes.iter().flat_map(|k| std::iter::repeat_n(hex::encode(text_hash(&k.text)), k.units.len())).collect();
     let lists: Vec<Series> = embeddings.iter().map(|v| Series::new("".into(), v)).collect();
     DataFrame::new(
         p.unique.len(),

@@ -45,8 +45,6 @@ pub struct Prepared {
     /// The clause texts of every pass, pass after pass (a clause said in two different
     /// comments is two clauses: it is read in each comment's context).
     pub unique: Vec<String>,
-    /// Per clause: the pass it belongs to.
-    pub unique_pass: Vec<usize>,
     /// Language of the first comment each pass was seen in, per clause.
     pub unique_language: Vec<&'static str>,
     /// How many clauses there were before dedupe.
@@ -57,18 +55,13 @@ pub struct Prepared {
 /// byte spans in it.
 pub fn model_text(normalized: &str) -> (String, Vec<(usize, usize)>) {
     let text = normalize::without_mentions(normalized).trim().to_string();
+    // The clauses are slices of `text`: their offsets in it are their spans.
     let base = text.as_ptr() as usize;
     let spans = clauses::split(&text)
         .iter()
         .map(|c| (c.as_ptr() as usize - base, c.as_ptr() as usize - base + c.len()))
         .collect();
     (text, spans)
-}
-
-/// The clauses the models read of a normalised comment: @mentions left out, then split.
-pub fn model_clauses(normalized: &str) -> Vec<String> {
-    let (text, spans) = model_text(normalized);
-    spans.iter().map(|&(a, b)| text[a..b].to_string()).collect()
 }
 
 /// Prepare comments (parallel over comments; the result does not depend on thread count).
@@ -101,7 +94,6 @@ pub fn prepare(comments: &crate::ingest::TextColumn) -> Prepared {
             let first = out.unique.len();
             for &(a, b) in &spans {
                 out.unique.push(text[a..b].to_string());
-                out.unique_pass.push(id);
                 out.unique_language.push(language.as_ref().map_or("und", |l| l.code));
             }
             out.passes.push(Pass { text, units: first..first + spans.len(), spans });
@@ -125,7 +117,7 @@ mod tests {
         let p = prepare(&comments);
         assert_eq!(p.passes.len(), 2);
         assert_eq!(p.unique, ["Très bien", "Prix trop élevé", "mais très bien"]);
-        assert_eq!(p.unique_pass, [0, 1, 1]);
+        assert_eq!((p.passes[0].units.clone(), p.passes[1].units.clone()), (0..1, 1..3));
         assert_eq!(p.comments[0].clauses, [0]);
         assert_eq!(p.comments[1].clauses, [0]);
         assert!(p.comments[2].clauses.is_empty() && p.comments[2].language.is_none() && p.comments[2].pass.is_none());
