@@ -167,11 +167,12 @@ pub fn analyze(cfg: &RunConfig, console: &Console) -> Result<Analysis> {
     })?;
     let (clause_sentiment, sentiment) =
         timings.time("sentiment", || sentiment::score_comments(&head, &encoder, &text, &encoded.clauses))?;
-    let clause_themes = timings.time("themes", || Ok(assigner.assign_prepared(&text, &encoded)))?;
+    let assigned = timings.time("themes", || Ok(assigner.assign_covering(&text, &encoded)))?;
     let embeddings = encoded.clauses;
     let proposals = timings.time("discovery", || {
-        Ok(themes::emerging::discover(&cfg.out, &input.responses, &text, &embeddings, &clause_themes))
+        Ok(themes::emerging::discover(&cfg.out, &input.responses, &text, &embeddings, &assigned.covered))
     })?;
+    let clause_themes = assigned.themes;
     let themes = assigner.themes().to_vec();
     let drivers = timings.time("drivers", || {
         Ok(drivers::analysis::driver_rows(&input.responses, &text, &clause_sentiment, &clause_themes, &themes))

@@ -53,8 +53,17 @@ impl Assigner {
         text: &crate::text::Prepared,
         encoded: &crate::encode::Encoded,
     ) -> Vec<Vec<(usize, f32)>> {
+        self.assign_covering(text, encoded).themes
+    }
+
+    /// [`Self::assign_prepared`], and which clauses a theme covers (what discovery leaves
+    /// out). A clause is covered when a theme is attributed to it or, for a learnt model,
+    /// when its own scores (word and embedding parts, read in context, on the scale of
+    /// the parts' weights) reach a theme's threshold: the clause says a known theme even
+    /// though its comment's theme went to another clause.
+    pub fn assign_covering(&self, text: &crate::text::Prepared, encoded: &crate::encode::Encoded) -> Assigned {
         use rayon::prelude::*;
-        let per_pass: Vec<Vec<Vec<(usize, f32)>>> = text
+        let per_pass: Vec<Vec<(ClauseThemes, bool)>> = text
             .passes
             .par_iter()
             .enumerate()
@@ -62,28 +71,51 @@ impl Assigner {
                 let units: Vec<usize> = pass.units.clone().collect();
                 let m = match self {
                     Assigner::ZeroShot(z) => {
-                        return units.iter().map(|&u| z.assign(&text.unique[u], &encoded.clauses[u])).collect();
+                        return units
+                            .iter()
+                            .map(|&u| z.assign(&text.unique[u], &encoded.clauses[u]))
+                            .map(|t| {
+                                let covered = !t.is_empty();
+                                (t, covered)
+                            })
+                            .collect();
                     }
                     Assigner::Learnt(m) => m,
                 };
                 let found = self.assign(&pass.text, &encoded.comments[k], encoded.attention[k].as_deref());
-                let mut out = vec![Vec::new(); units.len()];
                 if units.len() == 1 {
-                    out[0] = found;
-                    return out;
+                    let covered = !found.is_empty();
+                    return vec![(found, covered)];
                 }
                 let scores: Vec<Vec<f32>> =
                     units.iter().map(|&u| m.scores_without_attention(&text.unique[u], &encoded.clauses[u])).collect();
+                let mut out = vec![Vec::new(); units.len()];
                 for (t, confidence) in found {
                     // The first clause of the highest score (ties keep the earlier clause).
                     let best = (1..units.len()).fold(0, |b, j| if scores[j][t] > scores[b][t] { j } else { b });
                     out[best].push((t, confidence));
                 }
-                out
+                out.into_iter()
+                    .zip(&scores)
+                    .map(|(t, s)| {
+                        let covered = !t.is_empty() || m.reaches_threshold_without_attention(s);
+                        (t, covered)
+                    })
+                    .collect()
             })
             .collect();
-        per_pass.into_iter().flatten().collect()
+        let (themes, covered) = per_pass.into_iter().flatten().unzip();
+        Assigned { themes, covered }
     }
+}
+
+/// A clause's themes: (theme index, confidence).
+pub type ClauseThemes = Vec<(usize, f32)>;
+
+/// Themes of each clause ([`Assigner::assign_prepared`]) and whether a theme covers it.
+pub struct Assigned {
+    pub themes: Vec<ClauseThemes>,
+    pub covered: Vec<bool>,
 }
 
 /// Read a taxonomy; its problems are usage errors.

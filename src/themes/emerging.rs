@@ -13,7 +13,8 @@ use crate::validate::Responses;
 /// The file the proposals are written to, and read back from on the next run.
 pub const PROPOSALS_FILE: &str = "proposed_themes.parquet";
 
-/// The discovery stage: clusters of the clauses no theme covers, as proposed themes, each
+/// The discovery stage: clusters of the clauses no theme covers (`covered`, per clause:
+/// [`super::assign::Assigner::assign_covering`]), as proposed themes, each
 /// with the NPS of the responses behind it. A cluster close to one of the previous run's
 /// proposals (`out_dir`'s proposed_themes.parquet) keeps its id.
 pub fn discover(
@@ -21,7 +22,7 @@ pub fn discover(
     r: &Responses,
     p: &Prepared,
     embeddings: &[Vec<f32>],
-    clause_themes: &[Vec<(usize, f32)>],
+    covered: &[bool],
 ) -> Vec<(Proposal, Tally)> {
     let mut counts = vec![0usize; p.unique.len()];
     for c in &p.comments {
@@ -29,7 +30,7 @@ pub fn discover(
             counts[u] += 1;
         }
     }
-    let uncovered: Vec<usize> = (0..p.unique.len()).filter(|&u| clause_themes[u].is_empty()).collect();
+    let uncovered: Vec<usize> = (0..p.unique.len()).filter(|&u| !covered[u]).collect();
     let texts: Vec<String> = uncovered.iter().map(|&u| p.unique[u].clone()).collect();
     let emb: Vec<Vec<f32>> = uncovered.iter().map(|&u| embeddings[u].clone()).collect();
     let cnt: Vec<usize> = uncovered.iter().map(|&u| counts[u]).collect();

@@ -177,6 +177,13 @@ impl ThemeModel {
         self.mixed(text, embedding, self.attention.as_ref().map(|a| (a.weight, &[][..])))
     }
 
+    /// Whether `scores` of [`Self::scores_without_attention`], put back on the scale of the
+    /// parts they hold (the attention part's weight left out), reach a theme's threshold.
+    pub fn reaches_threshold_without_attention(&self, scores: &[f32]) -> bool {
+        let held = 1.0 - self.attention.as_ref().map_or(0.0, |a| a.weight);
+        held > 0.0 && scores.iter().zip(&self.thresholds).any(|(s, th)| s / held >= *th)
+    }
+
     /// The weighted parts: lexical, attention (weight and scores; empty scores count zero),
     /// and the embedding part with the weight the others leave.
     fn mixed(&self, text: &str, embedding: &[f32], attention: Option<(f32, &[f32])>) -> Vec<f32> {
@@ -516,6 +523,14 @@ mod tests {
             assert_eq!(pool.install(|| train(ex, &themes, &[], &opts)), m1, "{threads} threads");
         }
         assert!(m1.attention.is_some() && m1.lexical.is_some());
+        // A clause read without the attention part is judged on the scale of the parts left.
+        let held = 1.0 - m1.attention.as_ref().unwrap().weight;
+        for (text, e) in [("t0", &emb[0]), ("t1", &emb[1]), ("x", &normalize(vec![0.0, 0.0, 0.0, 0.0, 0.0, 1.0]))] {
+            let s = m1.scores_without_attention(text, e);
+            let rescaled: Vec<f32> = s.iter().map(|x| x / held).collect();
+            assert_eq!(m1.reaches_threshold_without_attention(&s), !m1.decide(&rescaled).is_empty(), "{text}");
+        }
+        assert!(m1.reaches_threshold_without_attention(&m1.scores_without_attention("t0", &emb[0])));
         let cv = cross_validate(ex, ex.len(), &themes, &[], &opts, 3).metrics;
         assert!(cv.micro_f1 > 0.95, "{cv:?}");
         // Only the first 24 are scored; the other 36 only train.
