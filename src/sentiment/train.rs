@@ -97,7 +97,7 @@ fn fit(x: &[Vec<f32>], y: &[usize], sample_w: &[f64], opts: &TrainOptions) -> Fi
             let mut logits = [0f64; 3];
             for (c, l) in logits.iter_mut().enumerate() {
                 let wc = &look[c * (d + 1)..(c + 1) * (d + 1)];
-                *l = wc[d] + row.iter().zip(&wc[..d]).map(|(a, b)| *a as f64 * b).sum::<f64>();
+                *l = wc[d] + crate::linalg::dot_lanes_f64(row, &wc[..d]);
             }
             let p = softmax(logits, 1.0);
             for c in 0..3 {

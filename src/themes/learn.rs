@@ -341,7 +341,7 @@ fn fit_embedding(
             let w = &look[t * (d + 1)..(t + 1) * (d + 1)];
             for i in 0..n {
                 let row = &z[i * d..(i + 1) * d];
-                let zt = w[d] + row.iter().zip(&w[..d]).map(|(a, b)| *a as f64 * b).sum::<f64>();
+                let zt = w[d] + crate::linalg::dot_lanes_f64(row, &w[..d]);
                 let err = (sigmoid(zt) - if targets[i][t] { 1.0 } else { 0.0 }) / n as f64;
                 g[..d].iter_mut().zip(row).for_each(|(gj, a)| *gj += err * *a as f64);
                 g[d] += err;
