@@ -48,11 +48,7 @@ impl Assigner {
     /// confidence: a comment's clauses hold its themes, each once. Zero-shot assigns each
     /// clause read in context on its own (keywords decide clause by clause). Parallel over
     /// comments; the result does not depend on threads.
-    pub fn assign_prepared(
-        &self,
-        text: &crate::text::Prepared,
-        encoded: &crate::encode::Encoded,
-    ) -> Vec<Vec<(usize, f32)>> {
+    pub fn assign_prepared(&self, text: &crate::text::Prepared, encoded: &crate::encode::Encoded) -> Vec<ClauseThemes> {
         self.assign_covering(text, encoded).themes
     }
 
