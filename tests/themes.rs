@@ -124,6 +124,18 @@ fn themes_train_evaluate_and_run_with_the_model() {
     let f1 = micro_f1(&records);
     assert!((f1 - e["micro_f1"].as_f64().unwrap()).abs() < 1e-9, "{f1} vs {e}");
     assert!(f1 > 0.8, "a model scored on its own training examples: {f1}");
+    // Zero-shot from the shipped taxonomy writes its predictions too, and reports their F1
+    // (the examples' "app" is not a theme of the taxonomy: a miss either way).
+    let taxonomy = concat!(env!("CARGO_MANIFEST_DIR"), "/data/themes.toml");
+    let mut args = vec!["themes", "evaluate", "--zero-shot", "--taxonomy", taxonomy, "--examples", "coded.csv"];
+    args.extend(["--json", "--predictions", "p3.csv"]);
+    let z: serde_json::Value = serde_json::from_str(&stdout(&run(with(&args)))).unwrap();
+    let (header, records) = read_predictions(&dir.path("p3.csv"));
+    assert_eq!(header, ["text", "themes", "predicted"]);
+    assert_eq!(records.len(), 22);
+    let f1 = micro_f1(&records);
+    assert!((f1 - z["micro_f1"].as_f64().unwrap()).abs() < 1e-9, "{f1} vs {z}");
+    assert!(records.iter().any(|r| r[2].contains("support_wait")), "zero-shot finds the waits");
 
     // The model's attention scores of comments already seen come from the cache: nothing is
     // encoded again, and the tables are the same.

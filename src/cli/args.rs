@@ -458,8 +458,9 @@ pub struct ThemesEvalArgs {
     /// extra examples bring (say, the other language's) to --examples. Repeatable.
     #[arg(long, value_name = "FILE")]
     pub also_train_on: Vec<PathBuf>,
-    /// Write each example's out-of-fold scores and themes to this CSV (text, themes,
-    /// predicted, score_THEME...): which verbatims the model gets wrong, and by how much.
+    /// Write each example's predicted themes to this CSV (text, themes, predicted; with
+    /// cross-validation also the out-of-fold score_THEME... columns): which verbatims the
+    /// model, --themes-model or --zero-shot gets wrong, and by how much.
     #[arg(long, value_name = "FILE")]
     pub predictions: Option<PathBuf>,
     #[command(flatten)]

@@ -55,9 +55,6 @@ pub fn evaluate(a: &ThemesEvalArgs, console: &Console) -> Result<u8> {
     let enc = resolve::encoder_config(&a.encoder)?;
     let tax = a.taxonomy.as_deref().map(load_taxonomy).transpose()?;
     let mut coded = coded::read_examples(&a.examples)?;
-    if a.zero_shot && a.predictions.is_some() {
-        return Err(Error::Usage("--predictions writes a learnt model's predictions: leave out --zero-shot".into()));
-    }
     let metrics = if let Some(dir) = &a.themes_model {
         let (metrics, predicted) = evaluate_model(&coded, &resolve::find_model_dir(dir)?, &enc, console)?;
         if let Some(path) = &a.predictions {
@@ -68,7 +65,13 @@ pub fn evaluate(a: &ThemesEvalArgs, console: &Console) -> Result<u8> {
         metrics
     } else if a.zero_shot {
         let tax = tax.ok_or_else(|| Error::Usage("--zero-shot needs --taxonomy FILE".into()))?;
-        evaluate_zero_shot(&coded, &tax, a.zero_shot_settings.settings(), &enc, console)?
+        let (metrics, predicted) = evaluate_zero_shot(&coded, &tax, a.zero_shot_settings.settings(), &enc, console)?;
+        if let Some(path) = &a.predictions {
+            let ids: Vec<&str> = metrics.per_theme.iter().map(|t| t.0.as_str()).collect();
+            write_predictions(path, &coded, &ids, &predicted, &[])?;
+            console.note(format!("wrote the predictions to {}", path.display()));
+        }
+        metrics
     } else {
         let opts = a.learn.options().map_err(Error::Usage)?;
         let scored = coded.texts.len();
@@ -101,7 +104,7 @@ fn evaluate_zero_shot(
     settings: crate::themes::ZeroShotSettings,
     enc: &crate::config::EncoderConfig,
     console: &Console,
-) -> Result<crate::themes::ThemeMetrics> {
+) -> Result<(crate::themes::ThemeMetrics, Vec<Vec<usize>>)> {
     let assigner = Assigner::ZeroShot(crate::themes::assign::zero_shot(taxonomy, settings, enc, console)?);
     let ids: Vec<&String> = assigner.themes().iter().map(|t| &t.id).collect();
     let unknown: std::collections::BTreeSet<&String> =
@@ -109,7 +112,7 @@ fn evaluate_zero_shot(
     if !unknown.is_empty() {
         console.note(format!("themes of the examples absent from the taxonomy (counted as missed): {unknown:?}"));
     }
-    Ok(measure(coded, &assigner, enc, &crate::encode::ModelInfo::of(enc)?, console)?.0)
+    measure(coded, &assigner, enc, &crate::encode::ModelInfo::of(enc)?, console)
 }
 
 /// A themes model measured as a run uses it; the metrics and each text's predicted themes.
