@@ -55,17 +55,15 @@ pub fn evaluate(a: &ThemesEvalArgs, console: &Console) -> Result<u8> {
     let enc = resolve::encoder_config(&a.encoder)?;
     let tax = a.taxonomy.as_deref().map(load_taxonomy).transpose()?;
     let mut coded = coded::read_examples(&a.examples)?;
-    let metrics = if let Some(dir) = &a.themes_model {
-        let (metrics, predicted) = evaluate_model(&coded, &resolve::find_model_dir(dir)?, &enc, console)?;
-        if let Some(path) = &a.predictions {
-            let ids: Vec<&str> = metrics.per_theme.iter().map(|t| t.0.as_str()).collect();
-            write_predictions(path, &coded, &ids, &predicted, &[])?;
-            console.note(format!("wrote the predictions to {}", path.display()));
-        }
-        metrics
-    } else if a.zero_shot {
-        let tax = tax.ok_or_else(|| Error::Usage("--zero-shot needs --taxonomy FILE".into()))?;
-        let (metrics, predicted) = evaluate_zero_shot(&coded, &tax, a.zero_shot_settings.settings(), &enc, console)?;
+    let metrics = if a.themes_model.is_some() || a.zero_shot {
+        // Measured as a run assigns themes, no training: a model, else zero-shot.
+        let (metrics, predicted) = match &a.themes_model {
+            Some(dir) => evaluate_model(&coded, &resolve::find_model_dir(dir)?, &enc, console)?,
+            None => {
+                let tax = tax.ok_or_else(|| Error::Usage("--zero-shot needs --taxonomy FILE".into()))?;
+                evaluate_zero_shot(&coded, &tax, a.zero_shot_settings.settings(), &enc, console)?
+            }
+        };
         if let Some(path) = &a.predictions {
             let ids: Vec<&str> = metrics.per_theme.iter().map(|t| t.0.as_str()).collect();
             write_predictions(path, &coded, &ids, &predicted, &[])?;
