@@ -476,18 +476,36 @@ pub fn prepare_texts(texts: &[String]) -> Prepared {
 
 /// The themes a run would give each of `texts` (indices into `assigner.themes()`): each
 /// text encoded once (with token states for a learnt model that reads them), its themes
-/// assigned as a run assigns them.
+/// assigned as a run assigns them; with a learnt model also each text's score per theme
+/// (what its thresholds are compared with; empty for a text the models do not read, and
+/// for zero-shot).
 pub fn assign_texts(
     texts: &[String],
     assigner: &Assigner,
     enc: &EncoderConfig,
     model: &ModelInfo,
     console: &Console,
-) -> Result<Vec<Vec<usize>>> {
+) -> Result<(Vec<Vec<usize>>, Vec<Vec<f32>>)> {
     let prepared = prepare_texts(texts);
     let (encoded, _) = encode_comments(enc, model, assigner.token_model(), &prepared, &[], &mut None, console)?;
     let clause_themes = assigner.assign_prepared(&prepared, &encoded);
-    Ok(response_themes(&prepared, &clause_themes))
+    let scores = match assigner {
+        Assigner::Learnt(m) => prepared
+            .comments
+            .iter()
+            .map(|c| {
+                c.pass.map_or_else(Vec::new, |k| {
+                    m.scores(themes::learn::Clause {
+                        text: &prepared.passes[k].text,
+                        embedding: &encoded.comments[k],
+                        attention: encoded.attention[k].as_deref(),
+                    })
+                })
+            })
+            .collect(),
+        Assigner::ZeroShot(_) => Vec::new(),
+    };
+    Ok((response_themes(&prepared, &clause_themes), scores))
 }
 
 /// The comment sentiment a run would give each of `texts` (negative / neutral / positive /

@@ -120,10 +120,29 @@ fn themes_train_evaluate_and_run_with_the_model() {
     let e: serde_json::Value = serde_json::from_str(&stdout(&run(with(&args)))).unwrap();
     assert_eq!(e["n"], 22);
     let (header, records) = read_predictions(&dir.path("p2.csv"));
-    assert_eq!(header, ["text", "themes", "predicted"]);
     let f1 = micro_f1(&records);
     assert!((f1 - e["micro_f1"].as_f64().unwrap()).abs() < 1e-9, "{f1} vs {e}");
     assert!(f1 > 0.8, "a model scored on its own training examples: {f1}");
+    // Its score per theme comes too, and a theme is predicted exactly when its score reaches
+    // the model's threshold for it.
+    let model: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path("m1/model.json")).unwrap()).unwrap();
+    let ids: Vec<&str> = model["themes"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
+    let expected: Vec<String> = ["text", "themes", "predicted"]
+        .into_iter()
+        .map(String::from)
+        .chain(ids.iter().map(|id| format!("score_{id}")))
+        .collect();
+    assert_eq!(header, expected);
+    for r in &records {
+        let predicted: Vec<&str> = r[2].split(';').filter(|t| !t.is_empty()).collect();
+        for (k, id) in ids.iter().enumerate() {
+            let (score, threshold): (f64, f64) = (r[3 + k].parse().unwrap(), model["thresholds"][k].as_f64().unwrap());
+            // Scores are written with 4 decimals: a score within that of its threshold proves nothing.
+            if (score - threshold).abs() > 1e-4 {
+                assert_eq!(predicted.contains(id), score >= threshold, "{id}: {score} against {threshold} in {r:?}");
+            }
+        }
+    }
     // Zero-shot from the shipped taxonomy writes its predictions too, and reports their F1
     // (the examples' "app" is not a theme of the taxonomy: a miss either way).
     let taxonomy = concat!(env!("CARGO_MANIFEST_DIR"), "/data/themes.toml");

@@ -459,8 +459,9 @@ pub struct ThemesEvalArgs {
     #[arg(long, value_name = "FILE")]
     pub also_train_on: Vec<PathBuf>,
     /// Write each example's predicted themes to this CSV (text, themes, predicted; with
-    /// cross-validation also the out-of-fold score_THEME... columns): which verbatims the
-    /// model, --themes-model or --zero-shot gets wrong, and by how much.
+    /// cross-validation or --themes-model also the score_THEME... columns, out of fold in a
+    /// cross-validation): which verbatims the model, --themes-model or --zero-shot gets
+    /// wrong, and by how much.
     #[arg(long, value_name = "FILE")]
     pub predictions: Option<PathBuf>,
     #[command(flatten)]

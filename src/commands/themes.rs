@@ -57,7 +57,7 @@ pub fn evaluate(a: &ThemesEvalArgs, console: &Console) -> Result<u8> {
     let mut coded = coded::read_examples(&a.examples)?;
     let metrics = if a.themes_model.is_some() || a.zero_shot {
         // Measured as a run assigns themes, no training: a model, else zero-shot.
-        let (metrics, predicted) = match &a.themes_model {
+        let (metrics, predicted, scores) = match &a.themes_model {
             Some(dir) => evaluate_model(&coded, &resolve::find_model_dir(dir)?, &enc, console)?,
             None => {
                 let tax = tax.ok_or_else(|| Error::Usage("--zero-shot needs --taxonomy FILE".into()))?;
@@ -66,7 +66,7 @@ pub fn evaluate(a: &ThemesEvalArgs, console: &Console) -> Result<u8> {
         };
         if let Some(path) = &a.predictions {
             let ids: Vec<&str> = metrics.per_theme.iter().map(|t| t.0.as_str()).collect();
-            write_predictions(path, &coded, &ids, &predicted, &[])?;
+            write_predictions(path, &coded, &ids, &predicted, &scores)?;
             console.note(format!("wrote the predictions to {}", path.display()));
         }
         metrics
@@ -102,7 +102,7 @@ fn evaluate_zero_shot(
     settings: crate::themes::ZeroShotSettings,
     enc: &crate::config::EncoderConfig,
     console: &Console,
-) -> Result<(crate::themes::ThemeMetrics, Vec<Vec<usize>>)> {
+) -> Result<Measured> {
     let assigner = Assigner::ZeroShot(crate::themes::assign::zero_shot(taxonomy, settings, enc, console)?);
     let ids: Vec<&String> = assigner.themes().iter().map(|t| &t.id).collect();
     let unknown: std::collections::BTreeSet<&String> =
@@ -113,16 +113,20 @@ fn evaluate_zero_shot(
     measure(coded, &assigner, enc, &crate::encode::ModelInfo::of(enc)?, console)
 }
 
-/// A themes model measured as a run uses it; the metrics and each text's predicted themes.
+/// A themes model measured as a run uses it; the metrics, each text's predicted themes
+/// and its scores.
 fn evaluate_model(
     coded: &Coded,
     dir: &Path,
     enc: &crate::config::EncoderConfig,
     console: &Console,
-) -> Result<(crate::themes::ThemeMetrics, Vec<Vec<usize>>)> {
+) -> Result<Measured> {
     let model = crate::encode::ModelInfo::of(enc)?;
     measure(coded, &Assigner::Learnt(Box::new(load_model(dir, &model)?)), enc, &model, console)
 }
+
+/// Metrics, each text's predicted themes and (a learnt model's) scores per theme.
+type Measured = (crate::themes::ThemeMetrics, Vec<Vec<usize>>, Vec<Vec<f32>>);
 
 /// The themes `assigner` gives the coded texts as a run assigns them, scored against the
 /// coded ones (coded themes the assigner does not know count as misses).
@@ -132,10 +136,10 @@ fn measure(
     enc: &crate::config::EncoderConfig,
     model: &crate::encode::ModelInfo,
     console: &Console,
-) -> Result<(crate::themes::ThemeMetrics, Vec<Vec<usize>>)> {
-    let predicted = pipeline::assign_texts(&coded.texts, assigner, enc, model, console)?;
+) -> Result<Measured> {
+    let (predicted, scores) = pipeline::assign_texts(&coded.texts, assigner, enc, model, console)?;
     let ids: Vec<String> = assigner.themes().iter().map(|t| t.id.clone()).collect();
-    Ok((fit::score_with_misses(coded, &ids, &predicted), predicted))
+    Ok((fit::score_with_misses(coded, &ids, &predicted), predicted, scores))
 }
 
 /// `verbatim themes discover`: the analysis of `run`, writing the proposed themes only.
@@ -150,8 +154,9 @@ pub fn discover(a: &RunArgs, console: &Console) -> Result<u8> {
 }
 
 /// `themes evaluate --predictions`: per scored example its text, coded themes, predicted
-/// themes and, from a cross-validation, one out-of-fold score per theme (CSV, written
-/// atomically).
+/// themes and, from a cross-validation or a given model, one score per theme (out of fold
+/// in a cross-validation; empty cells for a text the models do not read). CSV, written
+/// atomically.
 fn write_predictions(
     path: &Path,
     coded: &Coded,
@@ -159,8 +164,11 @@ fn write_predictions(
     predicted: &[Vec<usize>],
     scores: &[Vec<f32>],
 ) -> Result<()> {
-    let score_cols: Vec<String> =
-        if scores.is_empty() { Vec::new() } else { ids.iter().map(|id| format!("score_{id}")).collect() };
+    let score_cols: Vec<String> = if scores.iter().all(Vec::is_empty) {
+        Vec::new()
+    } else {
+        ids.iter().map(|id| format!("score_{id}")).collect()
+    };
     let mut header = vec!["text", "themes", "predicted"];
     header.extend(score_cols.iter().map(String::as_str));
     let rows = predicted.iter().enumerate().map(|(i, pred)| {
@@ -169,7 +177,10 @@ fn write_predictions(
             coded.themes[i].join(";"),
             pred.iter().map(|&t| ids[t]).collect::<Vec<_>>().join(";"),
         ];
-        row.extend(scores.get(i).into_iter().flatten().map(|s| format!("{s:.4}")));
+        match scores.get(i).filter(|s| !s.is_empty()) {
+            Some(s) => row.extend(s.iter().map(|s| format!("{s:.4}"))),
+            None => row.extend(score_cols.iter().map(|_| String::new())),
+        }
         row
     });
     let bytes = csv_out::to_csv(&header, rows);

@@ -1,11 +1,12 @@
-//! Comment normalisation: HTML removed, Unicode NFC, control characters and runs of
-//! whitespace collapsed; placeholders ("-", "n/a", ".") count as no comment.
+//! Comment normalisation: HTML removed, line breaks written as escapes ("\\n") read as
+//! line breaks, Unicode NFC, control characters and runs of whitespace collapsed;
+//! placeholders ("-", "n/a", ".") count as no comment.
 
 use unicode_normalization::UnicodeNormalization;
 
 /// Normalised comment text ("" for none).
 pub fn normalize(raw: &str) -> String {
-    let no_html = strip_html(raw);
+    let no_html = strip_html(&unescape_breaks(raw));
     let mut out = String::with_capacity(no_html.len());
     let mut space = false;
     for ch in no_html.nfc() {
@@ -58,6 +59,27 @@ pub fn without_mentions(s: &str) -> String {
 fn is_placeholder(s: &str) -> bool {
     const NONE: [&str; 12] = ["-", "--", ".", "..", "...", "/", "n/a", "na", "none", "null", "nan", "#n/a"];
     s.chars().all(|c| !c.is_alphanumeric()) || NONE.contains(&s.to_lowercase().as_str())
+}
+
+/// Line breaks and tabs that an export wrote as escapes (a backslash then `n`, `r` or `t`:
+/// social-listening and JSON-based tools do) become spaces: left in, "fil.\\nOn fait
+/// comment" reads as the word "nOn". A text with a path ("C:\\new") or an escaped backslash
+/// ("\\\\n") keeps its backslashes.
+fn unescape_breaks(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('\\') || s.contains(":\\") || s.contains("\\\\") {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && matches!(chars.peek(), Some('n' | 'r' | 't')) {
+            chars.next();
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Remove tags and decode the common entities (survey tools export rich-text answers).
@@ -135,6 +157,18 @@ fn decode_entity(name: &str) -> Option<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escaped_line_breaks_are_spaces_paths_kept() {
+        assert_eq!(
+            normalize(r"personne au bout du fil. \nOn fait comment ?"),
+            "personne au bout du fil. On fait comment ?"
+        );
+        assert_eq!(normalize(r"Slow.\r\nNever again\tbye"), "Slow. Never again bye");
+        assert_eq!(normalize(r"saved to C:\new\report.txt"), r"saved to C:\new\report.txt");
+        assert_eq!(normalize(r"a \\n b"), r"a \\n b");
+        assert_eq!(normalize(r"smiley \o/"), r"smiley \o/");
+    }
 
     #[test]
     fn mentions_are_removed_for_the_models_emails_kept() {
