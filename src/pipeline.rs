@@ -474,6 +474,10 @@ pub fn prepare_texts(texts: &[String]) -> Prepared {
     text::prepare(&column)
 }
 
+/// Each text's themes (indices into the assigner's themes) and, from a learnt model, its
+/// score per theme.
+pub type AssignedTexts = (Vec<Vec<usize>>, Vec<Vec<f32>>);
+
 /// The themes a run would give each of `texts` (indices into `assigner.themes()`): each
 /// text encoded once (with token states for a learnt model that reads them), its themes
 /// assigned as a run assigns them; with a learnt model also each text's score per theme
@@ -485,7 +489,7 @@ pub fn assign_texts(
     enc: &EncoderConfig,
     model: &ModelInfo,
     console: &Console,
-) -> Result<(Vec<Vec<usize>>, Vec<Vec<f32>>)> {
+) -> Result<AssignedTexts> {
     let prepared = prepare_texts(texts);
     let (encoded, _) = encode_comments(enc, model, assigner.token_model(), &prepared, &[], &mut None, console)?;
     let clause_themes = assigner.assign_prepared(&prepared, &encoded);

@@ -227,3 +227,61 @@ fn micro_f1(records: &[csv::StringRecord]) -> f64 {
     }
     2.0 * tp as f64 / (n_pred + n_gold) as f64
 }
+
+/// Zero-shot learns from its taxonomy's texts: a classifier trained, deterministically, on
+/// each leaf's descriptions, examples and keywords (the other leaves' texts and the
+/// counter-examples as negatives) adds themes to those of keywords and prototypes and
+/// takes none away. A taxonomy of one leaf has nothing to learn from.
+#[test]
+fn zero_shot_adds_what_a_classifier_learns_from_the_taxonomy() {
+    use clap::Parser;
+    use verbatim::cli::args::{Args, Command};
+    use verbatim::console::Console;
+    use verbatim::themes::{assign, Taxonomy};
+    let dir = Dir::new();
+    dir.write("e.csv", "score,comment\n3,x\n");
+    let (export, model) = (dir.path("e.csv").display().to_string(), model_dir().display().to_string());
+    let (cache, out) = (dir.path("cache").display().to_string(), dir.path("o").display().to_string());
+    let argv = ["verbatim", "run", &export, "--out", &out, "--model", &model, "--cache-dir", &cache];
+    let Command::Run(run_args) = Args::try_parse_from(argv).unwrap().command else { panic!("not run") };
+    let enc = verbatim::cli::resolve::run_config(&run_args).unwrap().encoder;
+    let console = Console::silent();
+    let taxonomy = Taxonomy::load(&repo().join("data/themes.toml")).unwrap();
+
+    let z = assign::zero_shot_learnt(&taxonomy, Default::default(), &enc, &console).unwrap();
+    let learnt = z.learnt.as_ref().expect("several leaves: a classifier is trained");
+    assert!(learnt.themes.iter().map(|t| &t.id).eq(z.themes.iter().map(|t| &t.id)));
+    let staff = learnt.themes.iter().position(|t| t.id == "staff").unwrap();
+    let again = assign::zero_shot_learnt(&taxonomy, Default::default(), &enc, &console).unwrap();
+    assert_eq!(again.learnt, z.learnt, "trained twice, the same model");
+
+    // Comments that name no keyword of their theme.
+    let texts: Vec<String> = [
+        "Three weeks and still nobody has come round to plug the fibre in",
+        "The woman at the counter could not have been kinder",
+        "Forty minutes listening to music before a human picked up",
+        "Ils m'ont pris 40 euros de trop ce mois-ci",
+        "Impossible de me connecter à mon espace client depuis hier",
+        "The letter said one thing, the email another",
+        "I'm off to another provider when my 24 months are up",
+        "Box qui redémarre toute seule trois fois par jour",
+    ]
+    .map(String::from)
+    .to_vec();
+    let info = verbatim::encode::ModelInfo::of(&enc).unwrap();
+    let plain = assign::zero_shot(&taxonomy, Default::default(), &enc, &console).unwrap();
+    assert!(plain.learnt.is_none());
+    let (without, _) =
+        verbatim::pipeline::assign_texts(&texts, &assign::Assigner::ZeroShot(plain), &enc, &info, &console).unwrap();
+    let (with, _) =
+        verbatim::pipeline::assign_texts(&texts, &assign::Assigner::ZeroShot(z), &enc, &info, &console).unwrap();
+    for (w, wo) in with.iter().zip(&without) {
+        assert!(wo.iter().all(|t| w.contains(t)), "the classifier adds themes, never removes: {wo:?} -> {w:?}");
+    }
+    // Kindness with no keyword of staff ("staff", "friendly", "polite", ...) in it.
+    assert!(!without[1].contains(&staff) && with[1].contains(&staff), "{without:?} -> {with:?}");
+
+    let one =
+        Taxonomy::parse("[[theme]]\nid = \"price\"\nlabel = \"Price\"\n[theme.en]\nkeywords = [\"price\"]\n").unwrap();
+    assert!(assign::zero_shot_learnt(&one, Default::default(), &enc, &console).unwrap().learnt.is_none());
+}

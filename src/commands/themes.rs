@@ -103,7 +103,7 @@ fn evaluate_zero_shot(
     enc: &crate::config::EncoderConfig,
     console: &Console,
 ) -> Result<Measured> {
-    let assigner = Assigner::ZeroShot(crate::themes::assign::zero_shot(taxonomy, settings, enc, console)?);
+    let assigner = Assigner::ZeroShot(crate::themes::assign::zero_shot_learnt(taxonomy, settings, enc, console)?);
     let ids: Vec<&String> = assigner.themes().iter().map(|t| &t.id).collect();
     let unknown: std::collections::BTreeSet<&String> =
         coded.themes.iter().flatten().filter(|id| !ids.contains(id)).collect();

@@ -25,29 +25,28 @@ impl Assigner {
     /// The learnt model when it reads token states (attention), which the encode stage
     /// must then provide.
     pub fn token_model(&self) -> Option<&super::learn::ThemeModel> {
-        match self {
-            Assigner::Learnt(m) if m.attention.is_some() => Some(&**m),
-            _ => None,
-        }
+        self.comment_model().filter(|m| m.attention.is_some())
     }
 
-    /// Themes of a clause; `attention`: the learnt model's attention scores of the clause
-    /// (see [`Self::token_model`]).
-    pub fn assign(&self, text: &str, e: &[f32], attention: Option<&[f32]>) -> Vec<(usize, f32)> {
+    /// The learnt model that reads whole comments: a learnt assigner's, or the one a
+    /// zero-shot assigner trained on its taxonomy's texts.
+    fn comment_model(&self) -> Option<&super::learn::ThemeModel> {
         match self {
-            Assigner::ZeroShot(z) => z.assign(text, e),
-            Assigner::Learnt(m) => m.assign(super::learn::Clause { text, embedding: e, attention }),
+            Assigner::Learnt(m) => Some(&**m),
+            Assigner::ZeroShot(z) => z.learnt.as_deref(),
         }
     }
 
     /// Themes of every clause of `text` (indices into `Prepared::unique`). A learnt model
-    /// gives each unique comment the themes of its whole text ([`Self::assign`] on the
+    /// gives each unique comment the themes of its whole text ([`super::learn::ThemeModel::assign`] on the
     /// comment's embedding and attention scores, what the model is trained on) and
     /// attributes each to the clause that says it most (the highest score of the model's
     /// word and embedding parts on the clause read in context), with the comment's
     /// confidence: a comment's clauses hold its themes, each once. Zero-shot assigns each
-    /// clause read in context on its own (keywords decide clause by clause). Parallel over
-    /// comments; the result does not depend on threads.
+    /// clause read in context on its own (keywords decide clause by clause), then adds the
+    /// themes its taxonomy-trained model finds in the whole comment that no clause has yet,
+    /// attributed the same way. Parallel over comments; the result does not depend on
+    /// threads.
     pub fn assign_prepared(&self, text: &crate::text::Prepared, encoded: &crate::encode::Encoded) -> Vec<ClauseThemes> {
         self.assign_covering(text, encoded).themes
     }
@@ -65,27 +64,39 @@ impl Assigner {
             .enumerate()
             .map(|(k, pass)| {
                 let units: Vec<usize> = pass.units.clone().collect();
-                let m = match self {
+                // Zero-shot's themes clause by clause; a learnt model's come from the comment.
+                let mut out: Vec<ClauseThemes> = match self {
                     Assigner::ZeroShot(z) => {
-                        return units
-                            .iter()
-                            .map(|&u| z.assign(&text.unique[u], &encoded.clauses[u]))
-                            .map(|t| {
-                                let covered = !t.is_empty();
-                                (t, covered)
-                            })
-                            .collect();
+                        units.iter().map(|&u| z.assign(&text.unique[u], &encoded.clauses[u])).collect()
                     }
-                    Assigner::Learnt(m) => m,
+                    Assigner::Learnt(_) => vec![Vec::new(); units.len()],
                 };
-                let found = self.assign(&pass.text, &encoded.comments[k], encoded.attention[k].as_deref());
+                let Some(m) = self.comment_model() else {
+                    return out
+                        .into_iter()
+                        .map(|t| {
+                            let covered = !t.is_empty();
+                            (t, covered)
+                        })
+                        .collect();
+                };
+                let clause = super::learn::Clause {
+                    text: &pass.text,
+                    embedding: &encoded.comments[k],
+                    attention: encoded.attention[k].as_deref(),
+                };
+                let found: Vec<(usize, f32)> = m
+                    .assign(clause)
+                    .into_iter()
+                    .filter(|(t, _)| !out.iter().flatten().any(|(had, _)| had == t))
+                    .collect();
                 if units.len() == 1 {
-                    let covered = !found.is_empty();
-                    return vec![(found, covered)];
+                    out[0].extend(found);
+                    let covered = !out[0].is_empty();
+                    return vec![(std::mem::take(&mut out[0]), covered)];
                 }
                 let scores: Vec<Vec<f32>> =
                     units.iter().map(|&u| m.scores_without_attention(&text.unique[u], &encoded.clauses[u])).collect();
-                let mut out = vec![Vec::new(); units.len()];
                 for (t, confidence) in found {
                     // The first clause of the highest score (ties keep the earlier clause).
                     let best = (1..units.len()).fold(0, |b, j| if scores[j][t] > scores[b][t] { j } else { b });
@@ -131,6 +142,31 @@ pub fn zero_shot(
     })
 }
 
+/// A zero-shot assigner with a learnt part: the classifier of `verbatim themes train`
+/// trained on the taxonomy's own texts (descriptions, examples and keywords of each leaf;
+/// counter-examples and the other leaves' texts as negatives), deterministically, in a few
+/// seconds. Its themes are added to the keywords' and prototypes'. A taxonomy of one leaf
+/// has no negatives to learn from and keeps keywords and prototypes alone.
+pub fn zero_shot_learnt(
+    taxonomy: &super::Taxonomy,
+    settings: super::ZeroShotSettings,
+    enc: &EncoderConfig,
+    console: &Console,
+) -> Result<super::ZeroShot> {
+    let mut z = zero_shot(taxonomy, settings, enc, console)?;
+    if z.themes.len() < 2 {
+        return Ok(z);
+    }
+    let coded = taxonomy.coded_texts();
+    let opts = super::learn::LearnOptions::default();
+    let (m, _) = super::fit::train_themes(&coded, Some(taxonomy), enc, &opts, console, None)?;
+    let m = m.expect("training without folds returns a model");
+    // Both list the taxonomy's leaves in order (the examples name no other theme).
+    debug_assert!(m.themes.iter().map(|t| &t.id).eq(z.themes.iter().map(|t| &t.id)));
+    z.learnt = Some(Box::new(m));
+    Ok(z)
+}
+
 /// The assigner of a run: zero-shot from a taxonomy, learnt from examples at the start of
 /// the run, or a model made by `verbatim themes train` (checked against the encoder).
 pub fn build_assigner(
@@ -141,7 +177,7 @@ pub fn build_assigner(
     console: &Console,
 ) -> Result<Assigner> {
     Ok(match source {
-        ThemeSource::Taxonomy(p) => Assigner::ZeroShot(zero_shot(&load_taxonomy(p)?, settings, enc, console)?),
+        ThemeSource::Taxonomy(p) => Assigner::ZeroShot(zero_shot_learnt(&load_taxonomy(p)?, settings, enc, console)?),
         ThemeSource::Examples { examples, taxonomy } => {
             let tax = taxonomy.as_deref().map(load_taxonomy).transpose()?;
             let coded = crate::coded::read_examples(examples)?;

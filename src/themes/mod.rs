@@ -62,6 +62,11 @@ pub struct ZeroShot {
     pub prototypes: Vec<Vec<Vec<f32>>>,
     pub keywords: Vec<Vec<Keyword>>,
     pub settings: ZeroShotSettings,
+    /// The learnt classifier trained on the taxonomy's own texts
+    /// ([`Taxonomy::coded_texts`]): the themes it finds in a comment are added to those
+    /// of the keywords and prototypes (`assign::zero_shot_learnt`). None: keywords and
+    /// prototypes alone.
+    pub learnt: Option<Box<learn::ThemeModel>>,
 }
 
 fn dot(a: &[f32], b: &[f32]) -> f32 {
@@ -101,6 +106,7 @@ impl ZeroShot {
             prototypes,
             keywords: leaves.iter().map(|t| t.keywords().map(Keyword::new).collect()).collect(),
             settings,
+            learnt: None,
         })
     }
 
@@ -231,6 +237,7 @@ mod tests {
             prototypes: vec![vec![vec![1.0, 0.0]], vec![vec![0.0, 1.0]]],
             keywords: vec![vec![Keyword::new("prix")], vec![Keyword::new("appli")]],
             settings: ZeroShotSettings { min_similarity: 0.9, margin: 0.02, distinctiveness: 0.0 },
+            learnt: None,
         };
         // Keyword evidence wins over similarity.
         assert_eq!(z.assign("les prix montent", &[0.0, 1.0]).iter().map(|x| x.0).collect::<Vec<_>>(), vec![0]);

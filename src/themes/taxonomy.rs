@@ -138,10 +138,63 @@ impl Taxonomy {
     pub fn get(&self, id: &str) -> Option<&Theme> {
         self.themes.iter().find(|t| t.id == id)
     }
+
+    /// What the taxonomy teaches a classifier, as coded texts: each leaf's descriptions,
+    /// examples and keywords (one text each) coded with the leaf; counter-examples coded
+    /// with no theme. Every other theme's texts are a theme's negatives.
+    pub fn coded_texts(&self) -> crate::coded::Coded {
+        let mut coded = crate::coded::Coded { texts: Vec::new(), themes: Vec::new() };
+        for leaf in self.leaves() {
+            for l in leaf.languages.values() {
+                let positives =
+                    l.description.iter().filter(|d| !d.trim().is_empty()).chain(&l.examples).chain(&l.keywords);
+                for text in positives {
+                    coded.texts.push(text.clone());
+                    coded.themes.push(vec![leaf.id.clone()]);
+                }
+                for text in &l.counter_examples {
+                    coded.texts.push(text.clone());
+                    coded.themes.push(Vec::new());
+                }
+            }
+        }
+        coded
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn coded_texts_teach_leaves_and_borders() {
+        let t = super::Taxonomy::parse(
+            r#"
+[[theme]]
+id = "money"
+label = "Money"
+[theme.en]
+description = "Anything about money"
+
+[[theme]]
+id = "price"
+label = "Price"
+parent = "money"
+[theme.en]
+description = "The price itself"
+keywords = ["expensive"]
+examples = ["too dear"]
+counter_examples = ["charged twice"]
+[theme.fr]
+keywords = ["cher"]
+"#,
+        )
+        .unwrap();
+        let c = t.coded_texts();
+        // The parent is no theme a clause gets: only the leaf's texts, in language order.
+        assert_eq!(c.texts, ["The price itself", "too dear", "expensive", "charged twice", "cher"]);
+        let price = vec!["price".to_string()];
+        assert_eq!(c.themes, [price.clone(), price.clone(), price.clone(), vec![], price]);
+    }
+
     use super::*;
 
     #[test]
