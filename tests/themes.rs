@@ -252,7 +252,13 @@ fn zero_shot_adds_what_a_classifier_learns_from_the_taxonomy() {
     let learnt = z.learnt.as_ref().expect("several leaves: a classifier is trained");
     assert!(learnt.themes.iter().map(|t| &t.id).eq(z.themes.iter().map(|t| &t.id)));
     let staff = learnt.themes.iter().position(|t| t.id == "staff").unwrap();
+    // Kept in the cache directory, read back by the next run; trained again, the same.
+    let cached: Vec<_> = std::fs::read_dir(dir.path("cache/zero-shot")).unwrap().collect();
+    assert_eq!(cached.len(), 1, "one model for one taxonomy");
     let again = assign::zero_shot_learnt(&taxonomy, Default::default(), &enc, &console).unwrap();
+    assert_eq!(again.learnt, z.learnt, "read back from the cache");
+    let uncached = verbatim::config::EncoderConfig { cache_dir: None, ..enc.clone() };
+    let again = assign::zero_shot_learnt(&taxonomy, Default::default(), &uncached, &console).unwrap();
     assert_eq!(again.learnt, z.learnt, "trained twice, the same model");
 
     // Comments that name no keyword of their theme.

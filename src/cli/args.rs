@@ -265,8 +265,10 @@ pub struct RunArgs {
     #[command(flatten)]
     pub encoder: EncoderArgs,
 
-    /// Theme taxonomy (themes.toml). With none of --taxonomy, --examples, --themes-model,
-    /// the shipped data/themes.toml is used.
+    /// Theme taxonomy (themes.toml), for zero-shot themes: keywords, the most similar
+    /// description or example, and a classifier trained on the taxonomy's own texts at the
+    /// start of the run. With none of --taxonomy, --examples, --themes-model, the default
+    /// themes model (models/themes-default) is used, else zero-shot from data/themes.toml.
     #[arg(long, value_name = "FILE")]
     pub taxonomy: Option<PathBuf>,
 

@@ -159,12 +159,53 @@ pub fn zero_shot_learnt(
     }
     let coded = taxonomy.coded_texts();
     let opts = super::learn::LearnOptions::default();
-    let (m, _) = super::fit::train_themes(&coded, Some(taxonomy), enc, &opts, console, None)?;
-    let m = m.expect("training without folds returns a model");
+    // Trained once per taxonomy, encoder and version: next week's run reads it back.
+    let key = serde_json::to_vec(&(
+        env!("CARGO_PKG_VERSION"),
+        super::learn::FORMAT,
+        ModelInfo::of(enc)?.cache_key(),
+        &opts,
+        taxonomy,
+        &coded.texts,
+        &coded.themes,
+    ))
+    .expect("the key serialises");
+    let cached = enc
+        .cache_dir
+        .as_ref()
+        .map(|d| d.join("zero-shot").join(format!("{}.json", &crate::ingest::sha256_hex(&key)[..24])));
+    let read = cached.as_ref().and_then(|p| std::fs::read(p).ok()).and_then(|b| serde_json::from_slice(&b).ok());
+    let m: super::learn::ThemeModel = match read {
+        Some(m) => m,
+        None => {
+            let (m, _) = super::fit::train_themes(&coded, Some(taxonomy), enc, &opts, console, None)?;
+            let m = m.expect("training without folds returns a model");
+            if let Some(path) = &cached {
+                if let Err(e) = write_atomically(path, &serde_json::to_vec(&m).expect("a themes model serialises")) {
+                    tracing::warn!("{}: {e}; the taxonomy's classifier is trained again next run", path.display());
+                }
+            }
+            m
+        }
+    };
     // Both list the taxonomy's leaves in order (the examples name no other theme).
     debug_assert!(m.themes.iter().map(|t| &t.id).eq(z.themes.iter().map(|t| &t.id)));
     z.learnt = Some(Box::new(m));
     Ok(z)
+}
+
+/// `bytes` to `path` through a temporary file in the same directory and a rename: a
+/// reader finds the whole file or none.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("model"),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
 }
 
 /// The assigner of a run: zero-shot from a taxonomy, learnt from examples at the start of
