@@ -261,7 +261,7 @@ fn zero_shot_adds_what_a_classifier_learns_from_the_taxonomy() {
     let again = assign::zero_shot_learnt(&taxonomy, Default::default(), &uncached, &console).unwrap();
     assert_eq!(again.learnt, z.learnt, "trained twice, the same model");
 
-    // Comments that name no keyword of their theme.
+    // Everyday comments, most of which keywords or prototypes already read.
     let texts: Vec<String> = [
         "Three weeks and still nobody has come round to plug the fibre in",
         "The woman at the counter could not have been kinder",
