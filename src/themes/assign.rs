@@ -157,7 +157,6 @@ pub fn zero_shot_learnt(
     if z.themes.len() < 2 {
         return Ok(z);
     }
-    let coded = taxonomy.coded_texts();
     let opts = super::learn::LearnOptions::default();
     // Trained once per taxonomy, encoder and version: next week's run reads it back.
     let key = serde_json::to_vec(&(
@@ -166,8 +165,6 @@ pub fn zero_shot_learnt(
         ModelInfo::of(enc)?.cache_key(),
         &opts,
         taxonomy,
-        &coded.texts,
-        &coded.themes,
     ))
     .expect("the key serialises");
     let cached = enc
@@ -178,10 +175,11 @@ pub fn zero_shot_learnt(
     let m: super::learn::ThemeModel = match read {
         Some(m) => m,
         None => {
-            let (m, _) = super::fit::train_themes(&coded, Some(taxonomy), enc, &opts, console, None)?;
+            let coded = taxonomy.coded_texts();
+            let (m, _) = super::fit::train_themes_with(&coded, Some(&z), enc, &opts, console, None)?;
             let m = m.expect("training without folds returns a model");
             if let Some(path) = &cached {
-                if let Err(e) = write_atomically(path, &serde_json::to_vec(&m).expect("a themes model serialises")) {
+                if let Err(e) = keep(path, &serde_json::to_vec(&m).expect("a themes model serialises")) {
                     tracing::warn!("{}: {e}; the taxonomy's classifier is trained again next run", path.display());
                 }
             }
@@ -194,18 +192,14 @@ pub fn zero_shot_learnt(
     Ok(z)
 }
 
-/// `bytes` to `path` through a temporary file in the same directory and a rename: a
-/// reader finds the whole file or none.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("model"),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
+/// `bytes` written to `path` as the run's outputs are ([`crate::output::Staged`]: a
+/// temporary file, synced, renamed into place): a reader finds the whole file or none.
+fn keep(path: &Path, bytes: &[u8]) -> Result<()> {
+    use crate::output::Stage;
+    let (dir, name) = (path.parent().unwrap_or(Path::new(".")), path.file_name().and_then(|n| n.to_str()));
+    let mut staged = crate::output::Staged::new(dir)?;
+    staged.stage_bytes(name.expect("a cache file name"), bytes)?;
+    staged.commit().map(|_| ())
 }
 
 /// The assigner of a run: zero-shot from a taxonomy, learnt from examples at the start of

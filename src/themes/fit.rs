@@ -16,6 +16,9 @@ pub struct Folds {
     pub scored: usize,
 }
 
+/// A trained model, or a cross-validation's results.
+pub type Trained = (Option<super::learn::ThemeModel>, Option<super::learn::CrossValidation>);
+
 /// Train a theme model on coded examples (or cross-validate it, with `folds`); themes =
 /// taxonomy leaves, then example themes absent from the taxonomy.
 pub fn train_themes(
@@ -25,8 +28,22 @@ pub fn train_themes(
     opts: &super::learn::LearnOptions,
     console: &Console,
     folds: Option<Folds>,
-) -> Result<(Option<super::learn::ThemeModel>, Option<super::learn::CrossValidation>)> {
-    let (infos, proto) = theme_list(coded, taxonomy, enc, console)?;
+) -> Result<Trained> {
+    let zero = taxonomy.map(|t| super::assign::zero_shot(t, Default::default(), enc, console)).transpose()?;
+    train_themes_with(coded, zero.as_ref(), enc, opts, console, folds)
+}
+
+/// [`train_themes`] with the taxonomy's leaves and prototypes already embedded (a
+/// zero-shot assigner of it), so that they are not embedded again.
+pub fn train_themes_with(
+    coded: &Coded,
+    taxonomy: Option<&super::ZeroShot>,
+    enc: &EncoderConfig,
+    opts: &super::learn::LearnOptions,
+    console: &Console,
+    folds: Option<Folds>,
+) -> Result<Trained> {
+    let (infos, proto) = theme_list(coded, taxonomy)?;
     let y: Vec<Vec<usize>> = coded
         .themes
         .iter()
@@ -60,14 +77,11 @@ pub fn train_themes(
 #[allow(clippy::type_complexity)]
 fn theme_list(
     coded: &Coded,
-    taxonomy: Option<&super::Taxonomy>,
-    enc: &EncoderConfig,
-    console: &Console,
+    taxonomy: Option<&super::ZeroShot>,
 ) -> Result<(Vec<super::ThemeInfo>, Vec<Option<Vec<f32>>>)> {
     let mut infos: Vec<super::ThemeInfo> = Vec::new();
     let mut proto: Vec<Option<Vec<f32>>> = Vec::new();
-    if let Some(t) = taxonomy {
-        let z = super::assign::zero_shot(t, Default::default(), enc, console)?;
+    if let Some(z) = taxonomy {
         for (info, ps) in z.themes.iter().zip(&z.prototypes) {
             infos.push(info.clone());
             let mut m = vec![0f32; ps.first().map_or(0, Vec::len)];
