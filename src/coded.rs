@@ -66,13 +66,48 @@ fn read_sentiments(path: &Path, parse: fn(&str) -> Option<usize>, labels: &str) 
 pub struct Coded {
     pub texts: Vec<String>,
     pub themes: Vec<Vec<String>>,
+    /// The themes each text was judged on: `None` for every theme (a coder lists the themes
+    /// a comment has, so the others are absent), `Some(ids)` for those alone (a taxonomy's
+    /// counter-example says which theme a text is not, and nothing of the others).
+    pub judged: Vec<Option<Vec<String>>>,
+}
+
+impl Coded {
+    pub fn new() -> Self {
+        Coded { texts: Vec::new(), themes: Vec::new(), judged: Vec::new() }
+    }
+
+    /// A text coded with `themes`, judged on every theme.
+    pub fn push(&mut self, text: String, themes: Vec<String>) {
+        self.push_judged(text, themes, None);
+    }
+
+    /// A text coded with `themes`, judged on `judged` alone (`None`: on every theme).
+    pub fn push_judged(&mut self, text: String, themes: Vec<String>, judged: Option<Vec<String>>) {
+        self.texts.push(text);
+        self.themes.push(themes);
+        self.judged.push(judged);
+    }
+
+    /// `other`'s texts after these.
+    pub fn extend(&mut self, other: Coded) {
+        self.texts.extend(other.texts);
+        self.themes.extend(other.themes);
+        self.judged.extend(other.judged);
+    }
+}
+
+impl Default for Coded {
+    fn default() -> Self {
+        Coded::new()
+    }
 }
 
 /// Read `text` and `themes` columns of a coded file (any input format); rows without text
 /// are skipped.
 pub fn read_examples(path: &Path) -> Result<Coded> {
     let (table, t, th) = read_coded(path, "themes", "theme ids joined by ';'")?;
-    let mut out = Coded { texts: Vec::new(), themes: Vec::new() };
+    let mut out = Coded::new();
     for r in 0..table.n_rows() {
         let text = text::normalize::normalize(table.columns[t].get(r));
         if text.is_empty() {
@@ -82,8 +117,7 @@ pub fn read_examples(path: &Path) -> Result<Coded> {
             table.columns[th].get(r).split(';').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
         ids.sort();
         ids.dedup();
-        out.texts.push(text);
-        out.themes.push(ids);
+        out.push(text, ids);
     }
     if out.texts.is_empty() {
         return Err(Error::input(path, "no row with a text"));

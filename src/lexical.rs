@@ -118,8 +118,16 @@ fn dot(w: &[f64], x: &Sparse) -> f64 {
 impl SparseLogistic {
     /// Fits class `c` on `targets[i][c]` by minimising the mean log-loss plus `l2 / 2 |w|²`
     /// (bias unpenalised) with Nesterov's accelerated gradient, step 1/L from a power
-    /// iteration bound on the curvature.
-    pub fn fit(x: &[Sparse], dim: usize, targets: &[Vec<bool>], classes: usize, l2: f64, iterations: usize) -> Self {
+    /// iteration bound on the curvature. A `None` target leaves row `i` out of class `c`'s
+    /// loss.
+    pub fn fit(
+        x: &[Sparse],
+        dim: usize,
+        targets: &[Vec<Option<bool>>],
+        classes: usize,
+        l2: f64,
+        iterations: usize,
+    ) -> Self {
         let n = x.len().max(1) as f64;
         let lipschitz = 0.25 * second_moment_bound(x, dim) + l2;
         let step = 1.0 / lipschitz;
@@ -128,7 +136,7 @@ impl SparseLogistic {
         let fitted: Vec<(Vec<f32>, f32)> = (0..classes)
             .into_par_iter()
             .map(|c| {
-                let y: Vec<f64> = targets.iter().map(|t| if t[c] { 1.0 } else { 0.0 }).collect();
+                let y: Vec<Option<f64>> = targets.iter().map(|t| t[c].map(|y| if y { 1.0 } else { 0.0 })).collect();
                 let mut theta = vec![0f64; dim + 1];
                 let mut prev = theta.clone();
                 let mut grad = vec![0f64; dim + 1];
@@ -136,6 +144,7 @@ impl SparseLogistic {
                     let look: Vec<f64> = theta.iter().zip(&prev).map(|(a, b)| a + momentum * (a - b)).collect();
                     grad.iter_mut().for_each(|g| *g = 0.0);
                     for (row, yi) in x.iter().zip(&y) {
+                        let Some(yi) = yi else { continue };
                         let err = (sigmoid(dot(&look, row) + look[dim]) - yi) / n;
                         for (i, v) in row {
                             grad[*i as usize] += err * *v as f64;
@@ -186,10 +195,11 @@ impl WordModel {
 }
 
 /// A vocabulary learnt from `texts` and one logistic regression per class on their TF-IDF
-/// (`targets[i][c]`: text i is in class c), L2 penalty 1 / (`c` n) as scikit-learn's `C`.
+/// (`targets[i][c]`: whether text i is in class c, `None` where unknown), L2 penalty
+/// 1 / (`c` n) as scikit-learn's `C`.
 pub fn fit_word_model(
     texts: &[String],
-    targets: &[Vec<bool>],
+    targets: &[Vec<Option<bool>>],
     classes: usize,
     c: f64,
     min_df: usize,
@@ -256,7 +266,7 @@ mod tests {
             .collect();
         let v = Vectorizer::fit(&texts, 2, 1000);
         let x: Vec<Sparse> = texts.iter().map(|t| v.transform(t)).collect();
-        let y: Vec<Vec<bool>> = (0..40).map(|i| vec![i % 2 == 0, i % 2 == 1]).collect();
+        let y: Vec<Vec<Option<bool>>> = (0..40).map(|i| vec![Some(i % 2 == 0), Some(i % 2 == 1)]).collect();
         let m = SparseLogistic::fit(&x, v.dim(), &y, 2, 1e-3, 200);
         assert_eq!(m, SparseLogistic::fit(&x, v.dim(), &y, 2, 1e-3, 200));
         let s = m.scores(&v.transform("le prix est cher"));

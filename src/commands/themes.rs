@@ -76,8 +76,7 @@ pub fn evaluate(a: &ThemesEvalArgs, console: &Console) -> Result<u8> {
         for path in &a.also_train_on {
             let more = coded::read_examples(path)?;
             console.note(format!("{}: {} coded verbatims, for training only", path.display(), more.texts.len()));
-            coded.texts.extend(more.texts);
-            coded.themes.extend(more.themes);
+            coded.extend(more);
         }
         let folds = Folds { k: a.folds, scored };
         let cv = fit::train_themes(&coded, tax.as_ref(), &enc, &opts, console, Some(folds))?

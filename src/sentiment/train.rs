@@ -40,7 +40,7 @@ fn fit_lexical(texts: &[String], y: &[usize], rows: &[usize], opts: &TrainOption
         return None;
     }
     let t: Vec<String> = rows.iter().map(|&i| texts[i].clone()).collect();
-    let targets: Vec<Vec<bool>> = rows.iter().map(|&i| (0..3).map(|c| y[i] == c).collect()).collect();
+    let targets: Vec<Vec<Option<bool>>> = rows.iter().map(|&i| (0..3).map(|c| Some(y[i] == c)).collect()).collect();
     let (vectorizer, model) = crate::lexical::fit_word_model(&t, &targets, 3, opts.lexical_c, 2, 30_000, 300);
     Some(WordModel { weight: opts.lexical_weight.min(1.0) as f32, vectorizer, model })
 }

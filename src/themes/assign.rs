@@ -142,11 +142,17 @@ pub fn zero_shot(
     })
 }
 
+/// How many examples of other leaves each example of the taxonomy is joined with, as the
+/// two-subject texts the taxonomy's classifier also learns from
+/// ([`super::Taxonomy::joined_examples`]; 1-6 were measured on the corpus, 3 best).
+const JOINED_PARTNERS: usize = 3;
+
 /// A zero-shot assigner with a learnt part: the classifier of `verbatim themes train`
-/// trained on the taxonomy's own texts (descriptions, examples and keywords of each leaf;
-/// counter-examples and the other leaves' texts as negatives), deterministically, in a few
-/// seconds. Its themes are added to the keywords' and prototypes'. A taxonomy of one leaf
-/// has no negatives to learn from and keeps keywords and prototypes alone.
+/// trained on the taxonomy's own texts (descriptions, examples and keywords of each leaf,
+/// negatives of the other leaves; counter-examples, negatives of their own leaf alone;
+/// examples of two leaves joined, coded with both), deterministically, in a few seconds.
+/// Its themes are added to the keywords' and prototypes'. A taxonomy of one leaf has no
+/// negatives to learn from and keeps keywords and prototypes alone.
 pub fn zero_shot_learnt(
     taxonomy: &super::Taxonomy,
     settings: super::ZeroShotSettings,
@@ -175,7 +181,8 @@ pub fn zero_shot_learnt(
     let m: super::learn::ThemeModel = match read {
         Some(m) => m,
         None => {
-            let coded = taxonomy.coded_texts();
+            let mut coded = taxonomy.coded_texts();
+            coded.extend(taxonomy.joined_examples(JOINED_PARTNERS));
             let (m, _) = super::fit::train_themes_with(&coded, Some(&z), enc, &opts, console, None)?;
             let m = m.expect("training without folds returns a model");
             if let Some(path) = &cached {

@@ -114,8 +114,8 @@ impl TokenAttention {
     }
 
     /// Gradient of the summed binary cross-entropy of one example, times `scale`, in the
-    /// layout of [`Self::flat`].
-    fn gradient(&self, states: &[f32], target: &[bool], scale: f64) -> Vec<f32> {
+    /// layout of [`Self::flat`]; a theme whose target is `None` adds nothing.
+    fn gradient(&self, states: &[f32], target: &[Option<bool>], scale: f64) -> Vec<f32> {
         let (d, k_n) = (self.dim, self.themes());
         let f = self.forward(states);
         let mut g = vec![0f32; 3 * k_n * d + k_n];
@@ -123,7 +123,8 @@ impl TokenAttention {
         let (go, rest) = rest.split_at_mut(k_n * d);
         let (gw, gb) = rest.split_at_mut(k_n * d);
         for k in 0..k_n {
-            let err = ((sigmoid(f.logits[k]) - if target[k] { 1.0 } else { 0.0 }) * scale) as f32;
+            let Some(y) = target[k] else { continue };
+            let err = ((sigmoid(f.logits[k]) - if y { 1.0 } else { 0.0 }) * scale) as f32;
             gb[k] = err;
             gw[k * d..(k + 1) * d].iter_mut().zip(&f.mean).for_each(|(a, m)| *a = err * m);
             // d score / d attention_t = o_k . x_t; through the softmax:
@@ -166,7 +167,13 @@ impl TokenAttention {
     }
 
     /// Train on clauses' token states (each `tokens x dim`) and their themes.
-    pub fn fit(states: &[&[f32]], targets: &[Vec<bool>], dim: usize, themes: usize, opts: &AttentionOptions) -> Self {
+    pub fn fit(
+        states: &[&[f32]],
+        targets: &[Vec<Option<bool>>],
+        dim: usize,
+        themes: usize,
+        opts: &AttentionOptions,
+    ) -> Self {
         let mut model = TokenAttention::zeros(dim, themes);
         let mut order: Vec<usize> = (0..states.len()).filter(|&i| states[i].len() >= dim).collect();
         if order.is_empty() || themes == 0 {
@@ -205,13 +212,14 @@ impl TokenAttention {
     }
 }
 
-fn example_key(states: &[f32], target: &[bool]) -> [u8; 32] {
+fn example_key(states: &[f32], target: &[Option<bool>]) -> [u8; 32] {
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
     for v in states {
         h.update(v.to_le_bytes());
     }
-    h.update(target.iter().map(|&b| b as u8).collect::<Vec<u8>>());
+    // 0 / 1 as when every target was known, 2 for an unknown one.
+    h.update(target.iter().map(|&b| b.map_or(2, u8::from)).collect::<Vec<u8>>());
     h.finalize().into()
 }
 
@@ -240,7 +248,7 @@ mod tests {
     use super::*;
 
     /// Toy clauses: noise tokens, plus for theme k a marker token at a random position.
-    fn toy(n: usize, dim: usize, seed: u64) -> (Vec<Vec<f32>>, Vec<Vec<bool>>) {
+    fn toy(n: usize, dim: usize, seed: u64) -> (Vec<Vec<f32>>, Vec<Vec<Option<bool>>>) {
         let mut rng = SplitMix(seed);
         let mut unit = || (rng.next() % 2001) as f32 / 1000.0 - 1.0;
         let mut states = Vec::new();
@@ -256,7 +264,7 @@ mod tests {
                 }
             }
             states.push(s);
-            targets.push(target);
+            targets.push(target.into_iter().map(Some).collect());
         }
         (states, targets)
     }
@@ -274,9 +282,9 @@ mod tests {
             f.logits
                 .iter()
                 .zip(&targets[1])
-                .map(|(z, &y)| {
+                .map(|(z, y)| {
                     let p = sigmoid(*z);
-                    -(if y { p.ln() } else { (1.0 - p).ln() })
+                    -(if y.unwrap() { p.ln() } else { (1.0 - p).ln() })
                 })
                 .sum()
         };
@@ -297,12 +305,33 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_target_teaches_its_theme_nothing() {
+        let dim = 4;
+        let (states, mut targets) = toy(3, dim, 1);
+        let mut v = TokenAttention::zeros(dim, 2).flat();
+        v.iter_mut().enumerate().for_each(|(j, x)| *x = ((j * 37 % 11) as f32 - 5.0) * 0.07);
+        let m = TokenAttention::from_flat(dim, 2, &v);
+        let known = m.gradient(&states[1], &targets[1], 1.0);
+        targets[1][0] = None;
+        let g = TokenAttention::from_flat(dim, 2, &m.gradient(&states[1], &targets[1], 1.0));
+        let k = TokenAttention::from_flat(dim, 2, &known);
+        // Theme 0's query, output, mean weights and bias get nothing; theme 1's are unchanged.
+        assert!(g.query[0].iter().chain(&g.output[0]).chain(&g.mean_weights[0]).all(|x| *x == 0.0));
+        assert_eq!(g.bias[0], 0.0);
+        assert_eq!(
+            (&g.query[1], &g.output[1], &g.mean_weights[1], g.bias[1]),
+            (&k.query[1], &k.output[1], &k.mean_weights[1], k.bias[1])
+        );
+        assert_ne!(k.bias[0], 0.0);
+    }
+
+    #[test]
     fn finds_the_marker_token_whatever_the_order_and_threads() {
         let dim = 8;
         let (states, targets) = toy(120, dim, 2);
         let refs: Vec<&[f32]> = states.iter().map(Vec::as_slice).collect();
         let opts = AttentionOptions { epochs: 30, learning_rate: 0.03, ..Default::default() };
-        let fit = |threads: usize, refs: &[&[f32]], targets: &[Vec<bool>]| {
+        let fit = |threads: usize, refs: &[&[f32]], targets: &[Vec<Option<bool>>]| {
             rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
@@ -320,7 +349,7 @@ mod tests {
         let mut right = 0;
         for (s, t) in test.iter().zip(&truth) {
             let p = m1.scores(s);
-            right += p.iter().zip(t).filter(|(p, &y)| (**p >= 0.5) == y).count();
+            right += p.iter().zip(t).filter(|(p, y)| Some(**p >= 0.5) == **y).count();
         }
         assert!(right as f64 / 120.0 > 0.95, "{right} / 120 right");
         let json = serde_json::to_string(&m1).unwrap();

@@ -49,6 +49,11 @@ pub fn train_themes_with(
         .iter()
         .map(|ids| ids.iter().filter_map(|id| infos.iter().position(|t| &t.id == id)).collect())
         .collect();
+    let judged: Vec<Option<Vec<usize>>> = coded
+        .judged
+        .iter()
+        .map(|j| j.as_ref().map(|ids| ids.iter().filter_map(|id| infos.iter().position(|t| &t.id == id)).collect()))
+        .collect();
     let mut states: Vec<Vec<f32>> = Vec::new();
     let (emb, _, model_info) = if opts.attention_weight > 0.0 {
         states = vec![Vec::new(); coded.texts.len()];
@@ -62,7 +67,8 @@ pub fn train_themes_with(
     } else {
         embed_texts(enc, &coded.texts, console, "encoding examples")?
     };
-    let ex = super::learn::Examples { texts: &coded.texts, embeddings: &emb, states: &states, themes: &y };
+    let ex =
+        super::learn::Examples { texts: &coded.texts, embeddings: &emb, states: &states, themes: &y, judged: &judged };
     if let Some(f) = folds {
         let m = super::learn::cross_validate(ex, f.scored, &infos, &proto, opts, f.k.max(2));
         return Ok((None, Some(m)));

@@ -226,12 +226,25 @@ impl ThemeModel {
     }
 }
 
-fn targets(y: &[Vec<usize>], n_themes: usize) -> Vec<Vec<bool>> {
-    y.iter().map(|l| (0..n_themes).map(|t| l.contains(&t)).collect()).collect()
+/// Each example's target per theme: whether it has the theme, or `None` where it was not
+/// judged on it (it then teaches that theme nothing).
+fn targets(ex: &Examples, n_themes: usize) -> Vec<Vec<Option<bool>>> {
+    ex.themes
+        .iter()
+        .zip(ex.judged)
+        .map(|(l, j)| {
+            (0..n_themes).map(|t| j.as_ref().is_none_or(|j| j.contains(&t)).then(|| l.contains(&t))).collect()
+        })
+        .collect()
 }
 
 /// The word model, trained on all themes at once.
-fn fit_lexical(texts: &[String], targets: &[Vec<bool>], n_themes: usize, opts: &LearnOptions) -> Option<WordModel> {
+fn fit_lexical(
+    texts: &[String],
+    targets: &[Vec<Option<bool>>],
+    n_themes: usize,
+    opts: &LearnOptions,
+) -> Option<WordModel> {
     if opts.lexical_weight <= 0.0 {
         return None;
     }
@@ -248,7 +261,12 @@ fn fit_lexical(texts: &[String], targets: &[Vec<bool>], n_themes: usize, opts: &
 }
 
 /// The attention model, on each example's token states (`tokens x hidden`).
-fn fit_attention(ex: &Examples, targets: &[Vec<bool>], n_themes: usize, opts: &LearnOptions) -> Option<AttentionPart> {
+fn fit_attention(
+    ex: &Examples,
+    targets: &[Vec<Option<bool>>],
+    n_themes: usize,
+    opts: &LearnOptions,
+) -> Option<AttentionPart> {
     if opts.attention_weight <= 0.0 {
         return None;
     }
@@ -259,14 +277,16 @@ fn fit_attention(ex: &Examples, targets: &[Vec<bool>], n_themes: usize, opts: &L
     Some(AttentionPart { weight: opts.attention_weight as f32, head })
 }
 
-/// Coded examples: texts, embeddings, token states (empty without an attention part) and
-/// theme indices.
+/// Coded examples: texts, embeddings, token states (empty without an attention part),
+/// theme indices and the themes each was judged on (`None`: all; see
+/// [`crate::coded::Coded::judged`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Examples<'a> {
     pub texts: &'a [String],
     pub embeddings: &'a [Vec<f32>],
     pub states: &'a [Vec<f32>],
     pub themes: &'a [Vec<usize>],
+    pub judged: &'a [Option<Vec<usize>>],
 }
 
 impl Examples<'_> {
@@ -280,6 +300,7 @@ impl Examples<'_> {
             embeddings: pick(self.embeddings, idx),
             states: if self.states.is_empty() { Vec::new() } else { pick(self.states, idx) },
             themes: pick(self.themes, idx),
+            judged: pick(self.judged, idx),
         }
     }
 
@@ -296,17 +317,24 @@ struct OwnedExamples {
     embeddings: Vec<Vec<f32>>,
     states: Vec<Vec<f32>>,
     themes: Vec<Vec<usize>>,
+    judged: Vec<Option<Vec<usize>>>,
 }
 
 impl OwnedExamples {
     fn view(&self) -> Examples<'_> {
-        Examples { texts: &self.texts, embeddings: &self.embeddings, states: &self.states, themes: &self.themes }
+        Examples {
+            texts: &self.texts,
+            embeddings: &self.embeddings,
+            states: &self.states,
+            themes: &self.themes,
+            judged: &self.judged,
+        }
     }
 }
 
 /// The three models (thresholds left at 0.5).
 fn fit(ex: Examples, themes: &[ThemeInfo], taxonomy: &[Option<Vec<f32>>], opts: &LearnOptions) -> ThemeModel {
-    let targets = targets(ex.themes, themes.len());
+    let targets = targets(&ex, themes.len());
     let lexical = fit_lexical(ex.texts, &targets, themes.len(), opts);
     let attention = fit_attention(&ex, &targets, themes.len(), opts);
     ThemeModel { lexical, attention, ..fit_embedding(ex.embeddings, ex.themes, &targets, themes, taxonomy, opts) }
@@ -316,7 +344,7 @@ fn fit(ex: Examples, themes: &[ThemeInfo], taxonomy: &[Option<Vec<f32>>], opts: 
 fn fit_embedding(
     emb: &[Vec<f32>],
     y: &[Vec<usize>],
-    targets: &[Vec<bool>],
+    targets: &[Vec<Option<bool>>],
     themes: &[ThemeInfo],
     taxonomy: &[Option<Vec<f32>>],
     opts: &LearnOptions,
@@ -342,7 +370,8 @@ fn fit_embedding(
             for i in 0..n {
                 let row = &z[i * d..(i + 1) * d];
                 let zt = w[d] + crate::linalg::dot_lanes_f64(row, &w[..d]);
-                let err = (sigmoid(zt) - if targets[i][t] { 1.0 } else { 0.0 }) / n as f64;
+                let Some(y) = targets[i][t] else { continue };
+                let err = (sigmoid(zt) - if y { 1.0 } else { 0.0 }) / n as f64;
                 g[..d].iter_mut().zip(row).for_each(|(gj, a)| *gj += err * *a as f64);
                 g[d] += err;
             }
@@ -424,17 +453,18 @@ pub fn train(ex: Examples, themes: &[ThemeInfo], taxonomy: &[Option<Vec<f32>>], 
         },
         || fit(ex, themes, taxonomy, opts),
     );
+    // The (score, truth) pairs of the examples judged on a theme.
+    let targets = targets(&ex, themes.len());
+    let judged = |t: usize| oof.iter().zip(&targets).filter_map(move |(o, y)| y[t].map(|y| (o[t], y)));
     model.thresholds = (0..themes.len())
         .map(|t| {
-            let s: Vec<f32> = oof.iter().map(|o| o[t]).collect();
-            let truth: Vec<bool> = ex.themes.iter().map(|l| l.contains(&t)).collect();
+            let (s, truth): (Vec<f32>, Vec<bool>) = judged(t).unzip();
             best_threshold(&s, &truth)
         })
         .collect();
     // Shrink each theme's threshold towards the one shared threshold that maximises F1 over
     // all (example, theme) pairs: a rare theme's own optimum rests on a handful of examples.
-    let all: Vec<f32> = oof.iter().flatten().copied().collect();
-    let truth: Vec<bool> = ex.themes.iter().flat_map(|l| (0..themes.len()).map(move |t| l.contains(&t))).collect();
+    let (all, truth): (Vec<f32>, Vec<bool>) = (0..themes.len()).flat_map(judged).unzip();
     let shared = best_threshold(&all, &truth);
     let w = opts.threshold_shrinkage.clamp(0.0, 1.0) as f32;
     model.thresholds.iter_mut().for_each(|x| *x = (1.0 - w) * *x + w * shared);
@@ -513,7 +543,8 @@ mod tests {
         }
         let opts = LearnOptions::default();
         // One token per text: its embedding.
-        let ex = Examples { texts: &texts, embeddings: &emb, states: &emb, themes: &y };
+        let judged = vec![None; y.len()];
+        let ex = Examples { texts: &texts, embeddings: &emb, states: &emb, themes: &y, judged: &judged };
         let m1 = train(ex, &themes, &[], &opts);
         let m2 = train(ex, &themes, &[], &opts);
         assert_eq!(m1, m2);
@@ -556,7 +587,8 @@ mod tests {
         let y: Vec<Vec<usize>> = (0..60).map(|i| if i % 3 == 2 { vec![] } else { vec![i % 3] }).collect();
         // The same embedding for every text: only the word model can tell them apart.
         let emb = vec![normalize(vec![1.0, 0.5, 0.2]); 60];
-        let ex = Examples { texts: &texts, embeddings: &emb, states: &[], themes: &y };
+        let judged = vec![None; y.len()];
+        let ex = Examples { texts: &texts, embeddings: &emb, states: &[], themes: &y, judged: &judged };
         let words = LearnOptions { lexical_weight: 0.5, attention_weight: 0.0, ..Default::default() };
         let with = cross_validate(ex, ex.len(), &themes, &[], &words, 3).metrics;
         let without =
@@ -594,7 +626,8 @@ mod tests {
                 s
             })
             .collect();
-        let ex = Examples { texts: &texts, embeddings: &emb, states: &states, themes: &y };
+        let judged = vec![None; y.len()];
+        let ex = Examples { texts: &texts, embeddings: &emb, states: &states, themes: &y, judged: &judged };
         let opts = LearnOptions {
             attention_weight: 0.8,
             lexical_weight: 0.0,

@@ -140,21 +140,54 @@ impl Taxonomy {
     }
 
     /// What the taxonomy teaches a classifier, as coded texts: each leaf's descriptions,
-    /// examples and keywords (one text each) coded with the leaf; counter-examples coded
-    /// with no theme. Every other theme's texts are a theme's negatives.
+    /// examples and keywords (one text each) coded with the leaf, and so a negative of every
+    /// other leaf; a leaf's counter-examples are negatives of that leaf alone (what a theme
+    /// is not says nothing of the others: "charged twice", a counter-example of price, is
+    /// billing).
     pub fn coded_texts(&self) -> crate::coded::Coded {
-        let mut coded = crate::coded::Coded { texts: Vec::new(), themes: Vec::new() };
+        let mut coded = crate::coded::Coded::new();
         for leaf in self.leaves() {
             for l in leaf.languages.values() {
                 let positives =
                     l.description.iter().filter(|d| !d.trim().is_empty()).chain(&l.examples).chain(&l.keywords);
                 for text in positives {
-                    coded.texts.push(text.clone());
-                    coded.themes.push(vec![leaf.id.clone()]);
+                    coded.push(text.clone(), vec![leaf.id.clone()]);
                 }
                 for text in &l.counter_examples {
-                    coded.texts.push(text.clone());
-                    coded.themes.push(Vec::new());
+                    coded.push_judged(text.clone(), Vec::new(), Some(vec![leaf.id.clone()]));
+                }
+            }
+        }
+        coded
+    }
+
+    /// Two-subject comments made of the taxonomy's examples: in each language, each leaf's
+    /// example followed by `partners` examples of other leaves (spread over the list, so
+    /// deterministic and varied), coded with both leaves. Real comments join subjects; a
+    /// classifier that learnt only one-subject texts gives a comment that says two things
+    /// lower scores than its thresholds (taken from those texts) expect.
+    pub fn joined_examples(&self, partners: usize) -> crate::coded::Coded {
+        let mut coded = crate::coded::Coded::new();
+        let leaves = self.leaves();
+        let langs: std::collections::BTreeSet<&String> = leaves.iter().flat_map(|l| l.languages.keys()).collect();
+        for lang in langs {
+            let examples: Vec<(&str, &str)> = leaves
+                .iter()
+                .filter_map(|l| l.languages.get(lang).map(|t| (l.id.as_str(), t)))
+                .flat_map(|(id, t)| t.examples.iter().map(move |e| (id, e.trim())))
+                .filter(|(_, e)| !e.is_empty())
+                .collect();
+            let n = examples.len();
+            let stride = (n / (partners + 1)).max(1);
+            for (i, (id, text)) in examples.iter().enumerate() {
+                for j in 1..=partners {
+                    let (other, second) = examples[(i + j * stride) % n];
+                    if other == *id {
+                        continue;
+                    }
+                    let mut themes = vec![id.to_string(), other.to_string()];
+                    themes.sort();
+                    coded.push(format!("{}. {second}", text.trim_end_matches(['.', '!', '?'])), themes);
                 }
             }
         }
@@ -192,7 +225,43 @@ keywords = ["cher"]
         // The parent is no theme a clause gets: only the leaf's texts, in language order.
         assert_eq!(c.texts, ["The price itself", "too dear", "expensive", "charged twice", "cher"]);
         let price = vec!["price".to_string()];
-        assert_eq!(c.themes, [price.clone(), price.clone(), price.clone(), vec![], price]);
+        assert_eq!(c.themes, [price.clone(), price.clone(), price.clone(), vec![], price.clone()]);
+        // The counter-example is judged on its own leaf alone, the rest on every theme.
+        assert_eq!(c.judged, [None, None, None, Some(price), None]);
+    }
+
+    #[test]
+    fn joined_examples_pair_leaves_of_one_language() {
+        let t = super::Taxonomy::parse(
+            r#"
+[[theme]]
+id = "price"
+label = "Price"
+[theme.en]
+examples = ["too dear!", "cheap"]
+[theme.fr]
+examples = ["trop cher"]
+
+[[theme]]
+id = "network"
+label = "Network"
+[theme.en]
+examples = ["no signal"]
+[theme.fr]
+examples = ["pas de réseau"]
+"#,
+        )
+        .unwrap();
+        let c = t.joined_examples(1);
+        // "too dear!" falls on "cheap", of its own leaf: skipped, never one leaf twice.
+        assert_eq!(
+            c.texts,
+            ["cheap. no signal", "no signal. too dear!", "trop cher. pas de réseau", "pas de réseau. trop cher"]
+        );
+        let both = vec!["network".to_string(), "price".to_string()];
+        assert!(c.themes.iter().all(|th| *th == both), "{:?}", c.themes);
+        assert!(c.judged.iter().all(Option::is_none));
+        assert_eq!(t.joined_examples(1).texts, c.texts);
     }
 
     use super::*;
