@@ -268,12 +268,16 @@ def quantize_columns(W):
     return np.ascontiguousarray(q.T), scale
 
 
-def build_onnx(sd, cfg, path, int8=False):
+def build_onnx(sd, cfg, path, int8=False, static_scales=None):
     """Write the encoder graph. With `int8`, every linear layer of the encoder runs on
     ONNX Runtime's integer matmul: weights int8 per output channel, activations quantised
     per token (each row gets its own scale from its own max-abs, zero point 128 in uint8), so
     a text's result depends on that text alone, whatever its batch. Integer accumulation is
-    exact, and the rest (attention, softmax, layer norms, GELU) stays in f32."""
+    exact, and the rest (attention, softmax, layer norms, GELU) stays in f32.
+    `static_scales` (an experiment, scripts/experiments/int8_probe.py --static; not what the
+    setup builds): one fixed activation scale per quantised input, keyed as
+    `static_inputs` names them, instead of a scale per token (inputs it does not name keep
+    theirs)."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -341,12 +345,18 @@ def build_onnx(sd, cfg, path, int8=False):
     node("Unsqueeze", ["mask_bias3", "c_axes1"], "mask_bias")
 
     if int8:
-        init("c_inv127", np.array(1.0 / 127.0, np.float32))
-        init("c_tiny", np.array(1e-30, np.float32))
+        if len(static_scales or {}) < 4 * cfg["num_hidden_layers"]:
+            init("c_inv127", np.array(1.0 / 127.0, np.float32))
+            init("c_tiny", np.array(1e-30, np.float32))
         init("c_zp128", np.array(128, np.uint8))
 
     def quantize_tokens(inp, out):
-        """uint8 codes (zero point 128) of `inp`, one scale per token (row): max |x| / 127."""
+        """uint8 codes (zero point 128) of `inp`, one scale per token (row): max |x| / 127;
+        with `static_scales`, the scale calibrated for this input, and no scale per token."""
+        if out in (static_scales or {}):
+            xs = init(out + "_ss", np.array(static_scales[out], np.float32))
+            node("QuantizeLinear", [inp, xs, "c_zp128"], out + "_xq")
+            return out + "_xq", None
         node("Abs", [inp], out + "_abs")
         node("ReduceMax", [out + "_abs"], out + "_amax", axes=[-1], keepdims=1)
         node("Max", [out + "_amax", "c_tiny"], out + "_amax_c")
@@ -363,10 +373,15 @@ def build_onnx(sd, cfg, path, int8=False):
         xq, xs = quantized or quantize_tokens(inp, out)
         wq, ws = quantize_columns(W)
         # exact int32 products, times the weight column scales, then the token scales
+        # a static scale is applied by the matmul itself; a token's scale after it
+        a_scale = xq[: -len("_xq")] + "_ss" if xs is None else "c_one_f"
         nodes.append(helper.make_node("MatMulIntegerToFloat",
-                                      [xq, init(prefix + ".wq", wq), "c_one_f", init(prefix + ".ws", ws),
+                                      [xq, init(prefix + ".wq", wq), a_scale, init(prefix + ".ws", ws),
                                        "c_zp128"], [out + "_mmw"], name=out + "_mmw", domain="com.microsoft"))
-        node("Mul", [out + "_mmw", xs], out + "_mm")
+        if xs is None:
+            nodes.append(helper.make_node("Identity", [out + "_mmw"], [out + "_mm"], name=out + "_mm"))
+        else:
+            node("Mul", [out + "_mmw", xs], out + "_mm")
         if gelu:  # bias + exact (erf) GELU in one kernel
             nodes.append(helper.make_node("BiasGelu", [out + "_mm", init(prefix + ".b", b)], [out],
                                           name=out, domain="com.microsoft"))
@@ -447,6 +462,18 @@ def build_onnx(sd, cfg, path, int8=False):
     model = onnx.shape_inference.infer_shapes(model)
     onnx.checker.check_model(model, full_check=False)
     onnx.save(model, path)
+
+
+def static_inputs(cfg):
+    """The quantised inputs of the int8 graph (names as `build_onnx` keys them) and the fp32
+    graph's tensor each one quantises: what `static_scales` are calibrated on."""
+    out = {}
+    for L in range(cfg["num_hidden_layers"]):
+        out[f"l{L}_qkv"] = "x_emb" if L == 0 else f"l{L - 1}_x2"
+        out[f"l{L}_ao"] = f"l{L}_ctx_r"
+        out[f"l{L}_gelu"] = f"l{L}_x1"
+        out[f"l{L}_fo"] = f"l{L}_gelu"
+    return out
 
 
 def check_onnx(model_dir, sd, cfg, ort_lib_dir, graph="model.onnx", min_cos=0.9999):

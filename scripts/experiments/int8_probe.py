@@ -9,6 +9,14 @@ each graph: texts/s (2 threads, batches of 32 sorted by length), mean and min co
 its embeddings to fp32, and the largest difference between a text's embedding encoded
 alone and in its batch (batch invariance). With --matmul: the GMAC/s of one matmul of the
 encoder's shape, fp32 against the integer kernels (what bounds int8 on this CPU).
+
+With --static CALIB (a file of texts, one per line): also graphs with one fixed activation
+scale per quantised input instead of one per token (issue 15 item 1's other way), the
+scales calibrated on the fp32 graph over CALIB's texts: the largest |x| seen ("static-max")
+and the 99th and 99.9th percentiles of the tokens' largest |x| ("static-p99",
+"static-p999"; larger values are clipped); "static-ln": the 99.9th percentile for the
+layer-norm outputs (the inputs of Q, K, V and of the first feed-forward layer) and a scale
+per token for the others (attention context and GELU output).
 """
 import argparse, os, sys, time
 import numpy as np
@@ -61,6 +69,48 @@ def matmul_rates(threads):
         print(f"{kind:22s} {dt * 1e3:6.2f} ms  {M * K * N / dt / 1e9:6.1f} GMAC/s", flush=True)
 
 
+def calibrate(args, cfg, tok):
+    """Static activation scales: the fp32 graph, with the tensors the int8 graph quantises
+    as extra outputs, run over the calibration texts (batches of 32 sorted by length); per
+    input, each token's largest |x| (padding left out)."""
+    import onnx
+    import onnxruntime as ort
+
+    points = bm.static_inputs(cfg)
+    m = onnx.load(os.path.join(args.model, "model.onnx"))
+    have = {o.name for o in m.graph.output}
+    for t in sorted(set(points.values()) - have):
+        m.graph.output.append(onnx.helper.make_empty_tensor_value_info(t))
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = args.threads
+    sess = ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    texts = ["query: " + t for t in open(args.static, encoding="utf-8").read().splitlines() if t.strip()]
+    encs = [e.ids[:512] for e in tok.encode_batch(texts)]
+    order = sorted(range(len(encs)), key=lambda i: len(encs[i]))
+    names = sorted(set(points.values()))
+    maxes = {n: [] for n in names}
+    for s in range(0, len(order), 32):
+        idx = order[s : s + 32]
+        T = max(len(encs[i]) for i in idx)
+        ids = np.ones((len(idx), T), np.int64)
+        mask = np.zeros((len(idx), T), np.int64)
+        for r, i in enumerate(idx):
+            ids[r, : len(encs[i])] = encs[i]
+            mask[r, : len(encs[i])] = 1
+        outs = sess.run(names, {"input_ids": ids, "attention_mask": mask})
+        for n, o in zip(names, outs):
+            maxes[n].append(np.abs(o).max(-1)[mask.astype(bool)])
+    tokens = {n: np.concatenate(v) for n, v in maxes.items()}
+    print(f"calibrated on {len(texts)} texts, {len(tokens[names[0]])} tokens", flush=True)
+    out = {
+        name: {q: float(f(tokens[t])) / 127.0 for q, t in points.items()}
+        for name, f in [("static-max", np.max), ("static-p999", lambda v: np.percentile(v, 99.9)),
+                        ("static-p99", lambda v: np.percentile(v, 99))]
+    }
+    out["static-ln"] = {q: v for q, v in out["static-p999"].items() if q.endswith(("_qkv", "_gelu"))}
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True)
@@ -68,6 +118,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--matmul", action="store_true", help="only the single-matmul rates")
+    ap.add_argument("--static", metavar="CALIB", help="also static-scale graphs calibrated on these texts")
     args = ap.parse_args()
     if args.matmul:
         return matmul_rates(args.threads)
@@ -86,6 +137,12 @@ def main():
         from onnxruntime.quantization import QuantType, quantize_dynamic
         quantize_dynamic(os.path.join(args.model, "model.onnx"), dyn, per_channel=True, weight_type=QuantType.QInt8)
     tok = Tokenizer.from_file(os.path.join(args.model, "tokenizer.json"))
+    graphs = [("fp32", os.path.join(args.model, "model.onnx")), ("int8-token", i8), ("int8-dynamic", dyn)]
+    if args.static:
+        for name, scales in calibrate(args, cfg, tok).items():
+            path = os.path.join(args.out, f"model-{name}.onnx")
+            bm.build_onnx(sd, cfg, path, int8=True, static_scales=scales)
+            graphs.append((name, path))
     texts = ["query: " + t for t in open(args.texts, encoding="utf-8").read().splitlines() if t.strip()]
     encs = [e.ids[:512] for e in tok.encode_batch(texts)]
     order = sorted(range(len(encs)), key=lambda i: len(encs[i]))
@@ -110,7 +167,7 @@ def main():
         return out
 
     res = {}
-    for name, path in [("fp32", os.path.join(args.model, "model.onnx")), ("int8-token", i8), ("int8-dynamic", dyn)]:
+    for name, path in graphs:
         so = ort.SessionOptions()
         so.intra_op_num_threads = args.threads
         sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
