@@ -164,12 +164,14 @@ pub fn zero_shot_learnt(
         return Ok(z);
     }
     let opts = super::learn::LearnOptions::default();
-    // Trained once per taxonomy, encoder and version: next week's run reads it back.
+    // Trained once per taxonomy, encoder, training texts and version: next week's run
+    // reads it back.
     let key = serde_json::to_vec(&(
         env!("CARGO_PKG_VERSION"),
         super::learn::FORMAT,
         ModelInfo::of(enc)?.cache_key(),
         &opts,
+        JOINED_PARTNERS,
         taxonomy,
     ))
     .expect("the key serialises");
