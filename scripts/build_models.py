@@ -351,12 +351,13 @@ def build_onnx(sd, cfg, path, int8=False, static_scales=None):
         init("c_zp128", np.array(128, np.uint8))
 
     def quantize_tokens(inp, out):
-        """uint8 codes (zero point 128) of `inp`, one scale per token (row): max |x| / 127;
-        with `static_scales`, the scale calibrated for this input, and no scale per token."""
+        """uint8 codes (zero point 128) of `inp`, the scale the matmul applies and the scale
+        per token applied after it: max |x| / 127 of each token (row), the matmul's 1; with
+        `static_scales`, the scale calibrated for this input, and none per token."""
         if out in (static_scales or {}):
             xs = init(out + "_ss", np.array(static_scales[out], np.float32))
             node("QuantizeLinear", [inp, xs, "c_zp128"], out + "_xq")
-            return out + "_xq", None
+            return out + "_xq", xs, None
         node("Abs", [inp], out + "_abs")
         node("ReduceMax", [out + "_abs"], out + "_amax", axes=[-1], keepdims=1)
         node("Max", [out + "_amax", "c_tiny"], out + "_amax_c")
@@ -364,17 +365,16 @@ def build_onnx(sd, cfg, path, int8=False, static_scales=None):
         node("Reciprocal", [out + "_xs"], out + "_xr")
         node("Mul", [inp, out + "_xr"], out + "_xn")
         node("QuantizeLinear", [out + "_xn", "c_one_f", "c_zp128"], out + "_xq")
-        return out + "_xq", out + "_xs"
+        return out + "_xq", "c_one_f", out + "_xs"
 
     def linear(inp, prefix, W, b, out, quantized=None, gelu=False):
         if not int8:
             node("MatMul", [inp, init(prefix + ".wT", W.T)], out + "_mm")
             return node("Add", [out + "_mm", init(prefix + ".b", b)], out)
-        xq, xs = quantized or quantize_tokens(inp, out)
+        xq, a_scale, xs = quantized or quantize_tokens(inp, out)
         wq, ws = quantize_columns(W)
-        # exact int32 products, times the weight column scales, then the token scales
-        # a static scale is applied by the matmul itself; a token's scale after it
-        a_scale = xq[: -len("_xq")] + "_ss" if xs is None else "c_one_f"
+        # exact int32 products, times the weight column scales (and a static activation
+        # scale), then the token scales
         nodes.append(helper.make_node("MatMulIntegerToFloat",
                                       [xq, init(prefix + ".wq", wq), a_scale, init(prefix + ".ws", ws),
                                        "c_zp128"], [out + "_mmw"], name=out + "_mmw", domain="com.microsoft"))

@@ -69,6 +69,25 @@ def matmul_rates(threads):
         print(f"{kind:22s} {dt * 1e3:6.2f} ms  {M * K * N / dt / 1e9:6.1f} GMAC/s", flush=True)
 
 
+def read_tokens(path, tok):
+    """The texts of `path` (one per line, with the `query: ` prefix) as token ids (at most
+    512), and their order by length."""
+    texts = ["query: " + t for t in open(path, encoding="utf-8").read().splitlines() if t.strip()]
+    encs = [e.ids[:512] for e in tok.encode_batch(texts)]
+    return encs, sorted(range(len(encs)), key=lambda i: len(encs[i]))
+
+
+def padded(encs, idx):
+    """input_ids (padded with 1) and attention_mask of the texts `idx`, right-padded."""
+    T = max(len(encs[i]) for i in idx)
+    ids = np.ones((len(idx), T), np.int64)
+    mask = np.zeros((len(idx), T), np.int64)
+    for r, i in enumerate(idx):
+        ids[r, : len(encs[i])] = encs[i]
+        mask[r, : len(encs[i])] = 1
+    return ids, mask
+
+
 def calibrate(args, cfg, tok):
     """Static activation scales: the fp32 graph, with the tensors the int8 graph quantises
     as extra outputs, run over the calibration texts (batches of 32 sorted by length); per
@@ -84,24 +103,16 @@ def calibrate(args, cfg, tok):
     so = ort.SessionOptions()
     so.intra_op_num_threads = args.threads
     sess = ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
-    texts = ["query: " + t for t in open(args.static, encoding="utf-8").read().splitlines() if t.strip()]
-    encs = [e.ids[:512] for e in tok.encode_batch(texts)]
-    order = sorted(range(len(encs)), key=lambda i: len(encs[i]))
+    encs, order = read_tokens(args.static, tok)
     names = sorted(set(points.values()))
     maxes = {n: [] for n in names}
     for s in range(0, len(order), 32):
-        idx = order[s : s + 32]
-        T = max(len(encs[i]) for i in idx)
-        ids = np.ones((len(idx), T), np.int64)
-        mask = np.zeros((len(idx), T), np.int64)
-        for r, i in enumerate(idx):
-            ids[r, : len(encs[i])] = encs[i]
-            mask[r, : len(encs[i])] = 1
+        ids, mask = padded(encs, order[s : s + 32])
         outs = sess.run(names, {"input_ids": ids, "attention_mask": mask})
         for n, o in zip(names, outs):
             maxes[n].append(np.abs(o).max(-1)[mask.astype(bool)])
     tokens = {n: np.concatenate(v) for n, v in maxes.items()}
-    print(f"calibrated on {len(texts)} texts, {len(tokens[names[0]])} tokens", flush=True)
+    print(f"calibrated on {len(encs)} texts, {len(tokens[names[0]])} tokens", flush=True)
     out = {
         name: {q: float(f(tokens[t])) / 127.0 for q, t in points.items()}
         for name, f in [("static-max", np.max), ("static-p999", lambda v: np.percentile(v, 99.9)),
@@ -143,24 +154,17 @@ def main():
             path = os.path.join(args.out, f"model-{name}.onnx")
             bm.build_onnx(sd, cfg, path, int8=True, static_scales=scales)
             graphs.append((name, path))
-    texts = ["query: " + t for t in open(args.texts, encoding="utf-8").read().splitlines() if t.strip()]
-    encs = [e.ids[:512] for e in tok.encode_batch(texts)]
-    order = sorted(range(len(encs)), key=lambda i: len(encs[i]))
+    encs, order = read_tokens(args.texts, tok)
 
     def embed(sess, idxs):
-        T = max(len(encs[i]) for i in idxs)
-        ids = np.ones((len(idxs), T), np.int64)
-        mask = np.zeros((len(idxs), T), np.int64)
-        for r, i in enumerate(idxs):
-            ids[r, : len(encs[i])] = encs[i]
-            mask[r, : len(encs[i])] = 1
+        ids, mask = padded(encs, idxs)
         h = sess.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask})[0]
         m = mask[:, :, None]
         e = (h * m).sum(1) / m.sum(1)
         return e / np.linalg.norm(e, axis=1, keepdims=True)
 
     def all_embeddings(sess):
-        out = np.zeros((len(texts), cfg["hidden_size"]), np.float32)
+        out = np.zeros((len(encs), cfg["hidden_size"]), np.float32)
         for s in range(0, len(order), 32):
             idx = order[s : s + 32]
             out[idx] = embed(sess, idx)
@@ -171,7 +175,7 @@ def main():
         so = ort.SessionOptions()
         so.intra_op_num_threads = args.threads
         sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
-        all_embeddings(sess) if len(texts) < 300 else [embed(sess, order[:32])]
+        all_embeddings(sess) if len(encs) < 300 else [embed(sess, order[:32])]
         t = time.perf_counter()
         e = all_embeddings(sess)
         secs = time.perf_counter() - t
@@ -185,7 +189,7 @@ def main():
             worst = max(worst, float(np.abs(alone - e[idx[0]]).max()))
         res[name] = e
         cos = (e * res["fp32"]).sum(1)
-        print(f"{name:13s} {len(texts)/secs:7.1f} texts/s  cos to fp32 mean {cos.mean():.5f} min {cos.min():.5f}"
+        print(f"{name:13s} {len(encs)/secs:7.1f} texts/s  cos to fp32 mean {cos.mean():.5f} min {cos.min():.5f}"
               f"  alone-vs-batch max |diff| {worst:.2e}", flush=True)
 
 

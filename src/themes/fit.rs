@@ -44,16 +44,12 @@ pub fn train_themes_with(
     folds: Option<Folds>,
 ) -> Result<Trained> {
     let (infos, proto) = theme_list(coded, taxonomy)?;
-    let y: Vec<Vec<usize>> = coded
-        .themes
-        .iter()
-        .map(|ids| ids.iter().filter_map(|id| infos.iter().position(|t| &t.id == id)).collect())
-        .collect();
-    let judged: Vec<Option<Vec<usize>>> = coded
-        .judged
-        .iter()
-        .map(|j| j.as_ref().map(|ids| ids.iter().filter_map(|id| infos.iter().position(|t| &t.id == id)).collect()))
-        .collect();
+    // Theme ids as indices into `infos` (every id is there: `theme_list` took them all).
+    let index = |ids: &Vec<String>| -> Vec<usize> {
+        ids.iter().filter_map(|id| infos.iter().position(|t| &t.id == id)).collect()
+    };
+    let y: Vec<Vec<usize>> = coded.themes.iter().map(index).collect();
+    let judged: Vec<Option<Vec<usize>>> = coded.judged.iter().map(|j| j.as_ref().map(index)).collect();
     let mut states: Vec<Vec<f32>> = Vec::new();
     let (emb, _, model_info) = if opts.attention_weight > 0.0 {
         states = vec![Vec::new(); coded.texts.len()];
