@@ -154,7 +154,7 @@ fn train_is_deterministic_and_evaluate_reports() {
     dir.write(
         "comments.csv",
         "text,sentiment\nExpensive,negative\nTrop cher,negative\nNever again,negative\n\
-         \"Excellent service, many thanks\",positive\n\"Je recommande, rien à redire\",positive\n\
+         \"Top service from start to finish, cheers\",positive\n\"Je recommande, rien à redire\",positive\n\
          \"Installation rapide et technicien adorable, mais la box plante tous les soirs depuis un mois\",mixed\n",
     );
     let o = dir.ok(&[
