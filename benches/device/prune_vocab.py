@@ -6,7 +6,8 @@ encoder travels in a few MB to a machine that cannot download it (benches/device
 
 TEXTS: files with one comment per line. Kept: the special tokens and every token of
 "query: " + each text, of each of its whitespace-separated words and of each run of letters
-or digits (what a clause that starts inside a text may begin with), after Unicode NFC. The
+or digits (what a clause that starts inside a text may begin with), after Unicode NFC, as
+written and with escaped line breaks ("\\n") read as spaces, as a run reads them. The
 transformer's weights are untouched; the rows of every other token become zero (their Q4_0
 blocks all zero bytes), which compresses to nothing. A run whose texts use only kept tokens
 computes exactly what the full encoder computes: benches/device/prepare.sh checks that by
@@ -39,9 +40,11 @@ def main():
             t = unicodedata.normalize("NFC", line.strip())
             if not t:
                 continue
-            candidates.add(t)
-            candidates.update(t.split())
-            candidates.update(re.findall(r"\w+", t))
+            # A run reads escaped line breaks ("\\n" in an export's cell) as breaks.
+            for v in {t, re.sub(r"\\[nrt]", " ", t)}:
+                candidates.add(v)
+                candidates.update(v.split())
+                candidates.update(re.findall(r"\w+", v))
     keep = {0, 1, 2, 3}
     for enc in tok.encode_batch(["query: " + c for c in sorted(candidates)]):
         keep.update(enc.ids)

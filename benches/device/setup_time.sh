@@ -9,7 +9,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 source benches/device/lib.sh
 log_to setup-time.txt
 dev=.device
-cpu_setup || exit 1
+# SKIP_CPU_SETUP=1: models/ and .device/bin were built by the calling script (levers.sh).
+[ -n "${SKIP_CPU_SETUP:-}" ] || cpu_setup || exit 1
 echo "cores: $(nproc); $(grep -m1 'model name' /proc/cpuinfo); avx512_vnni=$(grep -m1 -c -w avx512_vnni /proc/cpuinfo)"
 pair=$(two_cores)
 pin=()
