@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Probe the per-token int8 encoder graph against fp32 and onnxruntime's quantize_dynamic.
+"""Probe int8 encoder graphs against fp32 and onnxruntime's quantize_dynamic.
 
   python scripts/experiments/int8_probe.py --model models/multilingual-e5-small --texts FILE --out DIR
 
-Builds DIR/model-int8.onnx (scripts/build_models.py, per-token activations) and
+Measures the model directory's model-int8.onnx ("int8-default": the setup's, with the
+calibrated scales of data/int8_calibration.json) and builds DIR/model-int8.onnx
+("int8-token": every activation quantised per token, as 0.6.5's default was) and
 DIR/model-dyn.onnx (onnxruntime.quantization.quantize_dynamic, per-channel), then for
 each graph: texts/s (2 threads, batches of 32 sorted by length), mean and min cosine of
 its embeddings to fp32, and the largest difference between a text's embedding encoded
@@ -88,10 +90,12 @@ def padded(encs, idx):
     return ids, mask
 
 
-def calibrate(args, cfg, tok):
+def calibrate(args, cfg, tok, sd):
     """Static activation scales: the fp32 graph, with the tensors the int8 graph quantises
     as extra outputs, run over the calibration texts (batches of 32 sorted by length); per
-    input, each token's largest |x| (padding left out)."""
+    input, each token's largest |x| (padding left out). With `--smooth`, also SmoothQuant
+    variants (every input smoothed; a second pass reads the tokens' largest |x / s|).
+    Returns (scales by graph name, smoothing factors by graph name)."""
     import onnx
     import onnxruntime as ort
 
@@ -106,11 +110,13 @@ def calibrate(args, cfg, tok):
     encs, order = read_tokens(args.static, tok)
     names = sorted(set(points.values()))
     maxes = {n: [] for n in names}
+    chans = {n: [] for n in names}
     for s in range(0, len(order), 32):
         ids, mask = padded(encs, order[s : s + 32])
         outs = sess.run(names, {"input_ids": ids, "attention_mask": mask})
         for n, o in zip(names, outs):
             maxes[n].append(np.abs(o).max(-1)[mask.astype(bool)])
+            chans[n].append(np.abs(o)[mask.astype(bool)].max(0, keepdims=True))
     tokens = {n: np.concatenate(v) for n, v in maxes.items()}
     print(f"calibrated on {len(encs)} texts, {len(tokens[names[0]])} tokens", flush=True)
     out = {
@@ -119,8 +125,25 @@ def calibrate(args, cfg, tok):
                         ("static-p99", lambda v: np.percentile(v, 99))]
     }
     out["static-ln"] = {q: v for q, v in out["static-p999"].items() if q.endswith(("_qkv", "_gelu"))}
-    return out
-
+    if args.smooth is None:
+        return out, {}
+    # SmoothQuant: each channel's largest |x|, the factors, then the tokens' largest |x / s|.
+    wmax = bm.smooth_weights(sd, cfg)
+    smooths = {}
+    for alpha in args.smooth:
+        cmax = {n: np.max(np.concatenate(v), axis=0) for n, v in chans.items()}
+        sm = {q: bm.smooth_factors(cmax[t], wmax[q], alpha) for q, t in points.items()}
+        tok_max = {q: [] for q in points}
+        for s in range(0, len(order), 32):
+            ids, mask = padded(encs, order[s : s + 32])
+            outs = dict(zip(names, sess.run(names, {"input_ids": ids, "attention_mask": mask})))
+            for q, t in points.items():
+                tok_max[q].append((np.abs(outs[t]) / sm[q]).max(-1)[mask.astype(bool)])
+        for label, f in [("p999", lambda v: np.percentile(v, 99.9)), ("max", np.max)]:
+            name = f"smooth{alpha:g}-{label}"
+            out[name] = {q: float(f(np.concatenate(v))) / 127.0 for q, v in tok_max.items()}
+            smooths[name] = sm
+    return out, smooths
 
 def main():
     ap = argparse.ArgumentParser()
@@ -130,6 +153,11 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--matmul", action="store_true", help="only the single-matmul rates")
     ap.add_argument("--static", metavar="CALIB", help="also static-scale graphs calibrated on these texts")
+    ap.add_argument("--smooth", type=float, nargs="*", metavar="ALPHA",
+                    help="with --static: also SmoothQuant graphs (per-channel factors max|x|^a / max|w|^(1-a) "
+                    "moved into the weights, then one static scale per input), one pair per ALPHA")
+    ap.add_argument("--graphs", help="comma-separated names of the graphs to time (default: all); fp32 is "
+                    "always run, as the cosine's reference")
     args = ap.parse_args()
     if args.matmul:
         return matmul_rates(args.threads)
@@ -144,16 +172,24 @@ def main():
     if not os.path.exists(i8):
         bm.build_onnx(sd, cfg, i8, int8=True)
     dyn = os.path.join(args.out, "model-dyn.onnx")
-    if not os.path.exists(dyn):
+    if not os.path.exists(dyn) and (not args.graphs or "int8-dynamic" in args.graphs.split(",")):
         from onnxruntime.quantization import QuantType, quantize_dynamic
         quantize_dynamic(os.path.join(args.model, "model.onnx"), dyn, per_channel=True, weight_type=QuantType.QInt8)
     tok = Tokenizer.from_file(os.path.join(args.model, "tokenizer.json"))
-    graphs = [("fp32", os.path.join(args.model, "model.onnx")), ("int8-token", i8), ("int8-dynamic", dyn)]
+    graphs = [("fp32", os.path.join(args.model, "model.onnx")),
+              ("int8-default", os.path.join(args.model, "model-int8.onnx")), ("int8-token", i8),
+              ("int8-dynamic", dyn)]
     if args.static:
-        for name, scales in calibrate(args, cfg, tok).items():
+        scales_all, smooths = calibrate(args, cfg, tok, sd)
+        for name, scales in scales_all.items():
+            if args.graphs and name not in args.graphs.split(","):
+                continue
             path = os.path.join(args.out, f"model-{name}.onnx")
-            bm.build_onnx(sd, cfg, path, int8=True, static_scales=scales)
+            bm.build_onnx(sd, cfg, path, int8=True, static_scales=scales, smooth=smooths.get(name))
             graphs.append((name, path))
+    if args.graphs:
+        keep = set(args.graphs.split(",")) | {"fp32"}
+        graphs = [g for g in graphs if g[0] in keep]
     encs, order = read_tokens(args.texts, tok)
 
     def embed(sess, idxs):
