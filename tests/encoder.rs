@@ -6,7 +6,8 @@ use verbatim::infer::{mock::MockBackend, ort::OrtBackend, Encoder, TextTokenizer
 
 use crate::util::*;
 
-/// The fp32 graph and the int8 one (weights per channel, activations per token).
+/// The fp32 graph and the int8 one (weights per channel, activations with fixed scales or
+/// per token).
 const GRAPHS: [&str; 2] = ["model.onnx", "model-int8.onnx"];
 
 fn encoder(threads: usize, batch_tokens: usize) -> Encoder {
