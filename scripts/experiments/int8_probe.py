@@ -156,6 +156,8 @@ def main():
     ap.add_argument("--smooth", type=float, nargs="*", metavar="ALPHA",
                     help="with --static: also SmoothQuant graphs (per-channel factors max|x|^a / max|w|^(1-a) "
                     "moved into the weights, then one static scale per input), one pair per ALPHA")
+    ap.add_argument("--fo-layers", help="with --static: also the setup's graph with a fixed scale (99.9th "
+                    "percentile) for the GELU output of these layers (e.g. 3,6,7,8,9,10,11): int8-default-fo")
     ap.add_argument("--graphs", help="comma-separated names of the graphs to time (default: all); fp32 is "
                     "always run, as the cosine's reference")
     args = ap.parse_args()
@@ -187,6 +189,13 @@ def main():
             path = os.path.join(args.out, f"model-{name}.onnx")
             bm.build_onnx(sd, cfg, path, int8=True, static_scales=scales, smooth=smooths.get(name))
             graphs.append((name, path))
+        cal = bm.load_calibration(sd)
+        if args.fo_layers and cal:
+            # the setup's graph with a fixed scale for the GELU output of these layers too
+            extra = {f"l{L}_fo": scales_all["static-p999"][f"l{L}_fo"] for L in map(int, args.fo_layers.split(","))}
+            path = os.path.join(args.out, "model-default-fo.onnx")
+            bm.build_onnx(sd, cfg, path, int8=True, static_scales={**cal[0], **extra}, smooth=cal[1])
+            graphs.append(("int8-default-fo", path))
     if args.graphs:
         keep = set(args.graphs.split(",")) | {"fp32"}
         graphs = [g for g in graphs if g[0] in keep]
