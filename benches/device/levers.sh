@@ -88,7 +88,6 @@ for b in 2048 4096; do
   echo "whole run int8, --batch-tokens $b: $(python3 -c "print(round($(date +%s.%N) - $t0, 2))") s; timings" \
     "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["timings_seconds"])' "$work/out/run.json")"
 done
-
 fi
 
 if wanted static; then
