@@ -536,20 +536,18 @@ def layer_fingerprint(sd):
     return h.hexdigest()
 
 
-def calibrate_int8(sd, cfg, model_onnx, tokenizer_json, texts, threads=2, alpha=0.5, percentile=99.9):
-    """Static scales and smoothing factors for the int8 graph, from the fp32 graph run over
-    `texts` (batches of 32 sorted by length; padding left out): each smoothed input's
-    largest |x| per channel gives SmoothQuant's factors (`smooth_factors`), then each static
-    input's scale is the `percentile` of its tokens' largest |x / s| over 127 (larger values
-    are clipped). Values are rounded to 6 significant digits, as the file keeps them."""
+def activation_reader(model_onnx, tokenizer_json, texts, tensors, threads=2):
+    """The fp32 graph with `tensors` as extra outputs, over `texts` (with the `query: `
+    prefix, at most 512 tokens, batches of 32 sorted by length). Returns (batches, tokens):
+    each call of batches() runs the graph once over the texts and yields, per batch,
+    {tensor: |x| of the attended tokens, [tokens, K]}; tokens counts them."""
     import onnx
     import onnxruntime as ort
     from tokenizers import Tokenizer
 
-    points = {k: t for k, t in static_inputs(cfg).items() if k.endswith(STATIC_KINDS)}
     m = onnx.load(model_onnx)
     have = {o.name for o in m.graph.output}
-    for t in sorted(set(points.values()) - have):
+    for t in sorted(set(tensors) - have):
         m.graph.output.append(onnx.helper.make_empty_tensor_value_info(t))
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
@@ -557,10 +555,9 @@ def calibrate_int8(sd, cfg, model_onnx, tokenizer_json, texts, threads=2, alpha=
     tok = Tokenizer.from_file(tokenizer_json)
     encs = [e.ids[:512] for e in tok.encode_batch(["query: " + t for t in texts])]
     order = sorted(range(len(encs)), key=lambda i: (len(encs[i]), i))
-    names = sorted(set(points.values()))
+    names = list(tensors)
 
     def batches():
-        """Per batch, |x| of each calibrated tensor's attended tokens: {name: [tokens, K]}."""
         for s in range(0, len(order), 32):
             idx = order[s:s + 32]
             T = max(len(encs[i]) for i in idx)
@@ -570,6 +567,18 @@ def calibrate_int8(sd, cfg, model_onnx, tokenizer_json, texts, threads=2, alpha=
             outs = sess.run(names, {"input_ids": ids, "attention_mask": mask})
             yield {n: np.abs(o)[mask.astype(bool)] for n, o in zip(names, outs)}
 
+    return batches, sum(len(e) for e in encs)
+
+
+def calibrate_int8(sd, cfg, model_onnx, tokenizer_json, texts, threads=2, alpha=0.5, percentile=99.9):
+    """Static scales and smoothing factors for the int8 graph, from the fp32 graph run over
+    `texts` (`activation_reader`): each smoothed input's largest |x| per channel gives
+    SmoothQuant's factors (`smooth_factors`), then each static input's scale is the
+    `percentile` of its tokens' largest |x / s| over 127 (larger values are clipped). Values
+    are rounded to 6 significant digits, as the file keeps them."""
+    points = {k: t for k, t in static_inputs(cfg).items() if k.endswith(STATIC_KINDS)}
+    names = sorted(set(points.values()))
+    batches, tokens = activation_reader(model_onnx, tokenizer_json, texts, names, threads)
     channel_max = {n: np.zeros(1, np.float32) for n in names}
     for b in batches():
         channel_max = {n: np.maximum(channel_max[n], b[n].max(0)) for n in names}
@@ -582,7 +591,7 @@ def calibrate_int8(sd, cfg, model_onnx, tokenizer_json, texts, threads=2, alpha=
         for k, t in points.items():
             token_max[k].append((b[t] / smooth[k] if k in smooth else b[t]).max(-1))
     scales = {k: six(np.percentile(np.concatenate(v), percentile) / 127.0) for k, v in token_max.items()}
-    return scales, smooth, sum(len(e) for e in encs)
+    return scales, smooth, tokens
 
 
 def load_calibration(sd, path=CALIBRATION):

@@ -22,6 +22,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import build_models as bm  # noqa: E402
 
 
+def corpus_sample(path, n, seed):
+    """`n` comments of a coded CSV's text column, drawn with `seed`, line breaks as spaces."""
+    with open(path, encoding="utf-8", newline="") as f:
+        texts = [r["text"].replace("\n", " ") for r in csv.DictReader(f) if r["text"].strip()]
+    random.Random(seed).shuffle(texts)
+    return texts[:n]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", default="models/multilingual-e5-small")
@@ -34,10 +42,7 @@ def main():
     ap.add_argument("--out", default=bm.CALIBRATION)
     args = ap.parse_args()
 
-    with open(args.examples, encoding="utf-8", newline="") as f:
-        texts = [r["text"].replace("\n", " ") for r in csv.DictReader(f) if r["text"].strip()]
-    random.Random(args.seed).shuffle(texts)
-    texts = texts[:args.n]
+    texts = corpus_sample(args.examples, args.n, args.seed)
     with open(os.path.join(args.model, "config.json")) as f:
         cfg = json.load(f)
     sd = bm.read_safetensors(os.path.join(args.model, "model.safetensors"))

@@ -26,10 +26,7 @@ steps=("$@")
 
 step machine
 echo "cores: $(nproc); $(grep -m1 'model name' /proc/cpuinfo)"
-for f in avx2 avx512f avx512_vnni avx_vnni avx512_bf16 amx_tile amx_int8 amx_bf16; do
-  printf '%s=%s ' "$f" "$(grep -m1 -c -w "$f" /proc/cpuinfo)"
-done
-echo
+cpu_flags
 python3 -c 'import onnxruntime as o, numpy, tokenizers; print("onnxruntime", o.__version__, "| numpy", numpy.__version__, "| tokenizers", tokenizers.__version__)'
 pair=$(two_cores)
 pin=()
@@ -51,13 +48,10 @@ VERBATIM_BIN="$dev/bin/verbatim" ENCODER_BENCH_BIN="$dev/bin/encoder" BENCH_PYTH
   tee "$out/cpu-2.txt"
 fi
 
-calib() {  # 1,000 corpus comments (seed 1), one per line, for static-scale experiments
-  python3 - "$work/calib.txt" <<'PY'
-import csv, random, sys
-rows = [r["text"] for r in csv.DictReader(open("data/corpus/coded.csv", encoding="utf-8")) if r["text"].strip()]
-random.Random(1).shuffle(rows)
-open(sys.argv[1], "w", encoding="utf-8").write("\n".join(t.replace("\n", " ") for t in rows[:1000]) + "\n")
-PY
+calib() {  # the comments scripts/calibrate_int8.py calibrates on, one per line
+  python3 -c 'import sys; sys.path.insert(0, "scripts"); import calibrate_int8 as c
+open(sys.argv[1], "w", encoding="utf-8").write("\n".join(c.corpus_sample("data/corpus/coded.csv", 1000, 1)) + "\n")' \
+    "$work/calib.txt"
 }
 
 if wanted probe; then

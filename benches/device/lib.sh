@@ -34,6 +34,15 @@ b.build_encoder(open(sys.argv[1], "rb").read(), sys.argv[2])' "$models/e5-pruned
   "$py" benches/device/seed_checksums.py "$models/multilingual-e5-small" "$models/multilingual-e5-small/MANIFEST" >"$seed"
 }
 
+# Which of the instruction sets the int8 kernels can use this CPU has (1 = present).
+cpu_flags() {
+  local f
+  for f in avx2 avx512f avx512_vnni avx_vnni avx512_bf16 amx_tile amx_int8 amx_bf16; do
+    printf '%s=%s ' "$f" "$(grep -m1 -c -w "$f" /proc/cpuinfo)"
+  done
+  echo
+}
+
 # Two CPUs on two physical cores, as on the 2-core VM of the other benchmarks: cpu0 and the
 # first CPU that is not its SMT sibling.
 two_cores() {

@@ -19,10 +19,7 @@ dev=.device
 echo "== machine"
 echo "cores: $(nproc); $(grep -m1 'model name' /proc/cpuinfo)"
 lscpu 2>/dev/null | grep -E '^(Thread|Core|Socket|NUMA node\(s\)|L2|L3)' || true
-for f in avx2 avx512f avx512_vnni avx_vnni avx512_bf16 amx_int8; do
-  printf '%s=%s ' "$f" "$(grep -m1 -c -w "$f" /proc/cpuinfo)"
-done
-echo
+cpu_flags
 nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv,noheader || true
 python3 -c 'import onnxruntime as o, torch, transformers, tokenizers, numpy, onnx
 print("onnxruntime", o.__version__, o.get_available_providers(), "| torch", torch.__version__,

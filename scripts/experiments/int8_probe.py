@@ -90,35 +90,25 @@ def padded(encs, idx):
     return ids, mask
 
 
-def calibrate(args, cfg, tok, sd):
+def calibrate(args, cfg, sd):
     """Static activation scales: the fp32 graph, with the tensors the int8 graph quantises
-    as extra outputs, run over the calibration texts (batches of 32 sorted by length); per
+    as extra outputs, run over the calibration texts (`build_models.activation_reader`); per
     input, each token's largest |x| (padding left out). With `--smooth`, also SmoothQuant
     variants (every input smoothed; a second pass reads the tokens' largest |x / s|).
     Returns (scales by graph name, smoothing factors by graph name)."""
-    import onnx
-    import onnxruntime as ort
-
     points = bm.static_inputs(cfg)
-    m = onnx.load(os.path.join(args.model, "model.onnx"))
-    have = {o.name for o in m.graph.output}
-    for t in sorted(set(points.values()) - have):
-        m.graph.output.append(onnx.helper.make_empty_tensor_value_info(t))
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = args.threads
-    sess = ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
-    encs, order = read_tokens(args.static, tok)
     names = sorted(set(points.values()))
+    texts = [t for t in open(args.static, encoding="utf-8").read().splitlines() if t.strip()]
+    batches, _ = bm.activation_reader(os.path.join(args.model, "model.onnx"),
+                                      os.path.join(args.model, "tokenizer.json"), texts, names, args.threads)
     maxes = {n: [] for n in names}
     chans = {n: [] for n in names}
-    for s in range(0, len(order), 32):
-        ids, mask = padded(encs, order[s : s + 32])
-        outs = sess.run(names, {"input_ids": ids, "attention_mask": mask})
-        for n, o in zip(names, outs):
-            maxes[n].append(np.abs(o).max(-1)[mask.astype(bool)])
-            chans[n].append(np.abs(o)[mask.astype(bool)].max(0, keepdims=True))
+    for b in batches():
+        for n in names:
+            maxes[n].append(b[n].max(-1))
+            chans[n].append(b[n].max(0, keepdims=True))
     tokens = {n: np.concatenate(v) for n, v in maxes.items()}
-    print(f"calibrated on {len(encs)} texts, {len(tokens[names[0]])} tokens", flush=True)
+    print(f"calibrated on {len(texts)} texts, {len(tokens[names[0]])} tokens", flush=True)
     out = {
         name: {q: float(f(tokens[t])) / 127.0 for q, t in points.items()}
         for name, f in [("static-max", np.max), ("static-p999", lambda v: np.percentile(v, 99.9)),
@@ -129,21 +119,20 @@ def calibrate(args, cfg, tok, sd):
         return out, {}
     # SmoothQuant: each channel's largest |x|, the factors, then the tokens' largest |x / s|.
     wmax = bm.smooth_weights(sd, cfg)
+    cmax = {n: np.max(np.concatenate(v), axis=0) for n, v in chans.items()}
     smooths = {}
     for alpha in args.smooth:
-        cmax = {n: np.max(np.concatenate(v), axis=0) for n, v in chans.items()}
         sm = {q: bm.smooth_factors(cmax[t], wmax[q], alpha) for q, t in points.items()}
         tok_max = {q: [] for q in points}
-        for s in range(0, len(order), 32):
-            ids, mask = padded(encs, order[s : s + 32])
-            outs = dict(zip(names, sess.run(names, {"input_ids": ids, "attention_mask": mask})))
+        for b in batches():
             for q, t in points.items():
-                tok_max[q].append((np.abs(outs[t]) / sm[q]).max(-1)[mask.astype(bool)])
+                tok_max[q].append((b[t] / sm[q]).max(-1))
         for label, f in [("p999", lambda v: np.percentile(v, 99.9)), ("max", np.max)]:
             name = f"smooth{alpha:g}-{label}"
             out[name] = {q: float(f(np.concatenate(v))) / 127.0 for q, v in tok_max.items()}
             smooths[name] = sm
     return out, smooths
+
 
 def main():
     ap = argparse.ArgumentParser()
@@ -182,7 +171,7 @@ def main():
               ("int8-default", os.path.join(args.model, "model-int8.onnx")), ("int8-token", i8),
               ("int8-dynamic", dyn)]
     if args.static:
-        scales_all, smooths = calibrate(args, cfg, tok, sd)
+        scales_all, smooths = calibrate(args, cfg, sd)
         for name, scales in scales_all.items():
             if args.graphs and name not in args.graphs.split(","):
                 continue
