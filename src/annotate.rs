@@ -12,10 +12,10 @@
 
 use crate::config::{EncoderConfig, RunConfig};
 use crate::console::Console;
-use crate::encode::{EncodeReport, ModelInfo};
+use crate::encode::{EncodeReport, EncoderSlot, ModelInfo};
 use crate::ingest::{annotations, TextColumn};
 use crate::themes::assign::Assigner;
-use crate::{infer, pipeline, sentiment, text, themes, Error, Result};
+use crate::{pipeline, sentiment, text, themes, Error, Result};
 
 /// Models loaded once (encoder, sentiment head, themes), reused by every call.
 pub struct Annotator {
@@ -23,7 +23,7 @@ pub struct Annotator {
     model: ModelInfo,
     head: sentiment::Head,
     assigner: Assigner,
-    encoder: Option<infer::Encoder>,
+    encoder: EncoderSlot,
     fingerprint: String,
 }
 
@@ -69,7 +69,7 @@ impl Annotator {
         let assigner = themes::assign::build_assigner(&cfg.themes, cfg.zero_shot, &cfg.encoder, &model, console)?;
         let token = assigner.token_model().map(|m| m.fingerprint());
         let fingerprint = annotations::fingerprint(&model.cache_key(), token.as_deref());
-        Ok(Annotator { enc: cfg.encoder.clone(), model, head, assigner, encoder: None, fingerprint })
+        Ok(Annotator { enc: cfg.encoder.clone(), model, head, assigner, encoder: EncoderSlot::default(), fingerprint })
     }
 
     /// The fingerprint of the models (`verbatim_model`): a run accepts annotations only

@@ -8,6 +8,7 @@
 //! fixed summation order, each class trained independently.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -17,26 +18,54 @@ use crate::schema::mapping::fold;
 /// Sparse row: (feature index, value), indices increasing.
 pub type Sparse = Vec<(u32, f32)>;
 
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
 const CHAR: &str = "c:";
 const WORD: &str = "w:";
 
 /// Terms of a text: `c:` character n-grams of each folded word padded with spaces, then
 /// `w:` words and word bigrams.
 pub fn terms(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for_each_term(text, |t| out.push(t.to_string()));
+    out
+}
+
+/// Calls `f` with each term of [`terms`], in the same order, built in one reused buffer (a
+/// run looks up every n-gram of every comment: no allocation per term).
+fn for_each_term(text: &str, mut f: impl FnMut(&str)) {
     let folded = fold(text);
     let words: Vec<&str> = folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-    let mut out = Vec::new();
+    let mut term = String::new();
+    let mut padded: Vec<char> = Vec::new();
     for w in &words {
-        let padded: Vec<char> = std::iter::once(' ').chain(w.chars()).chain(std::iter::once(' ')).collect();
+        padded.clear();
+        padded.push(' ');
+        padded.extend(w.chars());
+        padded.push(' ');
         for n in 2..=5 {
             for g in padded.windows(n) {
-                out.push(format!("{CHAR}{}", g.iter().collect::<String>()));
+                term.clear();
+                term.push_str(CHAR);
+                term.extend(g);
+                f(&term);
             }
         }
     }
-    out.extend(words.iter().map(|w| format!("{WORD}{w}")));
-    out.extend(words.windows(2).map(|p| format!("{WORD}{} {}", p[0], p[1])));
-    out
+    for w in &words {
+        term.clear();
+        term.push_str(WORD);
+        term.push_str(w);
+        f(&term);
+    }
+    for p in words.windows(2) {
+        term.clear();
+        term.push_str(WORD);
+        term.push_str(p[0]);
+        term.push(' ');
+        term.push_str(p[1]);
+        f(&term);
+    }
 }
 
 /// Vocabulary and inverse document frequencies, learnt from training texts.
@@ -45,6 +74,32 @@ pub struct Vectorizer {
     /// Sorted terms: character n-grams (`c:`) first, then words and bigrams (`w:`).
     pub terms: Vec<String>,
     pub idf: Vec<f32>,
+    /// Each term's index, built on first use from `terms`.
+    #[serde(skip)]
+    index: TermIndex,
+}
+
+/// A vectorizer's terms by name, and where the word terms start: derived from its `terms`,
+/// so two vectorizers with the same terms are equal whatever their indexes hold.
+#[derive(Default)]
+struct TermIndex(OnceLock<(HashMap<Box<str>, u32>, u32)>);
+
+impl Clone for TermIndex {
+    fn clone(&self) -> Self {
+        TermIndex::default()
+    }
+}
+
+impl PartialEq for TermIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for TermIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TermIndex")
+    }
 }
 
 impl Vectorizer {
@@ -73,6 +128,7 @@ impl Vectorizer {
         Vectorizer {
             idf: kept.iter().map(|(_, d)| (((1.0 + n) / (1.0 + *d as f64)).ln() + 1.0) as f32).collect(),
             terms: kept.into_iter().map(|(t, _)| t).collect(),
+            index: TermIndex::default(),
         }
     }
 
@@ -80,17 +136,24 @@ impl Vectorizer {
         self.terms.len()
     }
 
+    fn index(&self) -> &(HashMap<Box<str>, u32>, u32) {
+        self.index.0.get_or_init(|| {
+            let names = self.terms.iter().enumerate().map(|(i, t)| (t.as_str().into(), i as u32)).collect();
+            (names, self.terms.partition_point(|t| t.starts_with(CHAR)) as u32)
+        })
+    }
+
     /// Sublinear TF-IDF of a text, each kind (characters, words) scaled to unit length.
     pub fn transform(&self, text: &str) -> Sparse {
+        let (names, split) = self.index();
         let mut counts: BTreeMap<u32, f32> = BTreeMap::new();
-        for t in terms(text) {
-            if let Ok(i) = self.terms.binary_search(&t) {
-                *counts.entry(i as u32).or_default() += 1.0;
+        for_each_term(text, |t| {
+            if let Some(&i) = names.get(t) {
+                *counts.entry(i).or_default() += 1.0;
             }
-        }
+        });
         let mut row: Sparse = counts.into_iter().map(|(i, c)| (i, (1.0 + c.ln()) * self.idf[i as usize])).collect();
-        let split = self.terms.partition_point(|t| t.starts_with(CHAR)) as u32;
-        for (lo, hi) in [(0, split), (split, u32::MAX)] {
+        for (lo, hi) in [(0, *split), (*split, u32::MAX)] {
             let norm = row.iter().filter(|(i, _)| *i >= lo && *i < hi).map(|(_, v)| v * v).sum::<f32>().sqrt();
             if norm > 0.0 {
                 row.iter_mut().filter(|(i, _)| *i >= lo && *i < hi).for_each(|(_, v)| *v /= norm);
@@ -241,6 +304,29 @@ mod tests {
         assert!(t.contains(&"c:eve ".to_string()));
         // No n-gram spans two words.
         assert!(!t.iter().any(|x| x.starts_with(CHAR) && x[2..].trim().contains(' ')));
+    }
+
+    #[test]
+    fn the_term_index_finds_what_a_search_of_the_sorted_terms_finds() {
+        let texts: Vec<String> =
+            ["Le prix a encore augmenté", "prix trop élevé, service lent", "the price went up again"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        let v = Vectorizer::fit(&texts, 1, 1000);
+        for text in ["Prix élevé et service LENT", "price up, prix monte", "", "???"] {
+            let by_search: Vec<u32> =
+                terms(text).iter().filter_map(|t| v.terms.binary_search(t).ok()).map(|i| i as u32).collect();
+            let mut expected = by_search.clone();
+            expected.sort();
+            expected.dedup();
+            let row: Vec<u32> = v.transform(text).iter().map(|(i, _)| *i).collect();
+            assert_eq!(row, expected, "{text}");
+        }
+        // A copy (its index built afresh) and a deserialised vectorizer read the same.
+        let back: Vectorizer = serde_json::from_str(&serde_json::to_string(&v).unwrap()).unwrap();
+        assert_eq!(back.transform("le prix"), v.clone().transform("le prix"));
+        assert_eq!(back, v);
     }
 
     #[test]

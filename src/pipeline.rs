@@ -18,7 +18,7 @@ use polars::prelude::PolarsResult;
 use crate::config::{EncoderConfig, InputConfig, RunConfig};
 use crate::console::Console;
 use crate::drivers::DriverRow;
-use crate::encode::{self, cache::text_hash, EncodeReport, Encoded, ModelInfo};
+use crate::encode::{self, cache::text_hash, EncodeReport, Encoded, EncoderSlot, ModelInfo};
 use crate::ingest::{self, annotations, annotations::Annotations, RawTable};
 use crate::nps::{self, NpsRow, Tally};
 use crate::schema::{self, columns as c, ColumnMapping};
@@ -140,6 +140,9 @@ impl Analysis {
 /// encoded.
 pub fn analyze(cfg: &RunConfig, console: &Console) -> Result<Analysis> {
     let mut timings = Timings::default();
+    // The encoder's tokenizer is read on another thread from now on, while the inputs are
+    // read and the other models loaded.
+    let mut slot = EncoderSlot::preloading(&cfg.encoder);
     // Load the sentiment head first: a bad --sentiment-model fails before any work.
     let head = sentiment::Head::load(&cfg.sentiment_model).map_err(Error::Usage)?;
     let input = load(&cfg.input, console, &mut timings)?;
@@ -163,7 +166,7 @@ pub fn analyze(cfg: &RunConfig, console: &Console) -> Result<Analysis> {
     let assigner = themes::assign::build_assigner(&cfg.themes, cfg.zero_shot, &cfg.encoder, &encoder, console)?;
     let given = annotated_inputs(&input, &encoder, &assigner)?;
     let (encoded, encode) = timings.time("encode", || {
-        encode_comments(&cfg.encoder, &encoder, assigner.token_model(), &text, &given, &mut None, console)
+        encode_comments(&cfg.encoder, &encoder, assigner.token_model(), &text, &given, &mut slot, console)
     })?;
     let (clause_sentiment, sentiment) =
         timings.time("sentiment", || sentiment::score_comments(&head, &encoder, &text, &encoded.clauses))?;
@@ -322,7 +325,7 @@ pub fn encode_comments(
     token_model: Option<&themes::learn::ThemeModel>,
     text: &Prepared,
     given: &[&Annotations],
-    slot: &mut Option<infer::Encoder>,
+    slot: &mut EncoderSlot,
     console: &Console,
 ) -> Result<(Encoded, EncodeReport)> {
     let n = text.passes.len();
@@ -392,7 +395,7 @@ fn encode_new(
     token_model: Option<&themes::learn::ThemeModel>,
     texts: &[String],
     spans: &[Vec<(usize, usize)>],
-    slot: &mut Option<infer::Encoder>,
+    slot: &mut EncoderSlot,
     console: &Console,
 ) -> Result<(Vec<infer::Pooled>, Vec<Option<Vec<f32>>>, EncodeReport)> {
     let mut cache = token_model.and_then(|m| themes::assign::attention_cache(enc.cache_dir.as_deref(), model, m));
@@ -491,7 +494,8 @@ pub fn assign_texts(
     console: &Console,
 ) -> Result<AssignedTexts> {
     let prepared = prepare_texts(texts);
-    let (encoded, _) = encode_comments(enc, model, assigner.token_model(), &prepared, &[], &mut None, console)?;
+    let (encoded, _) =
+        encode_comments(enc, model, assigner.token_model(), &prepared, &[], &mut EncoderSlot::default(), console)?;
     let clause_themes = assigner.assign_prepared(&prepared, &encoded);
     let scores = match assigner {
         Assigner::Learnt(m) => prepared
@@ -522,7 +526,7 @@ pub fn score_texts(
 ) -> Result<Vec<Option<&'static str>>> {
     let prepared = prepare_texts(texts);
     let model = ModelInfo::of(enc)?;
-    let (encoded, _) = encode_comments(enc, &model, None, &prepared, &[], &mut None, console)?;
+    let (encoded, _) = encode_comments(enc, &model, None, &prepared, &[], &mut EncoderSlot::default(), console)?;
     let (_, comments) = sentiment::score_comments(head, &model, &prepared, &encoded.clauses)?;
     Ok(comments.into_iter().map(|c| c.map(|c| c.0)).collect())
 }

@@ -165,7 +165,8 @@ pub fn embed_texts_with_states(
     what: &str,
     states: Option<StatesRequest>,
 ) -> Result<(Vec<Vec<f32>>, EncodeReport)> {
-    let (pooled, report) = embed_texts_keeping(enc, model, texts, &[], console, what, states, &mut None)?;
+    let (pooled, report) =
+        embed_texts_keeping(enc, model, texts, &[], console, what, states, &mut EncoderSlot::default())?;
     Ok((pooled.into_iter().map(|p| p.text).collect(), report))
 }
 
@@ -182,27 +183,31 @@ pub fn embed_texts_keeping(
     console: &Console,
     what: &str,
     states: Option<StatesRequest>,
-    slot: &mut Option<Encoder>,
+    slot: &mut EncoderSlot,
 ) -> Result<(Vec<Pooled>, EncodeReport)> {
-    let build = || -> std::result::Result<Encoder, infer::BackendError> {
-        let tokenizer = infer::TextTokenizer::from_file(&enc.model_dir.join("tokenizer.json"), model.max_tokens)?;
+    let build = |loading: Option<LoadingTokenizer>| -> std::result::Result<Encoder, infer::BackendError> {
+        // Reading the tokenizer (a quarter of a million pieces) and preparing the graph take
+        // about as long as each other, one core each: side by side.
+        let loading = loading.unwrap_or_else(|| load_tokenizer(&enc.model_dir));
         let backend = infer::ort::OrtBackend::new(
             &enc.ort_library,
             &enc.graph,
             enc.threads,
             enc.device == crate::config::Device::Cuda,
             model.hidden,
-        )?;
+        );
+        let mut tokenizer = loading.join().expect("reading the tokenizer does not panic")?;
+        tokenizer.max_tokens = model.max_tokens.max(2);
         Ok(Encoder {
             tokenizer,
-            backend: Box::new(backend),
+            backend: Box::new(backend?),
             batch_tokens: enc.batch_tokens,
             prefix: model.prefix.clone(),
         })
     };
     let make_encoder = move || {
         let slot = slot; // moved in: the closure is FnOnce and may hand out the borrow
-        kept(slot, build)
+        slot.get(build)
     };
     let mut cache = match &enc.cache_dir {
         Some(dir) => match Cache::open(dir, &model.cache_key(), model.hidden) {
@@ -221,13 +226,52 @@ pub fn embed_texts_keeping(
     Ok(result?)
 }
 
-/// The encoder in `slot`, built there first if it is empty.
-fn kept(
-    slot: &mut Option<Encoder>,
-    build: impl FnOnce() -> std::result::Result<Encoder, BackendError>,
-) -> std::result::Result<&mut Encoder, BackendError> {
-    if slot.is_none() {
-        *slot = Some(build()?);
+/// A tokenizer being read on another thread.
+type LoadingTokenizer = std::thread::JoinHandle<std::result::Result<infer::TextTokenizer, BackendError>>;
+
+/// Starts reading `model_dir`'s tokenizer.json on another thread (its length limit is set
+/// when the encoder is built).
+fn load_tokenizer(model_dir: &std::path::Path) -> LoadingTokenizer {
+    let path = model_dir.join("tokenizer.json");
+    std::thread::spawn(move || infer::TextTokenizer::from_file(&path, 512))
+}
+
+/// Where the encoder of a run (or of a long-lived annotator) is kept: built on first use,
+/// then reused. A run starts reading the tokenizer early ([`EncoderSlot::preloading`]),
+/// while it reads its inputs and loads its other models; the tokenizer is freed on
+/// another thread (a quarter of a million pieces take a good part of a second to free).
+#[derive(Default)]
+pub struct EncoderSlot {
+    encoder: Option<Encoder>,
+    tokenizer: Option<LoadingTokenizer>,
+}
+
+impl EncoderSlot {
+    /// An empty slot whose tokenizer is being read from `enc`'s model directory from now
+    /// on. If nothing needs encoding (every text cached), that work is simply not used.
+    pub fn preloading(enc: &EncoderConfig) -> EncoderSlot {
+        EncoderSlot { encoder: None, tokenizer: Some(load_tokenizer(&enc.model_dir)) }
     }
-    Ok(slot.as_mut().expect("just built"))
+
+    /// The encoder, built by `build` first (with the tokenizer being read, if any).
+    fn get(
+        &mut self,
+        build: impl FnOnce(Option<LoadingTokenizer>) -> std::result::Result<Encoder, BackendError>,
+    ) -> std::result::Result<&mut Encoder, BackendError> {
+        if self.encoder.is_none() {
+            self.encoder = Some(build(self.tokenizer.take())?);
+        }
+        Ok(self.encoder.as_mut().expect("just built"))
+    }
+}
+
+impl Drop for EncoderSlot {
+    fn drop(&mut self) {
+        // The runtime's session is released here; the tokenizer on a thread of its own (a
+        // tokenizer still being read finishes and is freed on its thread).
+        if let Some(Encoder { tokenizer, backend, .. }) = self.encoder.take() {
+            drop(backend);
+            std::thread::spawn(move || drop(tokenizer));
+        }
+    }
 }

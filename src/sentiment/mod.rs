@@ -74,6 +74,39 @@ pub struct Head {
     /// own labels, whose words carry their domain; absent from the default head).
     #[serde(default)]
     pub lexical: Option<WordModel>,
+    /// Each memory's [`tail_norms`], built on first use.
+    #[serde(skip)]
+    memory_tails: MemoryTails,
+}
+
+/// Derived from `memory`: two heads with the same memory are equal whatever this holds.
+#[derive(Default)]
+struct MemoryTails(std::sync::OnceLock<Vec<Vec<f32>>>);
+
+impl Clone for MemoryTails {
+    fn clone(&self) -> Self {
+        MemoryTails::default()
+    }
+}
+
+impl PartialEq for MemoryTails {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for MemoryTails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MemoryTails")
+    }
+}
+
+/// Dimensions per step of [`Head::recall`]'s screen.
+const SCREEN_STEP: usize = 64;
+
+/// The norm of `v` from each multiple of [`SCREEN_STEP`] to its end.
+fn tail_norms(v: &[f32]) -> Vec<f32> {
+    (0..v.len().div_ceil(SCREEN_STEP)).map(|k| v[k * SCREEN_STEP..].iter().map(|x| x * x).sum::<f32>().sqrt()).collect()
 }
 
 /// `head` and the word model's class probabilities (its one-vs-rest scores, normalised),
@@ -147,13 +180,33 @@ impl Head {
     /// The remembered expression this embedding is (nearly) identical to, if any: the most
     /// similar one, the first in training order on ties.
     pub fn recall(&self, e: &[f32]) -> Option<&Memory> {
+        let build = || self.memory.iter().map(|m| tail_norms(&m.embedding)).collect::<Vec<_>>();
+        let cached = self.memory_tails.0.get_or_init(build);
+        // A memory replaced after the first recall gets its norms afresh.
+        let fresh;
+        let tails = if cached.len() == self.memory.len() {
+            cached
+        } else {
+            fresh = build();
+            &fresh
+        };
+        let e_tails = tail_norms(e);
+        let floor = MEMORY_COSINE - RECALL_MARGIN;
         let mut best: Option<(&Memory, f32)> = None;
-        for m in &self.memory {
-            // Eight running sums rule out all but near-duplicates fast (they differ from the
-            // sequential sum by less than 1e-4 on unit vectors); the sequential sum decides,
+        'memories: for (m, m_tails) in self.memory.iter().zip(tails) {
+            // A screen rules out all but near-duplicates fast: the dot product so far plus
+            // the most the remaining dimensions can add (the product of their norms,
+            // Cauchy-Schwarz) must stay above the threshold; most memories drop out after
+            // the first steps. Partial sums in lanes differ from the sequential sum by less
+            // than 1e-4 on unit vectors, far under the margin; the sequential sum decides,
             // so the result is the same as comparing every memory that way.
-            if dot_lanes(&m.embedding, e) < MEMORY_COSINE - RECALL_MARGIN {
-                continue;
+            let mut so_far = 0f32;
+            for (k, (a, b)) in m.embedding.chunks(SCREEN_STEP).zip(e.chunks(SCREEN_STEP)).enumerate() {
+                so_far += dot_lanes(a, b);
+                let rest = m_tails.get(k + 1).zip(e_tails.get(k + 1)).map_or(0.0, |(x, y)| x * y);
+                if so_far + rest < floor {
+                    continue 'memories;
+                }
             }
             let c: f32 = m.embedding.iter().zip(e).map(|(a, b)| a * b).sum();
             if c >= MEMORY_COSINE && best.is_none_or(|(_, b)| c > b) {
@@ -428,6 +481,57 @@ mod tests {
                 assert!(fast >= MEMORY_COSINE - RECALL_MARGIN);
             }
         }
+    }
+
+    /// The screen of `recall` (partial sums and the norms of what is left) takes the
+    /// memory that comparing every memory with the sequential sum takes.
+    #[test]
+    fn recall_takes_the_memory_an_exhaustive_comparison_takes() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f32 / (1u64 << 53) as f32 - 0.5
+        };
+        let unit = |v: Vec<f32>| {
+            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            v.into_iter().map(|x| x / n).collect::<Vec<f32>>()
+        };
+        // 383 dimensions: the last step of the screen is a partial one.
+        let memory: Vec<Memory> = (0..60)
+            .map(|k| Memory {
+                text: format!("m{k}"),
+                label: k % 3,
+                embedding: unit((0..383).map(|_| next()).collect()),
+            })
+            .collect();
+        let mut head: Head = serde_json::from_value(serde_json::json!({
+            "format": FORMAT, "encoder": "test", "mean": [], "std": [], "prototypes": [],
+            "weights": [[], [], []], "bias": [0.0, 0.0, 0.0], "temperature": 1.0
+        }))
+        .unwrap();
+        // Recalled once with no memory: the norms are taken again for the memory set after.
+        assert!(head.recall(&memory[0].embedding).is_none());
+        head.memory = memory.clone();
+        let mut hits = 0;
+        for k in 0..600 {
+            let base = &memory[k % memory.len()].embedding;
+            // Cosines to the nearest memory from 1 down to about 0.9, across the threshold.
+            let t = 0.0016 * (k % 60) as f32;
+            let e = unit(base.iter().map(|x| x + t * next()).collect());
+            let exhaustive = memory
+                .iter()
+                .map(|m| (m, m.embedding.iter().zip(&e).map(|(a, b)| a * b).sum::<f32>()))
+                .filter(|(_, c)| *c >= MEMORY_COSINE)
+                .fold(
+                    None::<(&Memory, f32)>,
+                    |best, (m, c)| if best.is_none_or(|(_, b)| c > b) { Some((m, c)) } else { best },
+                );
+            assert_eq!(head.recall(&e).map(|m| &m.text), exhaustive.map(|(m, _)| &m.text), "query {k}");
+            hits += usize::from(exhaustive.is_some());
+        }
+        assert!(hits > 100 && hits < 500, "{hits} of 600 queries recall a memory");
     }
 
     use super::*;

@@ -139,6 +139,7 @@ fn head_from(f: Fitted, prototypes: &[Vec<f32>], encoder: &str, temperature: f32
         temperature,
         neutral_bias: 0.0,
         memory: Vec::new(),
+        memory_tails: Default::default(),
         lexical: None,
     }
 }
