@@ -5,14 +5,23 @@ encoder's seconds). Exit 1 on a difference. Used to show that a refactor changes
 
     verbatim-old run data/sample_export.csv --out /tmp/a ; verbatim run ... --out /tmp/b
     python3 scripts/compare_outputs.py /tmp/a /tmp/b
+
+With --any-version, two releases are compared: run.json and summary.json without the
+`verbatim_version` that names the build (benches/bench_ab.sh).
 """
 import json
 import os
 import sys
 
 
-def without_timings(path):
+def without_version(path):
     v = json.load(open(path, encoding="utf-8"))
+    v.pop("verbatim_version", None)
+    return v
+
+
+def without_timings(path, any_version=False):
+    v = without_version(path) if any_version else json.load(open(path, encoding="utf-8"))
     v.pop("timings_seconds", None)
     enc = v.get("encode") or {}
     enc.pop("seconds", None)
@@ -22,7 +31,7 @@ def without_timings(path):
     return v
 
 
-def main(a, b):
+def main(a, b, any_version=False):
     names = sorted(set(os.listdir(a)) | set(os.listdir(b)))
     bad = 0
     for n in names:
@@ -31,7 +40,12 @@ def main(a, b):
             print(f"ONLY IN ONE  {n}")
             bad += 1
             continue
-        same = without_timings(pa) == without_timings(pb) if n == "run.json" else open(pa, "rb").read() == open(pb, "rb").read()
+        if n == "run.json":
+            same = without_timings(pa, any_version) == without_timings(pb, any_version)
+        elif n == "summary.json" and any_version:
+            same = without_version(pa) == without_version(pb)
+        else:
+            same = open(pa, "rb").read() == open(pb, "rb").read()
         print(f"{'same' if same else 'DIFFERENT'}  {n}{' (timings aside)' if n == 'run.json' else ''}")
         bad += not same
     print(f"{len(names) - bad} same, {bad} different")
@@ -39,4 +53,5 @@ def main(a, b):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    args = [a for a in sys.argv[1:] if a != "--any-version"]
+    sys.exit(main(args[0], args[1], any_version="--any-version" in sys.argv[1:]))

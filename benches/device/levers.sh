@@ -6,6 +6,9 @@
 #   2. [bench] benches/bench_unique.sh, 2 threads pinned to 2 physical cores: Python
 #      onnxruntime fp32 and int8 dynamic, verbatim's raw encoder fp32 and int8, the whole run
 #      int8 and fp32;
+#   2b. [ab] benches/bench_ab.sh: a baseline build (prepare.sh's BASELINE_BIN, e.g. the
+#      previous release) and this one, whole runs alternated 4 times each, 2 pinned threads;
+#      skipped when prepare.sh packed no baseline;
 #   3. [probe] int8_probe.py: the setup's int8 graph against the per-token one (0.6.5's), and
 #      the setup's with fixed GELU-output scales in 7 of the 12 layers (the next lever);
 #   4. [setup] the setup's two training commands (benches/device/setup_time.sh);
@@ -46,6 +49,13 @@ step "bench_unique, 2 threads"
 VERBATIM_BIN="$dev/bin/verbatim" ENCODER_BENCH_BIN="$dev/bin/encoder" BENCH_PYTHON=python3 \
   BENCH_CACHE_SEED="$dev/seed.json" timeout 240 "${pin[@]}" bash benches/bench_unique.sh "$dev"/texts/*.csv -- 2 |
   tee "$out/cpu-2.txt"
+fi
+
+if wanted ab && [ -f "$dev/baseline.tar.xz" ]; then
+step "A/B: the baseline build and this one, alternated"
+python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$dev/baseline.tar.xz" "$dev/bin"
+PIN="${pin[*]}" BENCH_CACHE_SEED="$dev/seed.json" timeout 240 \
+  bash benches/bench_ab.sh "$dev/bin/verbatim-baseline" "$dev/bin/verbatim" 4 "$dev"/texts/*.csv -- 2 | tee "$out/ab.txt"
 fi
 
 calib() {  # the comments scripts/calibrate_int8.py calibrates on, one per line

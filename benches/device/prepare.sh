@@ -12,7 +12,7 @@
 # Then it checks, here, that the pruned encoder gives a whole `verbatim run` on those
 # comments exactly the tables the full encoder gives.
 #
-#   bash benches/device/prepare.sh [TEXTS_CSV...]
+#   [BASELINE_BIN=PATH] bash benches/device/prepare.sh [TEXTS_CSV...]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 source benches/device/lib.sh
@@ -41,6 +41,12 @@ tar -cJf "$dev/models.tar.xz" -C models themes-default sentiment-default \
   multilingual-e5-small/tokenizer.json multilingual-e5-small/MANIFEST
 
 pack_binaries "$dev/bin.tar.xz"
+# A baseline build for levers.sh's `ab` step (BASELINE_BIN=PATH, e.g. the previous release
+# built from its tag), stripped.
+if [ -n "${BASELINE_BIN:-}" ]; then
+  strip -o "$tmp/verbatim-baseline" "$BASELINE_BIN"
+  tar -cJf "$dev/baseline.tar.xz" -C "$tmp" verbatim-baseline
+fi
 du -sh "$dev"/*
 
 # The check: models/ as run.sh builds it, a run on the comments, its tables against the
