@@ -8,11 +8,11 @@
 //! fixed summation order, each class trained independently.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::derived::Derived;
 use crate::schema::mapping::fold;
 
 /// Sparse row: (feature index, value), indices increasing.
@@ -74,32 +74,9 @@ pub struct Vectorizer {
     /// Sorted terms: character n-grams (`c:`) first, then words and bigrams (`w:`).
     pub terms: Vec<String>,
     pub idf: Vec<f32>,
-    /// Each term's index, built on first use from `terms`.
+    /// Each term's index by name, and where the word terms start (from `terms`).
     #[serde(skip)]
-    index: TermIndex,
-}
-
-/// A vectorizer's terms by name, and where the word terms start: derived from its `terms`,
-/// so two vectorizers with the same terms are equal whatever their indexes hold.
-#[derive(Default)]
-struct TermIndex(OnceLock<(HashMap<Box<str>, u32>, u32)>);
-
-impl Clone for TermIndex {
-    fn clone(&self) -> Self {
-        TermIndex::default()
-    }
-}
-
-impl PartialEq for TermIndex {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-impl std::fmt::Debug for TermIndex {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("TermIndex")
-    }
+    index: Derived<(HashMap<Box<str>, u32>, u32)>,
 }
 
 impl Vectorizer {
@@ -128,7 +105,7 @@ impl Vectorizer {
         Vectorizer {
             idf: kept.iter().map(|(_, d)| (((1.0 + n) / (1.0 + *d as f64)).ln() + 1.0) as f32).collect(),
             terms: kept.into_iter().map(|(t, _)| t).collect(),
-            index: TermIndex::default(),
+            index: Derived::default(),
         }
     }
 
@@ -137,7 +114,7 @@ impl Vectorizer {
     }
 
     fn index(&self) -> &(HashMap<Box<str>, u32>, u32) {
-        self.index.0.get_or_init(|| {
+        self.index.get_or_init(|| {
             let names = self.terms.iter().enumerate().map(|(i, t)| (t.as_str().into(), i as u32)).collect();
             (names, self.terms.partition_point(|t| t.starts_with(CHAR)) as u32)
         })

@@ -54,6 +54,7 @@ pub mod coded;
 pub mod commands;
 pub mod config;
 pub mod console;
+pub mod derived;
 pub mod drivers;
 pub mod encode;
 pub mod error;

@@ -13,6 +13,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::derived::Derived;
 use crate::lexical::WordModel;
 use crate::linalg::dot_lanes;
 
@@ -74,31 +75,6 @@ pub struct Head {
     /// own labels, whose words carry their domain; absent from the default head).
     #[serde(default)]
     pub lexical: Option<WordModel>,
-    /// Each memory's [`tail_norms`], built on first use.
-    #[serde(skip)]
-    memory_tails: MemoryTails,
-}
-
-/// Derived from `memory`: two heads with the same memory are equal whatever this holds.
-#[derive(Default)]
-struct MemoryTails(std::sync::OnceLock<Vec<Vec<f32>>>);
-
-impl Clone for MemoryTails {
-    fn clone(&self) -> Self {
-        MemoryTails::default()
-    }
-}
-
-impl PartialEq for MemoryTails {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-impl std::fmt::Debug for MemoryTails {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("MemoryTails")
-    }
 }
 
 /// Dimensions per step of [`Head::recall`]'s screen.
@@ -125,6 +101,9 @@ pub struct Memory {
     pub text: String,
     pub label: usize,
     pub embedding: Vec<f32>,
+    /// The embedding's [`tail_norms`], for [`Head::recall`]'s screen.
+    #[serde(skip)]
+    pub tails: Derived<Vec<f32>>,
 }
 
 /// Similarity above which a clause counts as the remembered expression itself (e5
@@ -180,20 +159,11 @@ impl Head {
     /// The remembered expression this embedding is (nearly) identical to, if any: the most
     /// similar one, the first in training order on ties.
     pub fn recall(&self, e: &[f32]) -> Option<&Memory> {
-        let build = || self.memory.iter().map(|m| tail_norms(&m.embedding)).collect::<Vec<_>>();
-        let cached = self.memory_tails.0.get_or_init(build);
-        // A memory replaced after the first recall gets its norms afresh.
-        let fresh;
-        let tails = if cached.len() == self.memory.len() {
-            cached
-        } else {
-            fresh = build();
-            &fresh
-        };
         let e_tails = tail_norms(e);
         let floor = MEMORY_COSINE - RECALL_MARGIN;
         let mut best: Option<(&Memory, f32)> = None;
-        'memories: for (m, m_tails) in self.memory.iter().zip(tails) {
+        'memories: for m in &self.memory {
+            let m_tails = m.tails.get_or_init(|| tail_norms(&m.embedding));
             // A screen rules out all but near-duplicates fast: the dot product so far plus
             // the most the remaining dimensions can add (the product of their norms,
             // Cauchy-Schwarz) must stay above the threshold; most memories drop out after
@@ -504,6 +474,7 @@ mod tests {
                 text: format!("m{k}"),
                 label: k % 3,
                 embedding: unit((0..383).map(|_| next()).collect()),
+                tails: Derived::default(),
             })
             .collect();
         let mut head: Head = serde_json::from_value(serde_json::json!({
@@ -511,8 +482,6 @@ mod tests {
             "weights": [[], [], []], "bias": [0.0, 0.0, 0.0], "temperature": 1.0
         }))
         .unwrap();
-        // Recalled once with no memory: the norms are taken again for the memory set after.
-        assert!(head.recall(&memory[0].embedding).is_none());
         head.memory = memory.clone();
         let mut hits = 0;
         for k in 0..600 {

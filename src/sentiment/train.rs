@@ -139,7 +139,6 @@ fn head_from(f: Fitted, prototypes: &[Vec<f32>], encoder: &str, temperature: f32
         temperature,
         neutral_bias: 0.0,
         memory: Vec::new(),
-        memory_tails: Default::default(),
         lexical: None,
     }
 }
@@ -255,7 +254,12 @@ fn memory(texts: &[String], embeddings: &[Vec<f32>], y: &[usize]) -> Vec<super::
         .filter_map(|(t, e)| {
             let key = t.to_lowercase();
             let label = labels[&key]?;
-            seen.insert(key).then(|| super::Memory { text: t.clone(), label, embedding: e.clone() })
+            seen.insert(key).then(|| super::Memory {
+                text: t.clone(),
+                label,
+                embedding: e.clone(),
+                tails: Default::default(),
+            })
         })
         .collect()
 }
