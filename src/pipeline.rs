@@ -168,6 +168,8 @@ pub fn analyze(cfg: &RunConfig, console: &Console) -> Result<Analysis> {
     let (encoded, encode) = timings.time("encode", || {
         encode_comments(&cfg.encoder, &encoder, assigner.token_model(), &text, &given, &mut slot, console)
     })?;
+    // The encoder's memory goes back before the next stages take theirs.
+    drop(slot);
     let (clause_sentiment, sentiment) =
         timings.time("sentiment", || sentiment::score_comments(&head, &encoder, &text, &encoded.clauses))?;
     let assigned = timings.time("themes", || Ok(assigner.assign_covering(&text, &encoded)))?;

@@ -187,7 +187,7 @@ pub fn embed_texts_keeping(
 ) -> Result<(Vec<Pooled>, EncodeReport)> {
     let build = |loading: Option<LoadingTokenizer>| -> std::result::Result<Encoder, infer::BackendError> {
         // Reading the tokenizer (a quarter of a million pieces) and preparing the graph take
-        // about as long as each other, one core each: side by side.
+        // a good part of a second each, on one core each: side by side.
         let loading = loading.unwrap_or_else(|| load_tokenizer(&enc.model_dir));
         let backend = infer::ort::OrtBackend::new(
             &enc.ort_library,
