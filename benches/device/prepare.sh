@@ -42,7 +42,7 @@ tar -cJf "$dev/models.tar.xz" -C models themes-default sentiment-default \
 
 pack_binaries "$dev/bin.tar.xz"
 # A baseline build for levers.sh's `ab` step (BASELINE_BIN=PATH, e.g. the previous release
-# built from its tag), stripped.
+# built from its last commit, as benches/bench_ab.sh says), stripped.
 if [ -n "${BASELINE_BIN:-}" ]; then
   strip -o "$tmp/verbatim-baseline" "$BASELINE_BIN"
   tar -cJf "$dev/baseline.tar.xz" -C "$tmp" verbatim-baseline
