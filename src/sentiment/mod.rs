@@ -101,7 +101,8 @@ pub struct Memory {
     pub text: String,
     pub label: usize,
     pub embedding: Vec<f32>,
-    /// The embedding's [`tail_norms`], for [`Head::recall`]'s screen.
+    /// The norms of the embedding from each multiple of 64 dimensions to its end, for
+    /// [`Head::recall`]'s screen.
     #[serde(skip)]
     pub tails: Derived<Vec<f32>>,
 }
