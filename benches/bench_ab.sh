@@ -20,26 +20,20 @@
 # models/ (benches/device/levers.sh's `ab` step runs it on a lent machine).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source benches/lib.sh
 [ $# -ge 2 ] || { sed -n 2,20p "$0" >&2; exit 2; }
 bins=("$(realpath "$1")" "$(realpath "$2")")
 shift 2
 runs=3
 if [ $# -gt 0 ] && [[ "$1" =~ ^[0-9]+$ ]]; then runs=$1; shift; fi
-threads="$(nproc)"
-inputs=()
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --) threads="$2"; shift 2 ;;
-    *) inputs+=("$1"); shift ;;
-  esac
-done
-[ ${#inputs[@]} -gt 0 ] || inputs=(../shared/data/realdev/en.csv ../shared/data/realdev/fr.csv)
+texts_and_threads "$@"
 read -r -a pin <<<"${PIN:-}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 python3 benches/unique_export.py --export "$work/export.csv" "${inputs[@]}"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); threads: $threads"
-for k in 0 1; do echo "$(printf '%s' AB | cut -c$((k + 1))): ${bins[$k]} ($("${bins[$k]}" --version))"; done
+print_machine
+names=(A B)
+for k in 0 1; do echo "${names[$k]}: ${bins[$k]} ($("${bins[$k]}" --version))"; done
 
 # The memo of the model's checksum (BENCH_CACHE_SEED's, on a lent machine whose pruned graph
 # the shipped heads accept through it), and the model's files in the page cache, from one
@@ -49,7 +43,7 @@ if [ -n "${BENCH_CACHE_SEED:-}" ]; then cp "$BENCH_CACHE_SEED" "$work/seed/file-
 "${bins[1]}" -q run "$work/export.csv" --out "$work/warm" --cache-dir "$work/seed" --threads "$threads" >/dev/null
 for i in $(seq "$runs"); do
   for k in 0 1; do
-    name=$(printf '%s' AB | cut -c$((k + 1)))
+    name=${names[$k]}
     rm -rf "$work/cache" "$work/out-$name" && mkdir -p "$work/cache"
     cp "$work/seed/file-sha256.json" "$work/cache/"
     t0=$(date +%s.%N)

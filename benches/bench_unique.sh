@@ -18,15 +18,8 @@
 # BENCH_CACHE_SEED, a checksum memo put in each run's empty cache (benches/device/).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-threads="$(nproc)"
-inputs=()
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --) threads="$2"; shift 2 ;;
-    *) inputs+=("$1"); shift ;;
-  esac
-done
-[ ${#inputs[@]} -gt 0 ] || inputs=(../shared/data/realdev/en.csv ../shared/data/realdev/fr.csv)
+source benches/lib.sh
+texts_and_threads "$@"
 model="models/multilingual-e5-small"
 venv="${VERBATIM_CACHE_DIR:-$HOME/.cache/verbatim}/bench-venv"
 work="$(mktemp -d)"
@@ -40,7 +33,7 @@ if [ -z "${BENCH_PYTHON:-}" ] && { [ ! -x "$py" ] || ! "$py" -c 'import onnxrunt
 fi
 
 python3 benches/unique_export.py --export "$work/export.csv" --texts "$work/texts.txt" "${inputs[@]}"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); threads: $threads"
+print_machine
 echo "onnxruntime (Python): $("$py" -c 'import onnxruntime; print(onnxruntime.__version__)')"
 
 bin="${VERBATIM_BIN:-}"

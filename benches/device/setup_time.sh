@@ -11,7 +11,8 @@ log_to setup-time.txt
 dev=.device
 # SKIP_CPU_SETUP=1: models/ and .device/bin were built by the calling script (levers.sh).
 [ -n "${SKIP_CPU_SETUP:-}" ] || cpu_setup || exit 1
-echo "cores: $(nproc); $(grep -m1 'model name' /proc/cpuinfo); avx512_vnni=$(grep -m1 -c -w avx512_vnni /proc/cpuinfo)"
+echo "cores: $(nproc); $(grep -m1 'model name' /proc/cpuinfo)"
+cpu_flags
 pair=$(two_cores)
 pin=()
 command -v taskset >/dev/null && pin=(taskset -c "$pair")

@@ -237,8 +237,9 @@ pub struct EncoderArgs {
     /// Precision of the encoder's matrix products. int8 (weights per output channel,
     /// activations with fixed calibrated scales or per token, so a text's embedding still
     /// depends on that text alone) is 1.4-2x faster on CPU (the most with AVX-512 VNNI), with
-    /// embeddings at cosine 0.999 to fp32; it needs the model-int8.onnx the setup writes [default: int8 when the encoder directory has
-    /// model-int8.onnx and the device is the CPU, else fp32]
+    /// embeddings at cosine 0.999 to fp32; it needs the model-int8.onnx the setup writes
+    /// [default: int8 when the encoder directory has model-int8.onnx and the device is the
+    /// CPU, else fp32]
     #[arg(long, value_enum, value_name = "PRECISION", env = "VERBATIM_PRECISION")]
     pub precision: Option<Precision>,
 }

@@ -423,22 +423,27 @@ pub fn score_comments(
 
 #[cfg(test)]
 mod tests {
+    /// Numbers in -0.5..0.5 from a xorshift generator seeded with `seed`.
+    fn uniform(mut seed: u64) -> impl FnMut() -> f32 {
+        move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f32 / (1u64 << 53) as f32 - 0.5
+        }
+    }
+
+    /// `v` scaled to unit length.
+    fn unit(v: Vec<f32>) -> Vec<f32> {
+        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.into_iter().map(|x| x / n).collect()
+    }
 
     /// The fast filter of `recall` never rules out a memory the exact sum would take: on
     /// unit vectors at cosines around the threshold, the two sums stay within 1e-4.
     #[test]
     fn recall_filter_keeps_every_near_duplicate() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed >> 11) as f32 / (1u64 << 53) as f32 - 0.5
-        };
-        let unit = |v: Vec<f32>| {
-            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-            v.into_iter().map(|x| x / n).collect::<Vec<f32>>()
-        };
+        let mut next = uniform(0x9e37_79b9_7f4a_7c15);
         for k in 0..2000 {
             let a = unit((0..384).map(|_| next()).collect());
             let noise: Vec<f32> = (0..384).map(|_| next()).collect();
@@ -458,17 +463,7 @@ mod tests {
     /// memory that comparing every memory with the sequential sum takes.
     #[test]
     fn recall_takes_the_memory_an_exhaustive_comparison_takes() {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed >> 11) as f32 / (1u64 << 53) as f32 - 0.5
-        };
-        let unit = |v: Vec<f32>| {
-            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-            v.into_iter().map(|x| x / n).collect::<Vec<f32>>()
-        };
+        let mut next = uniform(0x2545_f491_4f6c_dd1d);
         // 383 dimensions: the last step of the screen is a partial one.
         let memory: Vec<Memory> = (0..60)
             .map(|k| Memory {
