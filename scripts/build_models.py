@@ -269,7 +269,7 @@ def quantize_columns(W):
     return np.ascontiguousarray(q.T), scale
 
 
-def build_onnx(sd, cfg, path, int8=False, static_scales=None, smooth=None):
+def build_onnx(sd, cfg, path, int8=False, static_scales=None, smooth=None, token_rows=True):
     """Write the encoder graph. With `int8`, every linear layer of the encoder runs on
     ONNX Runtime's integer matmul: weights int8 per output channel, activations in uint8
     (zero point 128), each quantised input with one fixed scale from `static_scales` (keyed
@@ -280,7 +280,11 @@ def build_onnx(sd, cfg, path, int8=False, static_scales=None, smooth=None):
     `smooth`: per-channel smoothing factors s for some of the static inputs (SmoothQuant):
     the input is divided by s before its static scale (for the attention context, through the
     value projection's weights) and the consuming weights' input rows multiplied by s, which
-    moves the activations' outlier channels into the weights' per-channel scales."""
+    moves the activations' outlier channels into the weights' per-channel scales.
+    `token_rows` (0.7.2): an input quantised per token goes through one QuantizeLinear whose
+    scales run along the rows of its [tokens, channels] view, each row divided by its own
+    scale; False builds 0.7.1's graph, which multiplied the input by the reciprocal scales in
+    a pass of its own first (kept to compare the two, benches/device/)."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -377,9 +381,24 @@ def build_onnx(sd, cfg, path, int8=False, static_scales=None, smooth=None):
             node("ReduceMax", [out + "_abs"], out + "_amax", axes=[-1], keepdims=1)
             node("Max", [out + "_amax", const("c_tiny", 1e-30)], out + "_amax_c")
         node("Mul", [out + "_amax_c", const("c_inv127", 1.0 / 127.0)], out + "_xs")
-        node("Reciprocal", [out + "_xs"], out + "_xr")
-        node("Mul", [inp, out + "_xr"], out + "_xn")
-        node("QuantizeLinear", [out + "_xn", "c_one_f", "c_zp128"], out + "_xq")
+        if token_rows:
+            # a [B*T, C] view quantised along axis 0: row r divided by scale r, in the
+            # quantisation's own pass
+            width = FF if out.endswith("_fo") else H
+            if f"c_rows{width}" not in made:
+                made.add(f"c_rows{width}")
+                c(f"c_rows{width}", [-1, width])
+            node("Reshape", [inp, f"c_rows{width}"], out + "_rows")
+            node("Reshape", [out + "_xs", "c_axes_neg1"], out + "_xsv")
+            node("Shape", [out + "_xsv"], out + "_n")
+            node("Expand", ["c_zp128", out + "_n"], out + "_zpv")
+            node("QuantizeLinear", [out + "_rows", out + "_xsv", out + "_zpv"], out + "_xqr", axis=0)
+            node("Shape", [inp], out + "_shape")
+            node("Reshape", [out + "_xqr", out + "_shape"], out + "_xq")
+        else:
+            node("Reciprocal", [out + "_xs"], out + "_xr")
+            node("Mul", [inp, out + "_xr"], out + "_xn")
+            node("QuantizeLinear", [out + "_xn", "c_one_f", "c_zp128"], out + "_xq")
         return out + "_xq", "c_one_f", out + "_xs"
 
     def linear(inp, prefix, W, b, out, quantized=None, gelu=False, key=None):
@@ -515,7 +534,7 @@ def smooth_factors(channel_max, weight_max, alpha):
     return np.clip(s, 1e-3, 1e3).astype(np.float32)
 
 
-# The int8 graph's activation scales (GRAPH 4). Static, calibrated once over corpus comments
+# The int8 graph's activation scales (GRAPH 4 and 5). Static, calibrated once over corpus comments
 # by scripts/calibrate_int8.py and shipped in data/int8_calibration.json: the inputs of Q, K,
 # V and of the first feed-forward layer (layer-norm outputs, smoothed per channel first) and
 # the attention context. Per token: the GELU output, whose outlier tokens no fixed scale
@@ -640,8 +659,9 @@ def check_onnx(model_dir, sd, cfg, ort_lib_dir, graph="model.onnx", min_cos=0.99
 
 # Version of the ONNX graph build_onnx writes; fetch-models.sh rebuilds an older one.
 # 2: adds the output layer_mean_states. 3: adds model-int8.onnx. 4: model-int8.onnx with
-# calibrated static activation scales (data/int8_calibration.json).
-GRAPH = 4
+# calibrated static activation scales (data/int8_calibration.json). 5: the per-token scales
+# (the GELU output's) applied by QuantizeLinear along the token rows (`build_onnx`'s token_rows).
+GRAPH = 5
 
 
 def write_manifest(out_dir, name, sources, files, **extra):
@@ -656,10 +676,11 @@ def write_manifest(out_dir, name, sources, files, **extra):
         f.write("\n")
 
 
-def build_encoder(e5s1, out, ort_dir=None, adapter=None):
+def build_encoder(e5s1, out, ort_dir=None, adapter=None, token_rows=True):
     """config.json, model.safetensors, model.onnx and model-int8.onnx in `out` from the bytes of
     an E5S1 file, with the LoRA `adapter` merged in (None: the plain weights); each graph is
-    checked against the numpy forward pass when `ort_dir` holds the ONNX Runtime library."""
+    checked against the numpy forward pass when `ort_dir` holds the ONNX Runtime library.
+    `token_rows`: `build_onnx`'s (False: 0.7.1's int8 graph, for benches/device/'s A/B)."""
     hdr, tensors = read_e5s1(e5s1)
     cfg = {
         "architectures": ["XLMRobertaModel"], "model_type": "xlm-roberta",
@@ -688,9 +709,10 @@ def build_encoder(e5s1, out, ort_dir=None, adapter=None):
     if cal is None:
         print(f"  note: {CALIBRATION} was calibrated for other weights: every activation of model-int8.onnx "
               "is quantised per token (scripts/calibrate_int8.py calibrates these)")
-        build_onnx(sd, cfg, os.path.join(out, "model-int8.onnx"), int8=True)
+        build_onnx(sd, cfg, os.path.join(out, "model-int8.onnx"), int8=True, token_rows=token_rows)
     else:
-        build_onnx(sd, cfg, os.path.join(out, "model-int8.onnx"), int8=True, static_scales=cal[0], smooth=cal[1])
+        build_onnx(sd, cfg, os.path.join(out, "model-int8.onnx"), int8=True, static_scales=cal[0], smooth=cal[1],
+                   token_rows=token_rows)
     print(f"  {out}/model-int8.onnx (int8 weights per output channel; activations: calibrated static scales, "
           "per token for the GELU output)")
     if ort_dir:

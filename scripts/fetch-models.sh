@@ -59,7 +59,7 @@ fi
 # build is replaced).
 calibration=$(sha256sum "$root/data/int8_calibration.json" | cut -d' ' -f1)
 if [ -f "$models/multilingual-e5-small/MANIFEST" ] && [ -f "$models/onnxruntime/MANIFEST" ] \
-  && grep -q '"graph": 4' "$models/multilingual-e5-small/MANIFEST" \
+  && grep -q '"graph": 5' "$models/multilingual-e5-small/MANIFEST" \
   && grep -q "\"int8_calibration\": \"$calibration\"" "$models/multilingual-e5-small/MANIFEST" \
   && ! grep -q '"adapter"' "$models/multilingual-e5-small/config.json" \
   && "$venv/bin/python" "$root/scripts/verify_manifest.py" "$models/multilingual-e5-small" "$models/onnxruntime"; then

@@ -7,10 +7,11 @@
 #      onnxruntime fp32 and int8 dynamic, verbatim's raw encoder fp32 and int8, the whole run
 #      int8 and fp32;
 #   2b. [ab] benches/bench_ab.sh: a baseline build (prepare.sh's BASELINE_BIN, e.g. the
-#      previous release) and this one, whole runs alternated 4 times each, 2 pinned threads;
-#      skipped when prepare.sh packed no baseline;
-#   3. [probe] int8_probe.py: the setup's int8 graph against the per-token one (0.6.5's), and
-#      the setup's with fixed GELU-output scales in 7 of the 12 layers (the next lever);
+#      previous release; with its own models/ when prepare.sh packed BASELINE_MODELS, this
+#      build's binary when it packed only those) and this one, whole runs alternated 4 times
+#      each, 2 pinned threads; skipped when prepare.sh packed no baseline;
+#   3. [probe] int8_probe.py: the setup's int8 graph against 0.7.1's (the per-token input
+#      scaled in a pass of its own) and the one with every input per token;
 #   4. [setup] the setup's two training commands (benches/device/setup_time.sh);
 #   5. [budgets] the raw int8 encoder and the whole run at token budgets other than the
 #      default 1,024 (batch-invariant: the tables do not change, the speed may);
@@ -51,11 +52,25 @@ VERBATIM_BIN="$dev/bin/verbatim" ENCODER_BENCH_BIN="$dev/bin/encoder" BENCH_PYTH
   tee "$out/cpu-2.txt"
 fi
 
-if wanted ab && [ -f "$dev/baseline.tar.xz" ]; then
+if wanted ab && { [ -f "$dev/baseline.tar.xz" ] || [ -f "$dev/baseline-models.tar.xz" ]; }; then
 step "A/B: the baseline build and this one, alternated"
-python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$dev/baseline.tar.xz" "$dev/bin"
-PIN="${pin[*]}" BENCH_CACHE_SEED="$dev/seed.json" timeout 240 \
-  bash benches/bench_ab.sh "$dev/bin/verbatim-baseline" "$dev/bin/verbatim" 4 "$dev"/texts/*.csv -- 2 | tee "$out/ab.txt"
+base_bin="$dev/bin/verbatim"
+if [ -f "$dev/baseline.tar.xz" ]; then
+  python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$dev/baseline.tar.xz" "$dev/bin"
+  base_bin="$dev/bin/verbatim-baseline"
+fi
+seed="$dev/seed.json"
+roots=()
+if [ -f "$dev/baseline-models.tar.xz" ]; then  # the baseline's own int8 graph (0.7.1's) and heads
+  mkdir -p "$dev/baseline"
+  TOKEN_ROWS=False build_device_models "$lib" "$dev/baseline" "$dev/seed-baseline.json" "$dev/baseline-models.tar.xz"
+  python3 -c 'import json, sys; json.dump({**json.load(open(sys.argv[1])), **json.load(open(sys.argv[2]))}, open(sys.argv[3], "w"))' \
+    "$dev/seed.json" "$dev/seed-baseline.json" "$dev/seed-both.json"
+  seed="$dev/seed-both.json"
+  roots=(A_ROOT="$dev/baseline")
+fi
+env "${roots[@]}" PIN="${pin[*]}" BENCH_CACHE_SEED="$seed" timeout 240 \
+  bash benches/bench_ab.sh "$base_bin" "$dev/bin/verbatim" 4 "$dev"/texts/*.csv -- 2 | tee "$out/ab.txt"
 fi
 
 calib() {  # the comments scripts/calibrate_int8.py calibrates on, one per line
@@ -65,11 +80,9 @@ open(sys.argv[1], "w", encoding="utf-8").write("\n".join(c.corpus_sample("data/c
 }
 
 if wanted probe; then
-step "int8 graphs: the setup's against per token, and with fixed GELU-output scales in 7 layers"
-calib
+step "int8 graphs: the setup's against 0.7.1's and per token everywhere"
 timeout 200 "${pin[@]}" python3 scripts/experiments/int8_probe.py --model models/multilingual-e5-small \
-  --texts "$dev/texts.txt" --out "$work/probe-default" --threads 2 --static "$work/calib.txt" \
-  --fo-layers 3,6,7,8,9,10,11 --graphs int8-default,int8-token,int8-default-fo
+  --texts "$dev/texts.txt" --out "$work/probe-default" --threads 2 --graphs int8-default,int8-071,int8-token
 fi
 
 if wanted setup; then

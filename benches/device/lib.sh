@@ -13,9 +13,11 @@ log_to() {
 # scripts/build_models.py, the shipped heads, and the ONNX Runtime library $1 linked into
 # models/onnxruntime/; then $3 (default .device/seed.json), the checksum memo that lets the
 # shipped heads accept the pruned graphs. $PY: a python3 with numpy and onnx (default
-# python3). prepare.sh builds the same here to check it.
+# python3). prepare.sh builds the same here to check it. $4: a tarball of other heads and
+# MANIFEST to install instead of .device/models.tar.xz's (prepare.sh's baseline), with
+# $TOKEN_ROWS=False for 0.7.1's int8 graph (build_models.build_onnx's token_rows).
 build_device_models() {
-  local lib=$1 root=${2:-.} seed=${3:-.device/seed.json} py=${PY:-python3}
+  local lib=$1 root=${2:-.} seed=${3:-.device/seed.json} heads=${4:-.device/models.tar.xz} py=${PY:-python3}
   local models="$root/models"
   if [ -e "$models" ] && [ ! -e "$models/.device" ]; then
     echo "$models exists and was not made by benches/device: run this on the device machine only" >&2
@@ -25,10 +27,10 @@ build_device_models() {
   "$py" -c 'import lzma, shutil, sys, tarfile
 tarfile.open(sys.argv[1]).extractall(sys.argv[3])
 shutil.copyfileobj(lzma.open(sys.argv[2]), open(sys.argv[3] + "/e5-pruned.bin", "wb"))' \
-    .device/models.tar.xz .device/e5-pruned.bin.xz "$models" || return 1
+    "$heads" .device/e5-pruned.bin.xz "$models" || return 1
   "$py" -c 'import sys; sys.path.insert(0, "scripts"); import build_models as b
-b.build_encoder(open(sys.argv[1], "rb").read(), sys.argv[2])' "$models/e5-pruned.bin" "$models/multilingual-e5-small" ||
-    return 1
+b.build_encoder(open(sys.argv[1], "rb").read(), sys.argv[2], token_rows=sys.argv[3] == "True")' \
+    "$models/e5-pruned.bin" "$models/multilingual-e5-small" "${TOKEN_ROWS:-True}" || return 1
   rm "$models/e5-pruned.bin"
   ln -s "$(realpath "$lib")" "$models/onnxruntime/"
   "$py" benches/device/seed_checksums.py "$models/multilingual-e5-small" "$models/multilingual-e5-small/MANIFEST" >"$seed"

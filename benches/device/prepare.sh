@@ -12,7 +12,13 @@
 # Then it checks, here, that the pruned encoder gives a whole `verbatim run` on those
 # comments exactly the tables the full encoder gives.
 #
-#   [BASELINE_BIN=PATH] bash benches/device/prepare.sh [TEXTS_CSV...]
+#   [BASELINE_BIN=PATH [BASELINE_MODELS=DIR]] bash benches/device/prepare.sh [TEXTS_CSV...]
+#
+# BASELINE_MODELS: the baseline's models/ (or a copy of its themes-default/,
+# sentiment-default/ and multilingual-e5-small/MANIFEST) when its int8 graph differs from this
+# checkout's: 0.7.1's (levers.sh builds it with TOKEN_ROWS=False) and the heads trained on it.
+# Without BASELINE_BIN the baseline runs this checkout's binary with those models (0.7.2
+# changed the graph only).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 source benches/device/lib.sh
@@ -46,6 +52,10 @@ pack_binaries "$dev/bin.tar.xz"
 if [ -n "${BASELINE_BIN:-}" ]; then
   strip -o "$tmp/verbatim-baseline" "$BASELINE_BIN"
   tar -cJf "$dev/baseline.tar.xz" -C "$tmp" verbatim-baseline
+fi
+if [ -n "${BASELINE_MODELS:-}" ]; then
+  tar -cJf "$dev/baseline-models.tar.xz" -C "$BASELINE_MODELS" themes-default sentiment-default \
+    multilingual-e5-small/MANIFEST -C "$PWD/models" multilingual-e5-small/tokenizer.json
 fi
 du -sh "$dev"/*
 

@@ -170,6 +170,13 @@ def main():
     graphs = [("fp32", os.path.join(args.model, "model.onnx")),
               ("int8-default", os.path.join(args.model, "model-int8.onnx")), ("int8-token", i8),
               ("int8-dynamic", dyn)]
+    cal = bm.load_calibration(sd)
+    if cal and (not args.graphs or "int8-071" in args.graphs.split(",")):
+        # 0.7.1's int8 graph: the setup's scales, the per-token input multiplied by its
+        # reciprocal scales in a pass of its own (build_onnx's token_rows=False)
+        path = os.path.join(args.out, "model-071.onnx")
+        bm.build_onnx(sd, cfg, path, int8=True, static_scales=cal[0], smooth=cal[1], token_rows=False)
+        graphs.append(("int8-071", path))
     if args.static:
         scales_all, smooths = calibrate(args, cfg, sd)
         for name, scales in scales_all.items():
@@ -178,7 +185,6 @@ def main():
             path = os.path.join(args.out, f"model-{name}.onnx")
             bm.build_onnx(sd, cfg, path, int8=True, static_scales=scales, smooth=smooths.get(name))
             graphs.append((name, path))
-        cal = bm.load_calibration(sd)
         if args.fo_layers and cal:
             # the setup's graph with a fixed scale for the GELU output of these layers too
             extra = {f"l{L}_fo": scales_all["static-p999"][f"l{L}_fo"] for L in map(int, args.fo_layers.split(","))}
