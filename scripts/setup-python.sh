@@ -4,7 +4,7 @@
 # CLI's: ./target, or $CARGO_TARGET_DIR, so Polars is compiled once for both), plus pytest
 # and polars. With --engines, also
 # PySpark and Ray, for the scale-out tests (PySpark needs Java 17: apt-get install -y
-# openjdk-17-jre-headless).
+# openjdk-17-jre-headless), and onnx and onnxruntime for scripts/build_models.py's tests.
 #
 #   bash scripts/setup-python.sh [--engines]
 #   .venv/bin/python -c "import verbatim; print(verbatim.__version__)"
@@ -22,8 +22,9 @@ echo "== building the Python package (python/, abi3 wheel for CPython >= 3.9)"
 # environment's CARGO_TARGET_DIR and needs no second download.
 "${pip[@]}" --no-build-isolation --force-reinstall --no-deps ./python
 if [ "${1:-}" = "--engines" ]; then
-  echo "== installing PySpark and Ray"
-  # pandas 3 is not supported by PySpark 4.3 yet (it warns); Ray takes either.
-  "${pip[@]}" "pyspark==4.3.0" "ray[data]==2.60.0" "pandas<3"
+  echo "== installing PySpark and Ray (and onnx / onnxruntime for the graph builder's tests)"
+  # pandas 3 is not supported by PySpark 4.3 yet (it warns); Ray takes either. onnx and
+  # onnxruntime: the versions scripts/fetch-models.sh builds the models with.
+  "${pip[@]}" "pyspark==4.3.0" "ray[data]==2.60.0" "pandas<3" "onnx==1.20.0" "onnxruntime==1.32.0"
 fi
 "$venv/bin/python" -c "import verbatim; print('verbatim', verbatim.__version__, 'for Python in', '$venv')"
