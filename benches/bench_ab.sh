@@ -39,8 +39,8 @@ roots=("$(realpath "${A_ROOT:-.}")" "$(realpath "${B_ROOT:-.}")")
 for k in 0 1; do echo "${names[$k]}: ${bins[$k]} ($("${bins[$k]}" --version)), in ${roots[$k]}"; done
 
 # The memo of the model's checksum (BENCH_CACHE_SEED's, on a lent machine whose pruned graph
-# the shipped heads accept through it), and the model's files in the page cache, from one
-# run of B.
+# the shipped heads accept through it), and the models' files in the page cache, from one
+# run of each build.
 mkdir -p "$work/seed"
 if [ -n "${BENCH_CACHE_SEED:-}" ]; then cp "$BENCH_CACHE_SEED" "$work/seed/file-sha256.json"; fi
 for k in 0 1; do
