@@ -384,11 +384,7 @@ def build_onnx(sd, cfg, path, int8=False, static_scales=None, smooth=None, token
         if token_rows:
             # a [B*T, C] view quantised along axis 0: row r divided by scale r, in the
             # quantisation's own pass
-            width = FF if out.endswith("_fo") else H
-            if f"c_rows{width}" not in made:
-                made.add(f"c_rows{width}")
-                c(f"c_rows{width}", [-1, width])
-            node("Reshape", [inp, f"c_rows{width}"], out + "_rows")
+            node("Flatten", [inp], out + "_rows", axis=-1)
             node("Reshape", [out + "_xs", "c_axes_neg1"], out + "_xsv")
             node("Shape", [out + "_xsv"], out + "_n")
             node("Expand", ["c_zp128", out + "_n"], out + "_zpv")
