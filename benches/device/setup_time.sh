@@ -4,6 +4,9 @@
 # (taskset) and 2 threads: how long the setup trains the default models on a CPU with
 # AVX-512 VNNI. Prints the seconds of each, and the sha256 of what they wrote beside those
 # of the models trained here (models.tar.xz), to see whether another CPU trains the same.
+# When prepare.sh packed a baseline binary (BASELINE_BIN), it is timed too, in the same call,
+# alternated with this build (baseline themes, this themes, baseline sentiment, this
+# sentiment), each binary with its own empty cache.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 source benches/device/lib.sh
@@ -16,17 +19,28 @@ cpu_flags
 pair=$(two_cores)
 pin=()
 command -v taskset >/dev/null && pin=(taskset -c "$pair")
-export XDG_CACHE_HOME=/tmp/setup-time-cache
-rm -rf "$XDG_CACHE_HOME" /tmp/themes-default /tmp/sentiment-default
+bins=("$dev/bin/verbatim")
+if [ -f "$dev/baseline.tar.xz" ]; then
+  python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$dev/baseline.tar.xz" "$dev/bin"
+  bins=("$dev/bin/verbatim-baseline" "$dev/bin/verbatim")
+fi
+rm -rf /tmp/setup-time
 timed() {
-  local t0 rc
+  local bin=$1 name=$2 t0 rc
+  shift 2
   t0=$(date +%s.%N)
-  "${pin[@]}" "$dev/bin/verbatim" -q "$@" --threads 2 >/dev/null
+  XDG_CACHE_HOME=/tmp/setup-time/$name/cache "${pin[@]}" "$bin" -q "$@" --threads 2 >/dev/null
   rc=$?
-  echo "$1 train: $(python3 -c "print(round($(date +%s.%N) - $t0, 1))") s (CPUs $pair, 2 threads, rc $rc)"
+  echo "$name: $1 train: $(python3 -c "print(round($(date +%s.%N) - $t0, 1))") s (CPUs $pair, 2 threads, rc $rc)"
 }
-timed themes train --examples data/corpus/coded.csv --taxonomy data/themes.toml \
-  --attention-epochs 8 --threshold-folds 2 --out /tmp/themes-default
-timed sentiment train --folds 0 --out /tmp/sentiment-default
-sha256sum /tmp/themes-default/model.json models/themes-default/model.json \
-  /tmp/sentiment-default/head.json models/sentiment-default/head.json
+for bin in "${bins[@]}"; do
+  name=$(basename "$bin")
+  timed "$bin" "$name" themes train --examples data/corpus/coded.csv --taxonomy data/themes.toml \
+    --attention-epochs 8 --threshold-folds 2 --out /tmp/setup-time/$name/themes-default
+done
+for bin in "${bins[@]}"; do
+  name=$(basename "$bin")
+  timed "$bin" "$name" sentiment train --folds 0 --out /tmp/setup-time/$name/sentiment-default
+done
+sha256sum /tmp/setup-time/*/themes-default/model.json models/themes-default/model.json \
+  /tmp/setup-time/*/sentiment-default/head.json models/sentiment-default/head.json
