@@ -290,8 +290,9 @@ impl Fit<'_> {
                     let (v, w) = (*v as f64, &look[*i as usize]);
                     (0..K).for_each(|c| z[c] += w[c] * v);
                 }
-                // A class that does not judge this row adds +0.0 to its sums: no change (a
-                // sum that starts at +0.0 and adds non-zero terms is never -0.0).
+                // A class that does not judge this row adds +0.0 to its sums, which changes
+                // none of them: they start at +0.0 and no term added is -0.0 (an error is
+                // never -0.0), so none is ever -0.0.
                 let err: [f64; K] =
                     std::array::from_fn(|c| yr[c].map_or(0.0, |yi| (sigmoid(z[c] + look[dim][c]) - yi) / n));
                 for (i, v) in row {
