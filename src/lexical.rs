@@ -206,11 +206,6 @@ fn fit_classes(
     iterations: usize,
     groups: usize,
 ) -> Vec<(Vec<f64>, f64)> {
-    let n = x.len().max(1) as f64;
-    let lipschitz = 0.25 * second_moment_bound(x, dim) + l2;
-    let step = 1.0 / lipschitz;
-    let q = (l2 / lipschitz).sqrt();
-    let momentum = (1.0 - q) / (1.0 + q);
     // Contiguous groups of classes (at least `groups`, at most GROUP classes each), sizes
     // differing by at most one.
     let groups = groups.max(classes.div_ceil(GROUP)).clamp(1, classes.max(1));
@@ -227,13 +222,31 @@ fn fit_classes(
     order.iter().enumerate().for_each(|(p, &i)| position[i] = p as u32);
     let renumbered: Vec<Sparse> =
         x.iter().map(|row| row.iter().map(|(i, v)| (position[*i as usize], *v)).collect()).collect();
-    let fit = Fit { x: &renumbered, dim, targets, l2, iterations, n, step, momentum };
+    let fit = Fit { x: &renumbered, dim, targets, l2, iterations, schedule: Schedule::of(x, dim, l2) };
     let fitted: Vec<Vec<(Vec<f64>, f64)>> = bounds.into_par_iter().map(|(lo, hi)| fit.group(lo..hi)).collect();
     fitted.into_iter().flatten().map(|(w, b)| (position.iter().map(|&p| w[p as usize]).collect(), b)).collect()
 }
 
 /// The most classes a group fits at once (its sums stay in registers).
 const GROUP: usize = 6;
+
+/// The constants of a fit by Nesterov's accelerated gradient: the number of rows (the loss
+/// is their mean), the step 1/L from a power-iteration bound on the curvature, and the
+/// momentum of a strongly convex problem.
+#[derive(Debug, Clone, Copy)]
+struct Schedule {
+    n: f64,
+    step: f64,
+    momentum: f64,
+}
+
+impl Schedule {
+    fn of(x: &[Sparse], dim: usize, l2: f64) -> Schedule {
+        let lipschitz = 0.25 * second_moment_bound(x, dim) + l2;
+        let q = (l2 / lipschitz).sqrt();
+        Schedule { n: x.len().max(1) as f64, step: 1.0 / lipschitz, momentum: (1.0 - q) / (1.0 + q) }
+    }
+}
 
 /// What every group's fit shares.
 struct Fit<'a> {
@@ -242,9 +255,7 @@ struct Fit<'a> {
     targets: &'a [Vec<Option<bool>>],
     l2: f64,
     iterations: usize,
-    n: f64,
-    step: f64,
-    momentum: f64,
+    schedule: Schedule,
 }
 
 impl Fit<'_> {
@@ -266,7 +277,7 @@ impl Fit<'_> {
     /// the sums run in the order of a fit of that class alone (rows in order, each row's
     /// terms in order), so its weights are the same to the bit.
     fn lanes<const K: usize>(&self, first: usize) -> Vec<(Vec<f64>, f64)> {
-        let (dim, n, l2, step, momentum) = (self.dim, self.n, self.l2, self.step, self.momentum);
+        let (dim, l2, Schedule { n, step, momentum }) = (self.dim, self.l2, self.schedule);
         let y: Vec<[Option<f64>; K]> = self
             .targets
             .iter()
@@ -428,11 +439,7 @@ mod tests {
         l2: f64,
         iterations: usize,
     ) -> Vec<(Vec<f64>, f64)> {
-        let n = x.len().max(1) as f64;
-        let lipschitz = 0.25 * second_moment_bound(x, dim) + l2;
-        let step = 1.0 / lipschitz;
-        let q = (l2 / lipschitz).sqrt();
-        let momentum = (1.0 - q) / (1.0 + q);
+        let Schedule { n, step, momentum } = Schedule::of(x, dim, l2);
         (0..classes)
             .map(|c| {
                 let y: Vec<Option<f64>> = targets.iter().map(|t| t[c].map(|y| if y { 1.0 } else { 0.0 })).collect();
