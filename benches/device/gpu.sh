@@ -29,7 +29,7 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 
 echo "== models"
 mkdir -p "$dev/bin-cuda"
-python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$dev/bin-cuda.tar.xz" "$dev/bin-cuda" || exit 1
+unpack "$dev/bin-cuda.tar.xz" "$dev/bin-cuda" || exit 1
 build_device_models "$ORT_DYLIB_PATH" || exit 1
 echo "ready after $((SECONDS - start)) s"
 

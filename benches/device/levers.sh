@@ -56,7 +56,7 @@ if wanted ab && { [ -f "$dev/baseline.tar.xz" ] || [ -f "$dev/baseline-models.ta
 step "A/B: the baseline build and this one, alternated"
 base_bin="$dev/bin/verbatim"
 if [ -f "$dev/baseline.tar.xz" ]; then
-  python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$dev/baseline.tar.xz" "$dev/bin"
+  unpack "$dev/baseline.tar.xz" "$dev/bin"
   base_bin="$dev/bin/verbatim-baseline"
 fi
 seed="$dev/seed.json"

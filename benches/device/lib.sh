@@ -9,6 +9,12 @@ log_to() {
   export PYTHONUNBUFFERED=1
 }
 
+# The tarball $1 (compressed or not) extracted into the directory $2, by python3's tarfile
+# (python3 is on every machine these scripts run on).
+unpack() {
+  python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$1" "$2"
+}
+
 # $2/models/ (default ./models/) built from .device/: the pruned E5S1 file through
 # scripts/build_models.py, the shipped heads, and the ONNX Runtime library $1 linked into
 # models/onnxruntime/; then $3 (default .device/seed.json), the checksum memo that lets the
@@ -59,7 +65,7 @@ two_cores() {
 # Runtime library of the machine's Python onnxruntime; sets $lib.
 cpu_setup() {
   mkdir -p .device/bin
-  python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' .device/bin.tar.xz .device/bin ||
+  unpack .device/bin.tar.xz .device/bin ||
     return 1
   lib=$(python3 -c 'import glob, os, onnxruntime
 print(sorted(glob.glob(os.path.join(os.path.dirname(onnxruntime.__file__), "capi", "libonnxruntime.so*")))[-1])')

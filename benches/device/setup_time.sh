@@ -21,7 +21,7 @@ pin=()
 command -v taskset >/dev/null && pin=(taskset -c "$pair")
 bins=("$dev/bin/verbatim")
 if [ -f "$dev/baseline.tar.xz" ]; then
-  python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$dev/baseline.tar.xz" "$dev/bin"
+  unpack "$dev/baseline.tar.xz" "$dev/bin"
   bins=("$dev/bin/verbatim-baseline" "$dev/bin/verbatim")
 fi
 rm -rf /tmp/setup-time
