@@ -15,7 +15,10 @@ neutral 7, positive 10). The same scores serve both rankings: only the themes di
 
 Impact of a theme (docs/METRICS.md): NPS of all responses minus NPS of the responses that do
 not mention it. Prints Spearman's rank correlation of the impacts over the leaf themes, and
-the first three drivers (most negative impacts) of each ranking.
+the first three drivers (most negative impacts) of each ranking. Then, for each ranking, each
+impact's 95 % margin and the tiers of the report (docs/METRICS.md "Too close to rank";
+written again here, apart from the Rust code): the costly themes a report would call too
+close to rank apart from one of its first three.
 """
 import csv
 import json
@@ -34,6 +37,61 @@ def nps(scores):
 def impacts(scores, themes, ids):
     total = nps(scores)
     return {t: total - nps([s for s, ts in zip(scores, themes) if t not in ts]) for t in ids}
+
+
+def points(s):
+    return 100.0 if s >= 9 else 0.0 if s >= 7 else -100.0
+
+
+def without_influence(scores, mentions):
+    """(NPS of the responses not mentioning, each response's influence on it x n)."""
+    rest = [points(s) for s, m in zip(scores, mentions) if not m]
+    if not rest:
+        return None
+    mean0, r = sum(rest) / len(rest), len(scores) / len(rest)
+    return mean0, [0.0 if m else r * (points(s) - mean0) for s, m in zip(scores, mentions)]
+
+
+def impact_moe95(scores, mentions):
+    w = without_influence(scores, mentions)
+    if w is None:
+        return None
+    mu = sum(points(s) for s in scores) / len(scores)
+    ss = sum((points(s) - mu - x) ** 2 for s, x in zip(scores, w[1]))
+    return 1.96 * ss**0.5 / len(scores)
+
+
+def tiers(scores, masks):
+    """Tier of each theme, most costly first: a theme joins the tier before it unless its
+    difference from that tier's first theme is outside the difference's 95 % margin."""
+    out, first = [], 0
+    for k, m in enumerate(masks):
+        apart = k == 0
+        if k > 0:
+            a, b = without_influence(scores, m), without_influence(scores, masks[first])
+            if a is None or b is None:
+                apart = True
+            else:
+                d = b[0] - a[0]
+                moe = 1.96 * sum((y - x) ** 2 for x, y in zip(a[1], b[1])) ** 0.5 / len(scores)
+                apart = abs(d) > moe
+            if apart:
+                first = k
+        out.append(0 if k == 0 else out[-1] + 1 if apart else out[-1])
+    return out
+
+
+def report_view(scores, themes, ids, imp):
+    """The report's ranking: themes with at least 10 mentions by impact, their margins and
+    tiers, and the costly themes sharing a tier with one of the first three."""
+    ranked = sorted((t for t in ids if sum(t in ts for ts in themes) >= 10), key=lambda t: (imp[t], t))
+    masks = [[t in ts for ts in themes] for t in ranked]
+    tier = dict(zip(ranked, tiers(scores, masks)))
+    moe = {t: impact_moe95(scores, m) for t, m in zip(ranked, masks)}
+    costing = [t for t in ranked if imp[t] < 0]
+    first = {tier[t] for t in costing[:3]}
+    tied = [t for t in costing if tier[t] in first and sum(tier[u] == tier[t] for u in costing) > 1]
+    return moe, tier, tied
 
 
 def ranks(values):
@@ -80,13 +138,26 @@ def main(realdev, predictions, as_json=False):
         "same_top3_order": top(by_hand) == top(by_model),
         "impacts": {t: [round(by_hand[t], 1), round(by_model[t], 1)] for t in ids},
     }
+    views = {"coded": report_view(scores, coded, ids, by_hand), "predicted": report_view(scores, predicted, ids, by_model)}
+    for name, (moe, tier, tied) in views.items():
+        out[f"margins_{name}"] = {t: round(m, 1) for t, m in moe.items() if m is not None}
+        out[f"tiers_{name}"] = tier
+        out[f"too_close_to_rank_{name}"] = tied
     if as_json:
         print(json.dumps(out, indent=2))
         return
     print(f"n {out['n']}  Spearman {out['spearman']:.3f}  same first three: {out['same_top3_set']} (order: {out['same_top3_order']})")
-    print(f"{'theme':<24} {'coded':>8} {'predicted':>10}")
+    print(f"{'theme':<24} {'coded':>8} {'± ':>5} {'tier':>4} {'predicted':>10} {'± ':>5} {'tier':>4}")
+    (mc, tc, _), (mp, tp, _) = views["coded"], views["predicted"]
+    cell = lambda d, t, f: "-" if d.get(t) is None else format(d[t], f)
     for t in sorted(ids, key=lambda t: (by_hand[t], t)):
-        print(f"{t:<24} {by_hand[t]:>8.1f} {by_model[t]:>10.1f}")
+        print(
+            f"{t:<24} {by_hand[t]:>8.1f} {cell(mc, t, '.1f'):>5} {cell(tc, t, 'd'):>4}"
+            f" {by_model[t]:>10.1f} {cell(mp, t, '.1f'):>5} {cell(tp, t, 'd'):>4}"
+        )
+    for name in views:
+        tied = out[f"too_close_to_rank_{name}"]
+        print(f"too close to rank apart ({name} themes): {', '.join(tied) if tied else 'none'}")
 
 
 if __name__ == "__main__":

@@ -131,6 +131,7 @@ fn run_on_the_sample_writes_responses_and_reuses_the_cache() {
     let segment = drivers.column("segment").unwrap().str().unwrap().clone();
     let impact = drivers.column("impact").unwrap().f64().unwrap().clone();
     let n_mentions = drivers.column("n_mentions").unwrap().u64().unwrap().clone();
+    let impact_moe95 = drivers.column("impact_moe95").unwrap().f64().unwrap().clone();
     // Parent themes are rolled up under their taxonomy label, and listed in the report.
     let labels = drivers.column("label").unwrap().str().unwrap().clone();
     let money = theme_ids.iter().position(|t| t == "money").expect("the parent theme money has a row");
@@ -157,9 +158,37 @@ fn run_on_the_sample_writes_responses_and_reuses_the_cache() {
         }
         assert_eq!(n_mentions.get(i).unwrap(), with.len() as u64, "{theme}");
         assert!((impact.get(i).unwrap() - (nps(&all) - nps(&without))).abs() < 1e-9, "{theme}");
+        // Its margin, by the delta method written out per response (docs/METRICS.md):
+        // influence (v - NPS) for a response mentioning it, and (v - NPS) - n / n0 x (v -
+        // NPS(without)) for the others.
+        let v = |s: i32| {
+            if s >= 9 {
+                100.0
+            } else if s >= 7 {
+                0.0
+            } else {
+                -100.0
+            }
+        };
+        let (mu, mu0, r) = (nps(&all), nps(&without), all.len() as f64 / without.len() as f64);
+        let ss: f64 = with.iter().map(|s| (v(*s) - mu).powi(2)).sum::<f64>()
+            + without.iter().map(|s| (v(*s) - mu - r * (v(*s) - mu0)).powi(2)).sum::<f64>();
+        let moe = 1.96 * ss.sqrt() / all.len() as f64;
+        assert!((impact_moe95.get(i).unwrap() - moe).abs() < 1e-9, "{theme}: {:?} against {moe}", impact_moe95.get(i));
         checked += 1;
     }
     assert!(checked >= 10, "{checked} themes checked");
+    // The report shows each driver's impact with its margin, and summary.json the leaf
+    // drivers by impact with their tiers (one tier: too close to rank apart).
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path("o1/summary.json")).unwrap()).unwrap();
+    let leaves = summary["drivers"]["leaves_by_impact"].as_array().unwrap();
+    assert!(leaves.len() >= 8, "{leaves:?}");
+    let tiers: Vec<u64> = leaves.iter().map(|x| x["tier"].as_u64().unwrap()).collect();
+    assert!(tiers[0] == 0 && tiers.windows(2).all(|w| w[1] == w[0] || w[1] == w[0] + 1), "{tiers:?}");
+    let first = &leaves[0];
+    let line = format!("{:+.1} ± {:.1}", first["impact"].as_f64().unwrap(), first["impact_moe95"].as_f64().unwrap());
+    assert!(md.contains(&format!("| {line} |")), "{line} not in the drivers table: {md}");
 
     // Second run: everything from the cache, identical tables.
     let a2 = args("o2");
@@ -493,6 +522,8 @@ fn a_dense_report_reads_cleanly_in_chromium() {
             share: 0.2 - 0.01 * i as f64,
             nps_with: Some(-40.0 + 5.0 * i as f64),
             impact: -8.0 + 0.9 * i as f64,
+            impact_moe95: Some(2.5),
+            tier: Some(i / 3),
             lift: Some(1.5),
             q_value: Some(0.01),
             negative_share: Some(0.6),

@@ -42,6 +42,9 @@ pub struct DriverRow {
     pub nps_without: Option<f64>,
     pub moe95_with: f64,
     pub impact: Option<f64>,
+    /// 95 % margin of error of `impact` (delta method; None when every response mentions
+    /// the theme or the group is empty).
+    pub impact_moe95: Option<f64>,
     pub detractor_rate_with: Option<f64>,
     pub detractor_rate_without: Option<f64>,
     pub lift: Option<f64>,
@@ -76,6 +79,92 @@ pub fn two_proportion_p(x1: u64, n1: u64, x2: u64, n2: u64) -> Option<f64> {
     }
     let z = (x1 as f64 / n1 as f64 - x2 as f64 / n2 as f64) / se;
     Some(two_sided_p(z))
+}
+
+/// A response's NPS points: +100 a promoter, 0 a passive, -100 a detractor.
+fn points(score: u8) -> f64 {
+    match score {
+        9..=10 => 100.0,
+        7..=8 => 0.0,
+        _ => -100.0,
+    }
+}
+
+/// Sum over the responses of a tally of (a x points + b)².
+fn sum_sq(t: &Tally, a: f64, b: f64) -> f64 {
+    [(t.promoters, 100.0), (t.passives, 0.0), (t.detractors, -100.0)]
+        .iter()
+        .map(|&(count, v)| count as f64 * (a * v + b).powi(2))
+        .sum()
+}
+
+/// 95 % margin of error of a theme's impact, NPS(all) - NPS(without), from the tallies of
+/// the responses mentioning it (`with`) and not (`without`); docs/METRICS.md derives it.
+/// Delta method: the influence of response i is (v_i - NPS) - [i not mentioning] x (n / n0)
+/// x (v_i - NPS(without)), and the variance is the sum of their squares over n². None when
+/// every response mentions the theme (impact 0 by definition) or there is no response.
+pub fn impact_moe95(with: &Tally, without: &Tally) -> Option<f64> {
+    let rest = without.nps()?;
+    let total = Tally {
+        n: with.n + without.n,
+        promoters: with.promoters + without.promoters,
+        passives: with.passives + without.passives,
+        detractors: with.detractors + without.detractors,
+    };
+    let (mu, n) = (total.nps()?, total.n as f64);
+    let r = n / without.n as f64;
+    // Mentioning: v - NPS. Not mentioning: (1 - r) v - NPS + r x NPS(without).
+    let ss = sum_sq(with, 1.0, -mu) + sum_sq(without, 1.0 - r, r * rest - mu);
+    Some(1.96 * ss.sqrt() / n)
+}
+
+/// Two themes' impacts compared on the same responses: (impact of `a` - impact of `b`, its
+/// 95 % margin of error). The two impacts share NPS(all), so the difference is NPS(without
+/// b) - NPS(without a), and its influences are those of the two NPS(without): a response
+/// mentioning both themes, or neither, counts in both. `a[i]` / `b[i]`: response i mentions
+/// the theme. None when either theme is mentioned by every response.
+pub fn impact_difference(scores: &[u8], a: &[bool], b: &[bool]) -> Option<(f64, f64)> {
+    let without = |m: &[bool]| -> Option<(f64, f64)> {
+        let rest: Vec<f64> = scores.iter().zip(m).filter(|(_, m)| !**m).map(|(s, _)| points(*s)).collect();
+        (!rest.is_empty())
+            .then(|| (rest.iter().sum::<f64>() / rest.len() as f64, scores.len() as f64 / rest.len() as f64))
+    };
+    let ((mean_a, ra), (mean_b, rb)) = (without(a)?, without(b)?);
+    let ss: f64 = scores
+        .iter()
+        .zip(a.iter().zip(b))
+        .map(|(s, (ma, mb))| {
+            let v = points(*s);
+            let inf_b = if *mb { 0.0 } else { rb * (v - mean_b) };
+            let inf_a = if *ma { 0.0 } else { ra * (v - mean_a) };
+            (inf_b - inf_a).powi(2)
+        })
+        .sum();
+    Some((mean_b - mean_a, 1.96 * ss.sqrt() / scores.len() as f64))
+}
+
+/// Tiers of drivers listed by impact (most costly first; `mentions[k][i]`: response i
+/// mentions the k-th): a driver joins the tier of the one before it unless its impact is
+/// told apart from that tier's first driver's (their difference outside its 95 % margin).
+/// Drivers of one tier are too close to rank with these responses.
+pub fn tiers(scores: &[u8], mentions: &[Vec<bool>]) -> Vec<usize> {
+    let mut tier = Vec::with_capacity(mentions.len());
+    let mut first = 0;
+    for k in 0..mentions.len() {
+        let apart =
+            k == 0 || impact_difference(scores, &mentions[k], &mentions[first]).is_none_or(|(d, moe)| d.abs() > moe);
+        if apart && k > 0 {
+            first = k;
+        }
+        tier.push(if k == 0 {
+            0
+        } else if apart {
+            tier[k - 1] + 1
+        } else {
+            tier[k - 1]
+        });
+    }
+    tier
 }
 
 /// Benjamini-Hochberg adjusted p-values (q-values), in input order; None stays None.
@@ -147,6 +236,7 @@ pub fn driver_table(
                 } else {
                     all.nps().zip(without.nps()).map(|(a, b)| a - b)
                 },
+                impact_moe95: impact_moe95(&with, &without),
                 detractor_rate_with: dw,
                 detractor_rate_without: dwo,
                 lift: match (dw, dwo) {
@@ -262,6 +352,142 @@ mod tests {
         // Without a value column the revenue columns are empty, not 0.
         let plain = driver_table(("all", "all", "all"), &refs, &themes, false);
         assert_eq!((plain[0].revenue_at_risk, plain[0].impact_weighted), (None, None));
+    }
+
+    /// A small deterministic generator for the tests below (64-bit LCG, high bits).
+    fn lcg(state: &mut u64) -> u64 {
+        *state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        *state >> 33
+    }
+
+    /// Scores and two themes' mentions: `a` comes with detractors, `b` less so, and they
+    /// overlap.
+    fn planted(n: usize, seed: u64) -> (Vec<u8>, Vec<bool>, Vec<bool>) {
+        let mut st = seed;
+        let (mut scores, mut a, mut b) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..n {
+            let ma = lcg(&mut st).is_multiple_of(4);
+            let mb = lcg(&mut st).is_multiple_of(3);
+            let bad = if ma {
+                60
+            } else if mb {
+                40
+            } else {
+                20
+            };
+            let r = lcg(&mut st) % 100;
+            scores.push(if r < bad {
+                (lcg(&mut st) % 7) as u8
+            } else if r < bad + 25 {
+                7
+            } else {
+                10
+            });
+            a.push(ma);
+            b.push(mb);
+        }
+        (scores, a, b)
+    }
+
+    fn impact_of(scores: &[u8], m: &[bool]) -> f64 {
+        let all = tally_of(scores.iter().copied());
+        let rest = tally_of(scores.iter().zip(m).filter(|(_, m)| !**m).map(|(s, _)| *s));
+        all.nps().unwrap() - rest.nps().unwrap()
+    }
+
+    fn tallies(scores: &[u8], m: &[bool]) -> (Tally, Tally) {
+        let with = tally_of(scores.iter().zip(m).filter(|(_, m)| **m).map(|(s, _)| *s));
+        let without = tally_of(scores.iter().zip(m).filter(|(_, m)| !**m).map(|(s, _)| *s));
+        (with, without)
+    }
+
+    /// The margin again by another route: the multinomial delta method over the six cells
+    /// (mentioning or not x promoter, passive, detractor), with the gradient of the impact
+    /// with respect to the cells' proportions.
+    #[test]
+    fn impact_margin_is_the_multinomial_delta_method() {
+        let (scores, a, _) = planted(500, 7);
+        let (with, without) = tallies(&scores, &a);
+        let n = scores.len() as f64;
+        let cells = |t: &Tally| {
+            [(t.promoters as f64 / n, 100.0), (t.passives as f64 / n, 0.0), (t.detractors as f64 / n, -100.0)]
+        };
+        let q: f64 = cells(&without).iter().map(|c| c.0).sum();
+        let mu0: f64 = cells(&without).iter().map(|(p, v)| p * v).sum::<f64>() / q;
+        // d impact / d p: v for a mentioning cell; v - (v - NPS(without)) / q for the others.
+        let grads: Vec<(f64, f64)> = cells(&with)
+            .iter()
+            .map(|&(p, v)| (p, v))
+            .chain(cells(&without).iter().map(|&(p, v)| (p, v - (v - mu0) / q)))
+            .collect();
+        let mean: f64 = grads.iter().map(|(p, g)| p * g).sum();
+        let var = (grads.iter().map(|(p, g)| p * g * g).sum::<f64>() - mean * mean) / n;
+        let moe = impact_moe95(&with, &without).unwrap();
+        assert!((moe - 1.96 * var.sqrt()).abs() < 1e-9, "{moe} against {}", 1.96 * var.sqrt());
+    }
+
+    /// The margin is what resampling the responses shows: the bootstrap's standard
+    /// deviation of the impact, and of the difference of two impacts, within 10 % of the
+    /// delta method's.
+    #[test]
+    fn impact_margins_agree_with_a_bootstrap() {
+        let (scores, a, b) = planted(400, 3);
+        let (with, without) = tallies(&scores, &a);
+        let (d, d_moe) = impact_difference(&scores, &a, &b).unwrap();
+        assert!((d - (impact_of(&scores, &a) - impact_of(&scores, &b))).abs() < 1e-9);
+        let mut st = 11u64;
+        let (mut single, mut diff) = (Vec::new(), Vec::new());
+        for _ in 0..2000 {
+            let idx: Vec<usize> = (0..scores.len()).map(|_| lcg(&mut st) as usize % scores.len()).collect();
+            let s: Vec<u8> = idx.iter().map(|&i| scores[i]).collect();
+            let (ma, mb): (Vec<bool>, Vec<bool>) = idx.iter().map(|&i| (a[i], b[i])).unzip();
+            single.push(impact_of(&s, &ma));
+            diff.push(impact_of(&s, &ma) - impact_of(&s, &mb));
+        }
+        let sd = |x: &[f64]| {
+            let m = x.iter().sum::<f64>() / x.len() as f64;
+            (x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (x.len() - 1) as f64).sqrt()
+        };
+        for (delta, boot) in [(impact_moe95(&with, &without).unwrap() / 1.96, sd(&single)), (d_moe / 1.96, sd(&diff))] {
+            assert!((delta / boot - 1.0).abs() < 0.1, "delta method {delta}, bootstrap {boot}");
+        }
+        // A theme against itself: no difference, no margin.
+        assert_eq!(impact_difference(&scores, &a, &a), Some((0.0, 0.0)));
+        // A theme every response mentions has no margin (its impact is 0 by definition).
+        let every = vec![true; scores.len()];
+        assert_eq!(impact_moe95(&tally_of(scores.iter().copied()), &Tally::default()), None);
+        assert_eq!(impact_difference(&scores, &every, &a), None);
+    }
+
+    /// Tiers: a planted first driver stands apart; two drivers with the same detractors
+    /// share a tier; a driver that costs nothing comes after them.
+    #[test]
+    fn close_drivers_share_a_tier() {
+        let mut st = 5u64;
+        let n = 2000;
+        let (mut scores, mut m) = (Vec::new(), vec![Vec::new(); 4]);
+        for _ in 0..n {
+            let which: Vec<bool> = (0..4).map(|_| lcg(&mut st).is_multiple_of(5)).collect();
+            let bad = if which[0] {
+                90
+            } else if which[1] || which[2] {
+                55
+            } else {
+                25
+            };
+            scores.push(if (lcg(&mut st) % 100) < bad { 3 } else { 10 });
+            which.iter().zip(m.iter_mut()).for_each(|(w, v)| v.push(*w));
+        }
+        let impacts: Vec<f64> = m.iter().map(|x| impact_of(&scores, x)).collect();
+        assert!(impacts[0] < impacts[1] && impacts[1].min(impacts[2]) < impacts[3], "{impacts:?}");
+        let mut order: Vec<usize> = (0..4).collect();
+        order.sort_by(|&x, &y| impacts[x].total_cmp(&impacts[y]));
+        let listed: Vec<Vec<bool>> = order.iter().map(|&k| m[k].clone()).collect();
+        assert_eq!(tiers(&scores, &listed), vec![0, 1, 1, 2], "{impacts:?}");
+        // With a tenth of the responses, nothing but the first is told apart.
+        let few: Vec<Vec<bool>> = listed.iter().map(|x| x[..200].to_vec()).collect();
+        let t = tiers(&scores[..200], &few);
+        assert_eq!((t[0], t[1] == t[2]), (0, true), "{t:?}");
     }
 
     #[test]

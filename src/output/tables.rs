@@ -194,6 +194,7 @@ pub fn drivers(rows: &[DriverRow]) -> PolarsResult<DataFrame> {
             Column::new("nps_without".into(), o(|r| r.nps_without)),
             Column::new("moe95_with".into(), rows.iter().map(|r| r.moe95_with).collect::<Vec<_>>()),
             Column::new("impact".into(), o(|r| r.impact)),
+            Column::new("impact_moe95".into(), o(|r| r.impact_moe95)),
             Column::new("detractor_rate_with".into(), o(|r| r.detractor_rate_with)),
             Column::new("detractor_rate_without".into(), o(|r| r.detractor_rate_without)),
             Column::new("lift".into(), o(|r| r.lift)),

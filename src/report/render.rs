@@ -76,6 +76,11 @@ pub struct DriverLine {
     pub share: f64,
     pub nps_with: Option<f64>,
     pub impact: f64,
+    /// 95 % margin of error of `impact`.
+    pub impact_moe95: Option<f64>,
+    /// Leaf drivers: their tier (`drivers::tiers`; one tier, too close to rank apart). None
+    /// for parent themes.
+    pub tier: Option<usize>,
     pub lift: Option<f64>,
     pub q_value: Option<f64>,
     pub negative_share: Option<f64>,
@@ -135,9 +140,9 @@ fn t(lang: &str, key: &str) -> &'static str {
         }
         "drivers_help" => {
             if fr {
-                "Impact : points de NPS en plus sans les réponses qui citent le thème (négatif = le thème coûte des points). Lift : taux de détracteurs parmi ceux qui citent le thème, rapporté aux autres. q : significativité corrigée (sous 0,05 : peu probablement dû au hasard)."
+                "Impact : points de NPS en plus sans les réponses qui citent le thème (négatif = le thème coûte des points), ± sa marge d'erreur à 95 %. Lift : taux de détracteurs parmi ceux qui citent le thème, rapporté aux autres. q : significativité corrigée (sous 0,05 : peu probablement dû au hasard)."
             } else {
-                "Impact: NPS points gained without the responses mentioning the theme (negative = the theme costs points). Lift: detractor rate of those mentioning it over the others'. q: significance corrected for many themes (below 0.05: unlikely to be chance)."
+                "Impact: NPS points gained without the responses mentioning the theme (negative = the theme costs points), ± its 95 % margin of error. Lift: detractor rate of those mentioning it over the others'. q: significance corrected for many themes (below 0.05: unlikely to be chance)."
             }
         }
         "groups" => {
@@ -306,12 +311,12 @@ fn percent(v: Option<f64>) -> String {
 /// `children` come escaped for the target format.
 fn group_line(l: &str, g: &DriverLine, label: &str, children: &str) -> String {
     format!(
-        "{label} ({children}): {} {} ({:.0} %), NPS {}, impact {:+.1}, q {}",
+        "{label} ({children}): {} {} ({:.0} %), NPS {}, impact {}, q {}",
         g.n_mentions,
         t(l, "responses"),
         g.share * 100.0,
         num(g.nps_with, true),
-        g.impact,
+        words::impact(g),
         fixed(g.q_value, 3)
     )
 }
@@ -350,12 +355,12 @@ pub fn markdown(r: &Report) -> String {
         let ex = d.examples.iter().map(|e| format!("“{}”", e.replace('|', "/"))).collect::<Vec<_>>().join("<br>");
         let _ = writeln!(
             s,
-            "| {} | {} ({:.0} %) | {} | {:+.1} | {} | {} | {} | {ex} |",
+            "| {} | {} ({:.0} %) | {} | {} | {} | {} | {} | {ex} |",
             d.label,
             d.n_mentions,
             d.share * 100.0,
             num(d.nps_with, true),
-            d.impact,
+            words::impact(d),
             fixed(d.lift, 2),
             fixed(d.q_value, 3),
             percent(d.negative_share)
@@ -537,6 +542,7 @@ fn first_screen(r: &Report) -> Vec<String> {
         None => vec![format!("NPS {} ± {:.1} ({} {}).", num(r.nps, true), r.moe95, r.n, t(l, "responses"))],
     };
     lines.extend(words::top_drivers(l, &r.drivers));
+    lines.extend(words::ties(l, &r.drivers));
     if let Some(v) = &r.value {
         lines.push(words::weighted(l, v));
         lines.extend(words::top_revenue_at_risk(l, v));
@@ -718,8 +724,8 @@ pub fn html(r: &Report) -> String {
         t(l, "theme"), t(l, "mentions"), t(l, "theme_nps"), t(l, "negative"), t(l, "examples"));
     for d in &r.drivers {
         let ex: String = d.examples.iter().map(|e| format!("<div class=\"ex\">“{}”</div>", escape(e))).collect();
-        let _ = write!(s, "<tr><td>{}</td><td class=\"n\">{} ({:.0} %)</td><td class=\"n\">{}</td><td class=\"n\">{:+.1}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{ex}</td></tr>",
-            escape(&d.label), d.n_mentions, d.share * 100.0, num(d.nps_with, true), d.impact,
+        let _ = write!(s, "<tr><td>{}</td><td class=\"n\">{} ({:.0} %)</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{ex}</td></tr>",
+            escape(&d.label), d.n_mentions, d.share * 100.0, num(d.nps_with, true), words::impact(d),
             fixed(d.lift, 2), fixed(d.q_value, 3), percent(d.negative_share));
     }
     s.push_str("</table>");
@@ -843,6 +849,8 @@ mod tests {
                 share: 0.25,
                 nps_with: Some(-20.0),
                 impact: -8.0,
+                impact_moe95: Some(4.2),
+                tier: Some(0),
                 lift: Some(1.9),
                 q_value: Some(0.01),
                 negative_share: Some(0.8),
@@ -854,6 +862,8 @@ mod tests {
                 share: 0.33,
                 nps_with: Some(-15.0),
                 impact: -9.5,
+                impact_moe95: Some(5.0),
+                tier: None,
                 lift: Some(1.7),
                 q_value: Some(0.004),
                 negative_share: None,
@@ -888,15 +898,15 @@ mod tests {
         assert!(h.contains("<svg") && h.contains("class=\"band\""));
         assert!(!h.contains("http://") && !h.contains("https://"), "no network");
         let md = markdown(&sample());
-        assert!(md.contains("| Price | 30 (25 %) | -20.0 | -8.0 | 1.90 | 0.010 | 80 % |"), "{md}");
+        assert!(md.contains("| Price | 30 (25 %) | -20.0 | -8.0 ± 4.2 | 1.90 | 0.010 | 80 % |"), "{md}");
         assert!(md.contains("⚠"));
         // Parent themes, rolled up, below the table.
         assert!(
-            md.contains("- Money <&> (Price, Billing): 40 responses (33 %), NPS -15.0, impact -9.5, q 0.004"),
+            md.contains("- Money <&> (Price, Billing): 40 responses (33 %), NPS -15.0, impact -9.5 ± 5.0, q 0.004"),
             "{md}"
         );
         assert!(h.contains(
-            "<li>Money &lt;&amp;&gt; (Price, Billing): 40 responses (33 %), NPS -15.0, impact -9.5, q 0.004</li>"
+            "<li>Money &lt;&amp;&gt; (Price, Billing): 40 responses (33 %), NPS -15.0, impact -9.5 ± 5.0, q 0.004</li>"
         ));
     }
 }

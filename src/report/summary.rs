@@ -28,7 +28,7 @@ pub fn summary(a: &Analysis, key_drivers: Option<&KeyDriverTable>) -> serde_json
     ranked.sort_by(|a, b| a.impact.unwrap_or(0.0).total_cmp(&b.impact.unwrap_or(0.0)).then(a.theme.cmp(&b.theme)));
     let driver = |d: &&DriverRow| {
         json!({ "theme": d.theme, "label": d.label, "n_mentions": d.n_mentions, "share": d.share, "impact": d.impact,
-                "nps_with": d.nps_with, "lift": d.lift, "q_value": d.q_value, "negative_share": d.negative_share })
+                "impact_moe95": d.impact_moe95, "nps_with": d.nps_with, "lift": d.lift, "q_value": d.q_value, "negative_share": d.negative_share })
     };
     let mut by_sentiment = BTreeMap::<&str, usize>::new();
     a.sentiment.iter().flatten().for_each(|(s, _)| *by_sentiment.entry(s).or_default() += 1);
@@ -44,6 +44,10 @@ pub fn summary(a: &Analysis, key_drivers: Option<&KeyDriverTable>) -> serde_json
         "drivers": {
             "costing": ranked.iter().filter(|d| d.impact.unwrap_or(0.0) < 0.0).take(5).map(driver).collect::<Vec<_>>(),
             "earning": ranked.iter().rev().filter(|d| d.impact.unwrap_or(0.0) > 0.0).take(5).map(driver).collect::<Vec<_>>(),
+            // The leaf themes by impact, each with its tier: one tier, too close to rank apart.
+            "leaves_by_impact": super::view::ranked_leaves(a).iter().map(|(d, tier)| json!({
+                "theme": d.theme, "impact": d.impact, "impact_moe95": d.impact_moe95, "tier": tier,
+            })).collect::<Vec<_>>(),
         },
         "emerging_themes": proposals.iter().take(5).map(|(x, t)| json!({
             "id": x.id, "label": x.label, "size": x.size, "n_responses": t.n, "nps": t.nps(),

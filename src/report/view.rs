@@ -178,34 +178,61 @@ fn examples(a: &Analysis, theme: &str, mask: bool) -> Vec<String> {
     clauses.iter().take(3).map(|&u| masked(mask, &a.text.unique[u])).collect()
 }
 
-/// Overall rows by impact: the leaf themes for the table (with examples), their parents
-/// (rolled up, with their children's labels) for the list below it.
+/// The overall, ranked rows of the leaf themes by impact (most costly first), and their
+/// tiers: drivers of one tier are too close to rank apart with these responses
+/// (`drivers::tiers`).
+pub fn ranked_leaves(a: &Analysis) -> Vec<(&DriverRow, usize)> {
+    let mut rows: Vec<&DriverRow> = a
+        .drivers
+        .iter()
+        .filter(|d| d.period == c::ALL && d.segment == c::ALL && d.ranked && a.theme_ids().contains(&d.theme.as_str()))
+        .collect();
+    rows.sort_by(|x, y| x.impact.unwrap_or(0.0).total_cmp(&y.impact.unwrap_or(0.0)).then(x.theme.cmp(&y.theme)));
+    let mentions: Vec<Vec<bool>> = rows
+        .iter()
+        .map(|d| {
+            let t = a.themes.iter().position(|x| x.id == d.theme).expect("a leaf theme");
+            a.response_themes.iter().map(|ts| ts.contains(&t)).collect()
+        })
+        .collect();
+    let tiers = drivers::tiers(&a.input.responses.score, &mentions);
+    rows.into_iter().zip(tiers).collect()
+}
+
+/// Overall rows by impact: the leaf themes for the table (with examples and tiers), their
+/// parents (rolled up, with their children's labels) for the list below it.
 fn driver_lines(a: &Analysis, mask: bool) -> (Vec<DriverLine>, Vec<DriverLine>) {
     let theme_ids = a.theme_ids();
-    let mut overall: Vec<&DriverRow> =
-        a.drivers.iter().filter(|d| d.period == c::ALL && d.segment == c::ALL && d.ranked).collect();
-    overall.sort_by(|x, y| x.impact.unwrap_or(0.0).total_cmp(&y.impact.unwrap_or(0.0)).then(x.theme.cmp(&y.theme)));
-    let (leaf_rows, parent_rows): (Vec<_>, Vec<_>) =
-        overall.into_iter().partition(|d| theme_ids.contains(&d.theme.as_str()));
-    let line = |d: &DriverRow, label: String, examples: Vec<String>| DriverLine {
+    let mut parents: Vec<&DriverRow> = a
+        .drivers
+        .iter()
+        .filter(|d| d.period == c::ALL && d.segment == c::ALL && d.ranked && !theme_ids.contains(&d.theme.as_str()))
+        .collect();
+    parents.sort_by(|x, y| x.impact.unwrap_or(0.0).total_cmp(&y.impact.unwrap_or(0.0)).then(x.theme.cmp(&y.theme)));
+    let line = |d: &DriverRow, label: String, tier: Option<usize>, examples: Vec<String>| DriverLine {
         label,
         n_mentions: d.n_mentions,
         share: d.share,
         nps_with: d.nps_with,
         impact: d.impact.unwrap_or(0.0),
+        impact_moe95: d.impact_moe95,
+        tier,
         lift: d.lift,
         q_value: d.q_value,
         negative_share: d.negative_share,
         examples,
     };
-    let leaves =
-        leaf_rows.iter().take(12).map(|d| line(d, a.theme_label(&d.theme), examples(a, &d.theme, mask))).collect();
-    let groups = parent_rows
+    let leaves = ranked_leaves(a)
+        .into_iter()
+        .take(12)
+        .map(|(d, tier)| line(d, a.theme_label(&d.theme), Some(tier), examples(a, &d.theme, mask)))
+        .collect();
+    let groups = parents
         .iter()
         .map(|d| {
             let children =
                 a.themes.iter().filter(|t| t.parent.as_deref() == Some(d.theme.as_str())).map(|t| t.label.clone());
-            line(d, d.label.clone(), children.collect())
+            line(d, d.label.clone(), None, children.collect())
         })
         .collect();
     (leaves, groups)

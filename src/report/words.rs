@@ -89,15 +89,61 @@ pub fn headline(l: &str, h: &Headline) -> Vec<String> {
     out
 }
 
+/// A driver's impact with its margin: "-13.5 ± 3.1".
+pub fn impact(d: &DriverLine) -> String {
+    match d.impact_moe95 {
+        Some(m) => format!("{:+.1} ± {m:.1}", d.impact),
+        None => format!("{:+.1}", d.impact),
+    }
+}
+
+/// "A", "A and B", "A, B and C".
+fn and_list(l: &str, items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [rest @ .., last] => format!("{} {} {last}", rest.join(", "), tr(l, "et", "and")),
+    }
+}
+
 /// The three themes costing most points, in one sentence.
 pub fn top_drivers(l: &str, drivers: &[DriverLine]) -> Option<String> {
     let costing: Vec<String> =
-        drivers.iter().filter(|d| d.impact < 0.0).take(3).map(|d| format!("{} ({:+.1})", d.label, d.impact)).collect();
+        drivers.iter().filter(|d| d.impact < 0.0).take(3).map(|d| format!("{} ({})", d.label, impact(d))).collect();
     (!costing.is_empty()).then(|| {
         format!(
             "{} {}.",
             tr(l, "Ce qui coûte le plus de points de NPS :", "What costs most NPS points:"),
             costing.join(", ")
+        )
+    })
+}
+
+/// Which of the costliest drivers these responses cannot rank apart: each tier (see
+/// `drivers::tiers`) that holds one of the first three costing drivers and another costing
+/// driver. None when the first three stand apart from each other and from the rest.
+pub fn ties(l: &str, drivers: &[DriverLine]) -> Option<String> {
+    let costing: Vec<&DriverLine> = drivers.iter().filter(|d| d.impact < 0.0).collect();
+    let mut tiers: Vec<usize> = costing.iter().take(3).filter_map(|d| d.tier).collect();
+    tiers.dedup();
+    let groups: Vec<String> = tiers
+        .iter()
+        .filter_map(|&t| {
+            let members: Vec<&str> = costing.iter().filter(|d| d.tier == Some(t)).map(|d| d.label.as_str()).collect();
+            (members.len() > 1).then(|| and_list(l, &members))
+        })
+        .collect();
+    (!groups.is_empty()).then(|| {
+        format!(
+            "{}{} {}. {}",
+            tr(l, "Trop proches pour être départagés avec ces réponses", "Too close to rank apart with these responses"),
+            colon(l),
+            groups.join("; "),
+            tr(
+                l,
+                "Leurs écarts d'impact sont dans la marge d'erreur : traitez-les ensemble, ou attendez plus de réponses avant de choisir entre eux.",
+                "Their differences in impact are within the margin of error: treat them together, or wait for more responses before choosing between them."
+            )
         )
     })
 }
@@ -258,4 +304,47 @@ pub fn target(l: &str, g: &TargetGap) -> String {
         tr(l, "test unilatéral,", "one-sided test,"),
         p(l, g.p_value_below)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(label: &str, impact: f64, tier: usize) -> DriverLine {
+        DriverLine {
+            label: label.into(),
+            n_mentions: 50,
+            share: 0.1,
+            nps_with: Some(-20.0),
+            impact,
+            impact_moe95: Some(2.0),
+            tier: Some(tier),
+            lift: None,
+            q_value: None,
+            negative_share: None,
+            examples: Vec::new(),
+        }
+    }
+
+    /// The sentence names every costing driver sharing a tier with one of the first three,
+    /// and nothing when the first three stand apart.
+    #[test]
+    fn ties_name_the_drivers_too_close_to_rank() {
+        let d = [line("Billing", -13.5, 0), line("Contract", -12.8, 1), line("Wait", -10.4, 1), line("Skill", -7.9, 1)];
+        let s = ties("en", &d).unwrap();
+        assert!(s.starts_with("Too close to rank apart with these responses: Contract, Wait and Skill."), "{s}");
+        assert!(!s.contains("Billing"), "{s}");
+        let apart =
+            [line("Billing", -13.5, 0), line("Contract", -9.0, 1), line("Wait", -5.0, 2), line("Skill", -4.5, 2)];
+        let s = ties("fr", &apart).unwrap();
+        assert!(s.starts_with("Trop proches pour être départagés avec ces réponses : Wait et Skill."), "{s}");
+        let clear =
+            [line("Billing", -13.5, 0), line("Contract", -9.0, 1), line("Wait", -5.0, 2), line("Skill", -1.0, 3)];
+        assert_eq!(ties("en", &clear), None);
+        // A driver that earns points is not a tie of the costly ones.
+        let earning =
+            [line("Billing", -13.5, 0), line("Contract", -9.0, 1), line("Wait", -5.0, 2), line("Staff", 0.5, 2)];
+        assert_eq!(ties("en", &earning), None);
+        assert_eq!(top_drivers("en", &clear[..1]).unwrap(), "What costs most NPS points: Billing (-13.5 ± 2.0).");
+    }
 }
