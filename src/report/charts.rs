@@ -166,13 +166,16 @@ pub fn trend(points: &[TrendPoint], title: &str, desc: &str) -> String {
 pub struct Bar<'a> {
     pub label: &'a str,
     pub value: f64,
+    /// The value's 95 % margin, drawn as a whisker across the bar's end.
+    pub moe95: Option<f64>,
     /// Written in the right-hand column (e.g. "120 · 14 %").
     pub note: String,
 }
 
 /// Horizontal bars of impact in NPS points, one row per theme (so no label can collide):
-/// theme names on the left, the value at the end of each bar, `note_head` over the
-/// right-hand column, an axis with tick values and `axis_title` at the bottom.
+/// theme names on the left, the value at the end of each bar (beyond its margin's whisker,
+/// when it has one), `note_head` over the right-hand column, an axis with tick values and
+/// `axis_title` at the bottom.
 pub fn bars(id: &str, rows: &[Bar], title: &str, desc: &str, axis_title: &str, note_head: &str) -> String {
     if rows.is_empty() {
         return String::new();
@@ -183,8 +186,9 @@ pub fn bars(id: &str, rows: &[Bar], title: &str, desc: &str, axis_title: &str, n
     let (bar_l, bar_r) = (label_w + 8.0, w - note_w - 8.0);
     // Room for the value labels beyond the bars' ends.
     let (plot_l, plot_r) = (bar_l + 40.0, bar_r - 40.0);
-    let lo = rows.iter().map(|r| r.value).fold(0.0, f64::min);
-    let hi = rows.iter().map(|r| r.value).fold(0.0, f64::max);
+    let m = |r: &Bar| r.moe95.unwrap_or(0.0);
+    let lo = rows.iter().map(|r| r.value - m(r)).fold(0.0, f64::min);
+    let hi = rows.iter().map(|r| r.value + m(r)).fold(0.0, f64::max);
     let (lo, hi) = if hi - lo < 1.0 { (lo - 0.5, hi + 0.5) } else { (lo, hi) };
     let x = |v: f64| plot_l + (plot_r - plot_l) * (v - lo) / (hi - lo);
     let mut s = open(w, h, id, title, desc);
@@ -204,7 +208,8 @@ pub fn bars(id: &str, rows: &[Bar], title: &str, desc: &str, axis_title: &str, n
         let yc = top + k as f64 * row_h + row_h / 2.0;
         let (a, b) = (x(0.0).min(x(r.value)), x(0.0).max(x(r.value)));
         let cls = if r.value < 0.0 { "cost" } else { "gain" };
-        let (vx, anchor) = if r.value < 0.0 { (a - 4.0, "end") } else { (b + 4.0, "start") };
+        let (lo_x, hi_x) = (x(r.value - m(r)), x(r.value + m(r)));
+        let (vx, anchor) = if r.value < 0.0 { (a.min(lo_x) - 4.0, "end") } else { (b.max(hi_x) + 4.0, "start") };
         let _ = write!(
             s,
             "<text class=\"lbl\" x=\"{label_w}\" y=\"{:.1}\" text-anchor=\"end\">{}<title>{}</title></text>\
@@ -222,6 +227,19 @@ pub fn bars(id: &str, rows: &[Bar], title: &str, desc: &str, axis_title: &str, n
             yc + 4.0,
             escape(&r.note)
         );
+        // Over the bar, so that the part of the margin inside it shows.
+        if r.moe95.is_some() {
+            let _ = write!(
+                s,
+                "<line class=\"ci\" x1=\"{lo_x:.1}\" x2=\"{hi_x:.1}\" y1=\"{yc:.1}\" y2=\"{yc:.1}\"/>\
+                 <line class=\"ci\" x1=\"{lo_x:.1}\" x2=\"{lo_x:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>\
+                 <line class=\"ci\" x1=\"{hi_x:.1}\" x2=\"{hi_x:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>",
+                yc - 5.0,
+                yc + 5.0,
+                yc - 5.0,
+                yc + 5.0
+            );
+        }
     }
     let _ = write!(s, "<line class=\"zero\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{top}\" y2=\"{axis_y}\"/>", x(0.0), x(0.0));
     s.push_str("</svg>");
@@ -331,11 +349,16 @@ mod tests {
     fn bars_fit_long_labels_and_escape_them() {
         let rows = [
             Bar {
-                label: "Support : temps d'attente & joignabilité du service client", value: -12.3, note: "1".into()
+                label: "Support : temps d'attente & joignabilité du service client",
+                value: -12.3,
+                moe95: Some(3.0),
+                note: "1".into(),
             },
-            Bar { label: "<b>", value: 4.0, note: "2".into() },
+            Bar { label: "<b>", value: 4.0, moe95: None, note: "2".into() },
         ];
         let svg = bars("d", &rows, "Drivers", "desc", "impact", "mentions");
+        // One whisker (three lines) for the bar with a margin, its value written beyond it.
+        assert_eq!(svg.matches("class=\"ci\"").count(), 3, "{svg}");
         assert!(svg.contains("…<title>Support : temps d&#39;attente"), "{svg}");
         assert!(svg.contains("&lt;b&gt;") && !svg.contains("<b>"));
         assert!(svg.contains("class=\"cost\"") && svg.contains("class=\"gain\""));

@@ -154,9 +154,9 @@ fn t(lang: &str, key: &str) -> &'static str {
         }
         "chart_drivers" => {
             if fr {
-                "Impact de chaque thème sur le NPS, et ses mentions (nombre · part des réponses)"
+                "Impact de chaque thème sur le NPS (trait : marge d'erreur), et ses mentions (nombre · part des réponses)"
             } else {
-                "Impact of each theme on NPS, and its mentions (count · share of responses)"
+                "Impact of each theme on NPS (whisker: margin of error), and its mentions (count · share of responses)"
             }
         }
         "theme" => {
@@ -501,6 +501,7 @@ fn drivers_svg(r: &Report) -> String {
         .map(|d| charts::Bar {
             label: &d.label,
             value: d.impact,
+            moe95: d.impact_moe95,
             note: format!("{} · {:.0} %", d.n_mentions, d.share * 100.0),
         })
         .collect();
