@@ -53,5 +53,5 @@ result = verbatim.run(f"{work}/annotated.parquet", out=f"{work}/out", model_dir=
 overall = result.nps.filter((pl.col("period") == "all") & (pl.col("segment") == "all"))
 print(f"NPS {overall['nps'][0]:+.1f} ± {overall['moe95'][0]:.1f} over {overall['n'][0]} responses")
 drivers = result.drivers.filter((pl.col("period") == "all") & (pl.col("segment") == "all")).sort("impact")
-print(drivers.select("theme", "label", "n_mentions", "impact", "q_value").head(3))
+print(drivers.select("theme", "label", "n_mentions", "impact", "impact_moe95", "q_value").head(3))
 print(f"report: {result.report}")
