@@ -490,6 +490,38 @@ mod tests {
         assert_eq!((t[0], t[1] == t[2]), (0, true), "{t:?}");
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Margins and tiers do not depend on the order of the responses.
+        #[test]
+        fn margins_and_tiers_ignore_the_order_of_responses(
+            rows in proptest::collection::vec((0u8..=10, proptest::collection::vec(proptest::bool::weighted(0.3), 4)), 12..200),
+            seed in 0u64..1000,
+        ) {
+            let scores: Vec<u8> = rows.iter().map(|r| r.0).collect();
+            let masks: Vec<Vec<bool>> = (0..4).map(|k| rows.iter().map(|r| r.1[k]).collect()).collect();
+            // The same responses in another order.
+            let mut st = seed;
+            let mut order: Vec<usize> = (0..rows.len()).collect();
+            for i in (1..order.len()).rev() {
+                order.swap(i, lcg(&mut st) as usize % (i + 1));
+            }
+            let scores2: Vec<u8> = order.iter().map(|&i| scores[i]).collect();
+            let masks2: Vec<Vec<bool>> = masks.iter().map(|m| order.iter().map(|&i| m[i]).collect()).collect();
+            proptest::prop_assert_eq!(tiers(&scores, &masks), tiers(&scores2, &masks2));
+            for (m, m2) in masks.iter().zip(&masks2) {
+                let (w, wo) = tallies(&scores, m);
+                let (w2, wo2) = tallies(&scores2, m2);
+                proptest::prop_assert_eq!(impact_moe95(&w, &wo), impact_moe95(&w2, &wo2));
+                let (d, d2) = (impact_difference(&scores, m, &masks[0]), impact_difference(&scores2, m2, &masks2[0]));
+                proptest::prop_assert_eq!(d.is_some(), d2.is_some());
+                if let (Some(a), Some(b)) = (d, d2) {
+                    proptest::prop_assert!((a.0 - b.0).abs() < 1e-9 && (a.1 - b.1).abs() < 1e-9, "{:?} {:?}", a, b);
+                }
+            }
+        }
+    }
+
     #[test]
     fn bh_by_hand() {
         let q = benjamini_hochberg(&[Some(0.01), Some(0.04), None, Some(0.03)]);
