@@ -182,10 +182,11 @@ fn examples(a: &Analysis, theme: &str, mask: bool) -> Vec<String> {
 /// tiers: drivers of one tier are too close to rank apart with these responses
 /// (`drivers::tiers`).
 pub fn ranked_leaves(a: &Analysis) -> Vec<(&DriverRow, usize)> {
+    let theme_ids = a.theme_ids();
     let mut rows: Vec<&DriverRow> = a
         .drivers
         .iter()
-        .filter(|d| d.period == c::ALL && d.segment == c::ALL && d.ranked && a.theme_ids().contains(&d.theme.as_str()))
+        .filter(|d| d.period == c::ALL && d.segment == c::ALL && d.ranked && theme_ids.contains(&d.theme.as_str()))
         .collect();
     rows.sort_by(|x, y| x.impact.unwrap_or(0.0).total_cmp(&y.impact.unwrap_or(0.0)).then(x.theme.cmp(&y.theme)));
     let mentions: Vec<Vec<bool>> = rows
