@@ -87,9 +87,25 @@ fn note_summary(a: &Analysis, console: &Console) {
     costing.sort_by(|x, y| x.impact.unwrap_or(0.0).total_cmp(&y.impact.unwrap_or(0.0)).then(x.theme.cmp(&y.theme)));
     let costing = costing.iter().take(3).map(|r| {
         let q = r.q_value.map_or("-".into(), |q| format!("{q:.3}"));
-        format!("{} {:+.1} (lift {:.2}, q {q})", r.theme, r.impact.unwrap_or(0.0), r.lift.unwrap_or(0.0))
+        let moe = r.impact_moe95.map_or(String::new(), |m| format!(" ± {m:.1}"));
+        format!("{} {:+.1}{moe} (lift {:.2}, q {q})", r.theme, r.impact.unwrap_or(0.0), r.lift.unwrap_or(0.0))
     });
     console.note(format!("drivers costing most NPS points: {}", costing.collect::<Vec<_>>().join("; ")));
+    // The leaf themes the report calls too close to rank apart from the first three.
+    let leaves = crate::report::view::ranked_leaves(a);
+    let costly: Vec<&(&DriverRow, usize)> = leaves.iter().filter(|(d, _)| d.impact.unwrap_or(0.0) < 0.0).collect();
+    let first: Vec<usize> = costly.iter().take(3).map(|(_, t)| *t).collect();
+    let tied: Vec<&str> = costly
+        .iter()
+        .filter(|(_, t)| first.contains(t) && costly.iter().filter(|(_, u)| u == t).count() > 1)
+        .map(|(d, _)| d.theme.as_str())
+        .collect();
+    if !tied.is_empty() {
+        console.note(format!(
+            "too close to rank apart with these responses (differences within the margin): {}",
+            tied.join(", ")
+        ));
+    }
     let mut by_label = BTreeMap::<&str, usize>::new();
     for (label, _) in a.sentiment.iter().flatten() {
         *by_label.entry(label).or_default() += 1;
