@@ -93,13 +93,9 @@ fn note_summary(a: &Analysis, console: &Console) {
     console.note(format!("drivers costing most NPS points: {}", costing.collect::<Vec<_>>().join("; ")));
     // The leaf themes the report calls too close to rank apart from the first three.
     let leaves = crate::report::view::ranked_leaves(a);
-    let costly: Vec<&(&DriverRow, usize)> = leaves.iter().filter(|(d, _)| d.impact.unwrap_or(0.0) < 0.0).collect();
-    let first: Vec<usize> = costly.iter().take(3).map(|(_, t)| *t).collect();
-    let tied: Vec<&str> = costly
-        .iter()
-        .filter(|(_, t)| first.contains(t) && costly.iter().filter(|(_, u)| u == t).count() > 1)
-        .map(|(d, _)| d.theme.as_str())
-        .collect();
+    let listed: Vec<(f64, usize)> = leaves.iter().map(|(d, t)| (d.impact.unwrap_or(0.0), *t)).collect();
+    let tied: Vec<&str> =
+        crate::drivers::too_close_to_rank(&listed).concat().iter().map(|&i| leaves[i].0.theme.as_str()).collect();
     if !tied.is_empty() {
         console.note(format!(
             "too close to rank apart with these responses (differences within the margin): {}",

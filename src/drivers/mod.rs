@@ -167,6 +167,20 @@ pub fn tiers(scores: &[u8], mentions: &[Vec<bool>]) -> Vec<usize> {
     tier
 }
 
+/// Of drivers listed by impact (most costly first) as (impact, tier): the costing ones
+/// (impact < 0) too close to rank apart from one of the first three costing drivers, as
+/// indices into `listed`, one group per tier that holds several costing drivers.
+pub fn too_close_to_rank(listed: &[(f64, usize)]) -> Vec<Vec<usize>> {
+    let costing: Vec<usize> = (0..listed.len()).filter(|&i| listed[i].0 < 0.0).collect();
+    let mut tiers: Vec<usize> = costing.iter().take(3).map(|&i| listed[i].1).collect();
+    tiers.dedup();
+    tiers
+        .into_iter()
+        .map(|t| costing.iter().copied().filter(|&i| listed[i].1 == t).collect::<Vec<_>>())
+        .filter(|group| group.len() > 1)
+        .collect()
+}
+
 /// Benjamini-Hochberg adjusted p-values (q-values), in input order; None stays None.
 pub fn benjamini_hochberg(p: &[Option<f64>]) -> Vec<Option<f64>> {
     let mut idx: Vec<usize> = (0..p.len()).filter(|&i| p[i].is_some()).collect();

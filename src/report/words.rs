@@ -123,15 +123,10 @@ pub fn top_drivers(l: &str, drivers: &[DriverLine]) -> Option<String> {
 /// `drivers::tiers`) that holds one of the first three costing drivers and another costing
 /// driver. None when the first three stand apart from each other and from the rest.
 pub fn ties(l: &str, drivers: &[DriverLine]) -> Option<String> {
-    let costing: Vec<&DriverLine> = drivers.iter().filter(|d| d.impact < 0.0).collect();
-    let mut tiers: Vec<usize> = costing.iter().take(3).filter_map(|d| d.tier).collect();
-    tiers.dedup();
-    let groups: Vec<String> = tiers
+    let listed: Vec<(f64, usize)> = drivers.iter().map_while(|d| Some((d.impact, d.tier?))).collect();
+    let groups: Vec<String> = crate::drivers::too_close_to_rank(&listed)
         .iter()
-        .filter_map(|&t| {
-            let members: Vec<&str> = costing.iter().filter(|d| d.tier == Some(t)).map(|d| d.label.as_str()).collect();
-            (members.len() > 1).then(|| and_list(l, &members))
-        })
+        .map(|group| and_list(l, &group.iter().map(|&i| drivers[i].label.as_str()).collect::<Vec<_>>()))
         .collect();
     (!groups.is_empty()).then(|| {
         format!(
