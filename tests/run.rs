@@ -132,10 +132,13 @@ fn run_on_the_sample_writes_responses_and_reuses_the_cache() {
     let impact = drivers.column("impact").unwrap().f64().unwrap().clone();
     let n_mentions = drivers.column("n_mentions").unwrap().u64().unwrap().clone();
     let impact_moe95 = drivers.column("impact_moe95").unwrap().f64().unwrap().clone();
+    let tier = drivers.column("tier").unwrap().u64().unwrap().clone();
+    let mut leaves: Vec<(f64, String, Vec<bool>, Option<u64>)> = Vec::new();
     // Parent themes are rolled up under their taxonomy label, and listed in the report.
     let labels = drivers.column("label").unwrap().str().unwrap().clone();
     let money = theme_ids.iter().position(|t| t == "money").expect("the parent theme money has a row");
     assert_eq!(labels.get(money), Some("Price & billing"));
+    assert_eq!(tier.get(money), None, "a parent theme has no tier");
     let md = std::fs::read_to_string(dir.path("o1/report.md")).unwrap();
     assert!(md.contains("- Price & billing (Price, Billing & payments):"), "{md}");
     let mut checked = 0;
@@ -175,9 +178,53 @@ fn run_on_the_sample_writes_responses_and_reuses_the_cache() {
             + without.iter().map(|s| (v(*s) - mu - r * (v(*s) - mu0)).powi(2)).sum::<f64>();
         let moe = 1.96 * ss.sqrt() / all.len() as f64;
         assert!((impact_moe95.get(i).unwrap() - moe).abs() < 1e-9, "{theme}: {:?} against {moe}", impact_moe95.get(i));
+        if with.len() >= 10 {
+            let mask: Vec<bool> = (0..responses.height())
+                .map(|r| themes_col.get_as_series(r).unwrap().str().unwrap().iter().flatten().any(|t| t == theme))
+                .collect();
+            leaves.push((impact.get(i).unwrap(), theme.clone(), mask, tier.get(i)));
+        }
         checked += 1;
     }
     assert!(checked >= 10, "{checked} themes checked");
+    // Their tiers, again: a theme starts a tier when its impact differs from the tier's
+    // first theme's by more than the margin of that difference (docs/METRICS.md).
+    leaves.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+    let v = |s: i32| {
+        if s >= 9 {
+            100.0
+        } else if s >= 7 {
+            0.0
+        } else {
+            -100.0
+        }
+    };
+    let rest = |mask: &[bool]| -> (f64, f64) {
+        let without: Vec<f64> = all.iter().zip(mask).filter(|(_, m)| !**m).map(|(s, _)| v(*s)).collect();
+        (without.iter().sum::<f64>() / without.len() as f64, all.len() as f64 / without.len() as f64)
+    };
+    let (mut first, mut expected) = (0usize, vec![0u64]);
+    for k in 1..leaves.len() {
+        let ((mk, rk), (mf, rf)) = (rest(&leaves[k].2), rest(&leaves[first].2));
+        let ss: f64 = (0..all.len())
+            .map(|r| {
+                let inf = |m: &[bool], mean: f64, ratio: f64| if m[r] { 0.0 } else { ratio * (v(all[r]) - mean) };
+                (inf(&leaves[first].2, mf, rf) - inf(&leaves[k].2, mk, rk)).powi(2)
+            })
+            .sum();
+        let apart = (mf - mk).abs() > 1.96 * ss.sqrt() / all.len() as f64;
+        if apart {
+            first = k;
+        }
+        expected.push(expected[k - 1] + u64::from(apart));
+    }
+    let got: Vec<Option<u64>> = leaves.iter().map(|x| x.3).collect();
+    assert_eq!(
+        got,
+        expected.into_iter().map(Some).collect::<Vec<_>>(),
+        "tiers of {:?}",
+        leaves.iter().map(|x| &x.1).collect::<Vec<_>>()
+    );
     // The report shows each driver's impact with its margin, and summary.json the leaf
     // drivers by impact with their tiers (one tier: too close to rank apart).
     let summary: serde_json::Value =

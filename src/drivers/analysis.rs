@@ -2,7 +2,7 @@
 //! mentions, rolled up to parent themes), then the driver tables overall, per period and
 //! per segment value.
 
-use super::{driver_table, DriverRow, ResponseThemes};
+use super::{assign_tiers, driver_table, DriverRow, ResponseThemes};
 use crate::schema::columns::{ALL, UNDATED};
 use crate::text::Prepared;
 use crate::themes::ThemeInfo;
@@ -21,27 +21,32 @@ pub fn driver_rows(
     let (list, per_response) = responses_with_themes(r, p, clause_probs, clause_themes, leaves);
     let all: Vec<&ResponseThemes> = per_response.iter().collect();
     let valued = r.values.monetary.is_some();
-    let mut rows = driver_table((ALL, ALL, ALL), &all, &list, valued);
+    let table = |key: (&str, &str, &str), group: &[&ResponseThemes]| {
+        let mut rows = driver_table(key, group, &list, valued);
+        assign_tiers(&mut rows, group, leaves.len());
+        rows
+    };
+    let mut rows = table((ALL, ALL, ALL), &all);
     let mut previous: Option<Vec<DriverRow>> = None;
     for (code, label) in r.period.labels.iter().enumerate() {
         let group: Vec<&ResponseThemes> =
             per_response.iter().zip(&r.period.codes).filter(|(_, c)| **c as usize == code).map(|(x, _)| x).collect();
-        let mut table = driver_table((label, ALL, ALL), &group, &list, valued);
+        let mut period = table((label, ALL, ALL), &group);
         if label != UNDATED {
             if let Some(prev) = &previous {
-                for (row, before) in table.iter_mut().zip(prev) {
+                for (row, before) in period.iter_mut().zip(prev) {
                     row.delta_impact_vs_previous = row.impact.zip(before.impact).map(|(a, b)| a - b);
                 }
             }
-            previous = Some(table.clone());
+            previous = Some(period.clone());
         }
-        rows.extend(table);
+        rows.extend(period);
     }
     for (name, seg) in &r.segments {
         for (code, value) in seg.labels.iter().enumerate() {
             let group: Vec<&ResponseThemes> =
                 per_response.iter().zip(&seg.codes).filter(|(_, c)| **c as usize == code).map(|(x, _)| x).collect();
-            rows.extend(driver_table((ALL, name, value), &group, &list, valued));
+            rows.extend(table((ALL, name, value), &group));
         }
     }
     rows

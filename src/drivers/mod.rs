@@ -52,6 +52,9 @@ pub struct DriverRow {
     pub q_value: Option<f64>,
     pub negative_share: Option<f64>,
     pub ranked: bool,
+    /// Ranked leaf themes: their tier within the group (`tiers`; one tier, too close to
+    /// rank apart). None for parent themes and themes not ranked.
+    pub tier: Option<u64>,
     pub delta_impact_vs_previous: Option<f64>,
     /// Value of the detractors mentioning the theme (None without a monetary column).
     pub revenue_at_risk: Option<f64>,
@@ -167,6 +170,23 @@ pub fn tiers(scores: &[u8], mentions: &[Vec<bool>]) -> Vec<usize> {
     tier
 }
 
+/// Fill `tier` in one group's rows (`rows[t]`: theme t of the list `driver_table` was
+/// given, whose first `leaves` themes are leaves): the ranked leaf themes, most costly first
+/// (ties by theme id), fall into tiers (`tiers`).
+pub fn assign_tiers(rows: &mut [DriverRow], responses: &[&ResponseThemes], leaves: usize) {
+    let mut ranked: Vec<usize> = (0..leaves.min(rows.len())).filter(|&t| rows[t].ranked).collect();
+    ranked.sort_by(|&x, &y| {
+        let impact = |t: usize| rows[t].impact.unwrap_or(0.0);
+        impact(x).total_cmp(&impact(y)).then(rows[x].theme.cmp(&rows[y].theme))
+    });
+    let scores: Vec<u8> = responses.iter().map(|r| r.score).collect();
+    let mentions: Vec<Vec<bool>> =
+        ranked.iter().map(|t| responses.iter().map(|r| r.themes.contains(t)).collect()).collect();
+    for (t, tier) in ranked.iter().zip(tiers(&scores, &mentions)) {
+        rows[*t].tier = Some(tier as u64);
+    }
+}
+
 /// Of drivers listed by impact (most costly first) as (impact, tier): the costing ones
 /// (impact < 0) too close to rank apart from one of the first three costing drivers, as
 /// indices into `listed`, one group per tier that holds several costing drivers.
@@ -261,6 +281,7 @@ pub fn driver_table(
                 q_value: None,
                 negative_share: (mentions > 0).then(|| negative as f64 / mentions as f64),
                 ranked: with.n >= MIN_MENTIONS,
+                tier: None,
                 delta_impact_vs_previous: None,
                 revenue_at_risk: at_risk,
                 revenue_at_risk_passives: valued.then(|| value_of(7, 8)),
@@ -344,6 +365,27 @@ mod tests {
         assert!((a[0].impact.unwrap() - b[0].impact.unwrap()).abs() < 1e-9);
         assert_eq!(a[0].nps_with, b[0].nps_with);
         assert!(b[0].p_value.unwrap() < a[0].p_value.unwrap());
+    }
+
+    /// Tiers go to the ranked leaf themes only, most costly first.
+    #[test]
+    fn tiers_are_given_to_ranked_leaves() {
+        let d = data();
+        let refs: Vec<&ResponseThemes> = d.iter().collect();
+        let mut rows = driver_table(("all", "all", "all"), &refs, &themes(), false);
+        assign_tiers(&mut rows, &refs, 2);
+        // "everywhere" is in every response: no difference to test, so a tier of its own.
+        assert_eq!((rows[0].tier, rows[1].tier), (Some(0), Some(1)));
+        // As a parent theme (only the first theme a leaf), it gets none.
+        let mut rows = driver_table(("all", "all", "all"), &refs, &themes(), false);
+        assign_tiers(&mut rows, &refs, 1);
+        assert_eq!((rows[0].tier, rows[1].tier), (Some(0), None));
+        // Nor does a theme with too few mentions to be ranked.
+        let few: Vec<&ResponseThemes> = refs[..12].to_vec();
+        let mut rows = driver_table(("all", "all", "all"), &few, &themes(), false);
+        assign_tiers(&mut rows, &few, 2);
+        assert!(!rows[0].ranked);
+        assert_eq!((rows[0].tier, rows[1].tier), (None, Some(0)));
     }
 
     /// docs/METRICS.md "Revenue at risk" worked example: five customers, "price" mentioned

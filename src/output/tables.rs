@@ -202,6 +202,7 @@ pub fn drivers(rows: &[DriverRow]) -> PolarsResult<DataFrame> {
             Column::new("q_value".into(), o(|r| r.q_value)),
             Column::new("negative_share".into(), o(|r| r.negative_share)),
             Column::new("ranked".into(), rows.iter().map(|r| r.ranked).collect::<Vec<_>>()),
+            Column::new("tier".into(), rows.iter().map(|r| r.tier).collect::<Vec<Option<u64>>>()),
             Column::new("delta_impact_vs_previous".into(), o(|r| r.delta_impact_vs_previous)),
         ],
     )

@@ -178,26 +178,20 @@ fn examples(a: &Analysis, theme: &str, mask: bool) -> Vec<String> {
     clauses.iter().take(3).map(|&u| masked(mask, &a.text.unique[u])).collect()
 }
 
-/// The overall, ranked rows of the leaf themes by impact (most costly first), and their
-/// tiers: drivers of one tier are too close to rank apart with these responses
-/// (`drivers::tiers`).
+/// The overall, ranked rows of the leaf themes by impact (most costly first), with their
+/// tiers (drivers.parquet's `tier`): drivers of one tier are too close to rank apart with
+/// these responses.
 pub fn ranked_leaves(a: &Analysis) -> Vec<(&DriverRow, usize)> {
-    let theme_ids = a.theme_ids();
-    let mut rows: Vec<&DriverRow> = a
+    let mut rows: Vec<(&DriverRow, usize)> = a
         .drivers
         .iter()
-        .filter(|d| d.period == c::ALL && d.segment == c::ALL && d.ranked && theme_ids.contains(&d.theme.as_str()))
+        .filter(|d| d.period == c::ALL && d.segment == c::ALL)
+        .filter_map(|d| d.tier.map(|t| (d, t as usize)))
         .collect();
-    rows.sort_by(|x, y| x.impact.unwrap_or(0.0).total_cmp(&y.impact.unwrap_or(0.0)).then(x.theme.cmp(&y.theme)));
-    let mentions: Vec<Vec<bool>> = rows
-        .iter()
-        .map(|d| {
-            let t = a.themes.iter().position(|x| x.id == d.theme).expect("a leaf theme");
-            a.response_themes.iter().map(|ts| ts.contains(&t)).collect()
-        })
-        .collect();
-    let tiers = drivers::tiers(&a.input.responses.score, &mentions);
-    rows.into_iter().zip(tiers).collect()
+    rows.sort_by(|(x, _), (y, _)| {
+        x.impact.unwrap_or(0.0).total_cmp(&y.impact.unwrap_or(0.0)).then(x.theme.cmp(&y.theme))
+    });
+    rows
 }
 
 /// Overall rows by impact: the leaf themes for the table (with examples and tiers), their
