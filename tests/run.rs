@@ -141,55 +141,7 @@ fn run_on_the_sample_writes_responses_and_reuses_the_cache() {
     assert_eq!(tier.get(money), None, "a parent theme has no tier");
     let md = std::fs::read_to_string(dir.path("o1/report.md")).unwrap();
     assert!(md.contains("- Price & billing (Price, Billing & payments):"), "{md}");
-    let mut checked = 0;
-    for (i, theme) in theme_ids.iter().enumerate() {
-        if period.get(i) != Some("all")
-            || segment.get(i) != Some("all")
-            || ["money", "support"].contains(&theme.as_str())
-        {
-            continue;
-        }
-        let (mut with, mut without) = (Vec::new(), Vec::new());
-        for r in 0..responses.height() {
-            let ts = themes_col.get_as_series(r).unwrap();
-            let has = ts.str().unwrap().iter().flatten().any(|t| t == theme);
-            if has {
-                with.push(scores.get(r).unwrap())
-            } else {
-                without.push(scores.get(r).unwrap())
-            }
-        }
-        assert_eq!(n_mentions.get(i).unwrap(), with.len() as u64, "{theme}");
-        assert!((impact.get(i).unwrap() - (nps(&all) - nps(&without))).abs() < 1e-9, "{theme}");
-        // Its margin, by the delta method written out per response (docs/METRICS.md):
-        // influence (v - NPS) for a response mentioning it, and (v - NPS) - n / n0 x (v -
-        // NPS(without)) for the others.
-        let v = |s: i32| {
-            if s >= 9 {
-                100.0
-            } else if s >= 7 {
-                0.0
-            } else {
-                -100.0
-            }
-        };
-        let (mu, mu0, r) = (nps(&all), nps(&without), all.len() as f64 / without.len() as f64);
-        let ss: f64 = with.iter().map(|s| (v(*s) - mu).powi(2)).sum::<f64>()
-            + without.iter().map(|s| (v(*s) - mu - r * (v(*s) - mu0)).powi(2)).sum::<f64>();
-        let moe = 1.96 * ss.sqrt() / all.len() as f64;
-        assert!((impact_moe95.get(i).unwrap() - moe).abs() < 1e-9, "{theme}: {:?} against {moe}", impact_moe95.get(i));
-        if with.len() >= 10 {
-            let mask: Vec<bool> = (0..responses.height())
-                .map(|r| themes_col.get_as_series(r).unwrap().str().unwrap().iter().flatten().any(|t| t == theme))
-                .collect();
-            leaves.push((impact.get(i).unwrap(), theme.clone(), mask, tier.get(i)));
-        }
-        checked += 1;
-    }
-    assert!(checked >= 10, "{checked} themes checked");
-    // Their tiers, again: a theme starts a tier when its impact differs from the tier's
-    // first theme's by more than the margin of that difference (docs/METRICS.md).
-    leaves.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+    // A response's NPS points (docs/METRICS.md, "Margin of the impact").
     let v = |s: i32| {
         if s >= 9 {
             100.0
@@ -199,6 +151,44 @@ fn run_on_the_sample_writes_responses_and_reuses_the_cache() {
             -100.0
         }
     };
+    let mut checked = 0;
+    for (i, theme) in theme_ids.iter().enumerate() {
+        if period.get(i) != Some("all")
+            || segment.get(i) != Some("all")
+            || ["money", "support"].contains(&theme.as_str())
+        {
+            continue;
+        }
+        let mask: Vec<bool> = (0..responses.height())
+            .map(|r| themes_col.get_as_series(r).unwrap().str().unwrap().iter().flatten().any(|t| t == theme))
+            .collect();
+        let (mut with, mut without) = (Vec::new(), Vec::new());
+        for (s, m) in all.iter().zip(&mask) {
+            if *m {
+                with.push(*s)
+            } else {
+                without.push(*s)
+            }
+        }
+        assert_eq!(n_mentions.get(i).unwrap(), with.len() as u64, "{theme}");
+        assert!((impact.get(i).unwrap() - (nps(&all) - nps(&without))).abs() < 1e-9, "{theme}");
+        // Its margin, by the delta method written out per response (docs/METRICS.md):
+        // influence (v - NPS) for a response mentioning it, and (v - NPS) - n / n0 x (v -
+        // NPS(without)) for the others.
+        let (mu, mu0, r) = (nps(&all), nps(&without), all.len() as f64 / without.len() as f64);
+        let ss: f64 = with.iter().map(|s| (v(*s) - mu).powi(2)).sum::<f64>()
+            + without.iter().map(|s| (v(*s) - mu - r * (v(*s) - mu0)).powi(2)).sum::<f64>();
+        let moe = 1.96 * ss.sqrt() / all.len() as f64;
+        assert!((impact_moe95.get(i).unwrap() - moe).abs() < 1e-9, "{theme}: {:?} against {moe}", impact_moe95.get(i));
+        if with.len() >= 10 {
+            leaves.push((impact.get(i).unwrap(), theme.clone(), mask, tier.get(i)));
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10, "{checked} themes checked");
+    // Their tiers, again: a theme starts a tier when its impact differs from the tier's
+    // first theme's by more than the margin of that difference (docs/METRICS.md).
+    leaves.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
     let rest = |mask: &[bool]| -> (f64, f64) {
         let without: Vec<f64> = all.iter().zip(mask).filter(|(_, m)| !**m).map(|(s, _)| v(*s)).collect();
         (without.iter().sum::<f64>() / without.len() as f64, all.len() as f64 / without.len() as f64)
