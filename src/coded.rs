@@ -70,11 +70,15 @@ pub struct Coded {
     /// a comment has, so the others are absent), `Some(ids)` for those alone (a taxonomy's
     /// counter-example says which theme a text is not, and nothing of the others).
     pub judged: Vec<Option<Vec<String>>>,
+    /// Each text's group for a cross-validation by group (`--group-by`): texts of one
+    /// group are tested together, never trained on while their group is tested. `None`:
+    /// a group of its own text.
+    pub group: Vec<Option<String>>,
 }
 
 impl Coded {
     pub fn new() -> Self {
-        Coded { texts: Vec::new(), themes: Vec::new(), judged: Vec::new() }
+        Coded { texts: Vec::new(), themes: Vec::new(), judged: Vec::new(), group: Vec::new() }
     }
 
     /// A text coded with `themes`, judged on every theme.
@@ -87,6 +91,7 @@ impl Coded {
         self.texts.push(text);
         self.themes.push(themes);
         self.judged.push(judged);
+        self.group.push(None);
     }
 
     /// `other`'s texts after these.
@@ -94,6 +99,12 @@ impl Coded {
         self.texts.extend(other.texts);
         self.themes.extend(other.themes);
         self.judged.extend(other.judged);
+        self.group.extend(other.group);
+    }
+
+    /// The key that puts text `i` in a cross-validation fold: its group, else its text.
+    pub fn fold_key(&self, i: usize) -> &str {
+        self.group.get(i).and_then(|g| g.as_deref()).unwrap_or(&self.texts[i])
     }
 }
 
@@ -106,7 +117,29 @@ impl Default for Coded {
 /// Read `text` and `themes` columns of a coded file (any input format); rows without text
 /// are skipped.
 pub fn read_examples(path: &Path) -> Result<Coded> {
+    read_grouped_examples(path, None)
+}
+
+/// [`read_examples`], each text's group read from column `group_by` when given (an empty
+/// cell: a group of its own text).
+pub fn read_grouped_examples(path: &Path, group_by: Option<&str>) -> Result<Coded> {
     let (table, t, th) = read_coded(path, "themes", "theme ids joined by ';'")?;
+    let group = match group_by {
+        None => None,
+        Some(name) => {
+            let wanted = schema::mapping::fold(name.trim());
+            let found = table.headers.iter().position(|h| schema::mapping::fold(h.trim()) == wanted);
+            Some(found.ok_or_else(|| {
+                Error::input(
+                    path,
+                    format!(
+                        "--group-by names column '{name}', which this file does not have; its columns are {}",
+                        table.headers.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+            })?)
+        }
+    };
     let mut out = Coded::new();
     for r in 0..table.n_rows() {
         let text = text::normalize::normalize(table.columns[t].get(r));
@@ -118,6 +151,10 @@ pub fn read_examples(path: &Path) -> Result<Coded> {
         ids.sort();
         ids.dedup();
         out.push(text, ids);
+        if let Some(g) = group {
+            let value = table.columns[g].get(r).trim();
+            *out.group.last_mut().expect("just pushed") = (!value.is_empty()).then(|| value.to_string());
+        }
     }
     if out.texts.is_empty() {
         return Err(Error::input(path, "no row with a text"));

@@ -99,6 +99,46 @@ fn themes_train_evaluate_and_run_with_the_model() {
     };
     assert_eq!(support(&x), support(&v));
     assert_eq!(support(&v), [8, 7, 7]);
+    // By group: a group is tested on a model that saw none of it. Grouped by their first
+    // theme, the tested themes were never trained on, and little is found.
+    let mut grouped = String::from("text,themes,survey\n");
+    for line in coded().lines().skip(1) {
+        let (text, rest) = line.rsplit_once("\",").unwrap();
+        let themes = rest.trim_end_matches(',');
+        let group = themes.split(';').next().filter(|t| !t.is_empty()).unwrap_or("none");
+        grouped.push_str(&format!("{text}\",{themes},{group}\n"));
+    }
+    dir.write("grouped.csv", &grouped);
+    let by = ["themes", "evaluate", "--examples", "grouped.csv", "--folds", "3", "--json", "--group-by", "survey"];
+    let o = run(with(&by));
+    let g: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(g["n"], 22);
+    assert!(stderr(&o).contains("folds drawn by 'survey': 4 groups"), "{}", stderr(&o));
+    assert!(g["micro_f1"].as_f64().unwrap() < 0.35, "grouped {g} against by text {v}");
+    let o = run(with(&["themes", "evaluate", "--examples", "grouped.csv", "--folds", "3", "--json"]));
+    let t: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(t["micro_f1"].as_f64().unwrap() > 0.6, "the same file by text: {t}");
+    // A column the file does not have, or too few groups, is a clear error.
+    let o = dir.run(
+        &with(&["themes", "evaluate", "--examples", "grouped.csv", "--group-by", "wave"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("grouped.csv") && stderr(&o).contains("'wave'") && stderr(&o).contains("'survey'"),
+        "{}",
+        stderr(&o)
+    );
+    let o = dir.run(
+        &with(&["themes", "evaluate", "--examples", "grouped.csv", "--group-by", "survey", "--folds", "5"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("4 groups, fewer than the 5 folds"), "{}", stderr(&o));
 
     // A run with the model: themes column and mentions with clause and sentiment.
     dir.write(

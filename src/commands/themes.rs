@@ -54,7 +54,21 @@ pub fn evaluate(a: &ThemesEvalArgs, console: &Console) -> Result<u8> {
     super::set_threads(a.encoder.threads);
     let enc = resolve::encoder_config(&a.encoder)?;
     let tax = a.taxonomy.as_deref().map(load_taxonomy).transpose()?;
-    let mut coded = coded::read_examples(&a.examples)?;
+    let mut coded = coded::read_grouped_examples(&a.examples, a.group_by.as_deref())?;
+    if let Some(column) = &a.group_by {
+        let groups: std::collections::BTreeSet<&str> = (0..coded.texts.len()).map(|i| coded.fold_key(i)).collect();
+        console.note(format!("folds drawn by '{column}': {} groups", groups.len()));
+        if groups.len() < a.folds.max(2) {
+            return Err(Error::input(
+                &a.examples,
+                format!(
+                    "--group-by '{column}' gives {} groups, fewer than the {} folds: choose a column with more values, or fewer --folds",
+                    groups.len(),
+                    a.folds.max(2)
+                ),
+            ));
+        }
+    }
     let metrics = if a.themes_model.is_some() || a.zero_shot {
         // Measured as a run assigns themes, no training: a model, else zero-shot.
         let (metrics, predicted, scores) = match &a.themes_model {

@@ -66,7 +66,8 @@ pub fn train_themes_with(
     let ex =
         super::learn::Examples { texts: &coded.texts, embeddings: &emb, states: &states, themes: &y, judged: &judged };
     if let Some(f) = folds {
-        let m = super::learn::cross_validate(ex, f.scored, &infos, &proto, opts, f.k.max(2));
+        let keys: Vec<&str> = (0..coded.texts.len()).map(|i| coded.fold_key(i)).collect();
+        let m = super::learn::cross_validate(ex, f.scored, &infos, &proto, opts, f.k.max(2), &keys);
         return Ok((None, Some(m)));
     }
     let mut model = super::learn::train(ex, &infos, &proto, opts);

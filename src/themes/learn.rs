@@ -480,8 +480,23 @@ pub struct CrossValidation {
     pub predicted: Vec<Vec<usize>>,
 }
 
+/// Each example's fold, `0..folds` for the first `scored`, by its key in `keys` (its text
+/// where `keys` has none). The other examples get `folds`, a fold never tested, unless a
+/// scored example has the same text: then they share its fold, so that no tested text is
+/// trained on. The first scored example of a text decides for all its copies.
+fn fold_assignment(texts: &[String], scored: usize, keys: &[&str], folds: usize) -> Vec<usize> {
+    let mut of_text: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, t) in texts[..scored].iter().enumerate() {
+        let key = keys.get(i).copied().unwrap_or(t.as_str());
+        of_text.entry(t.as_str()).or_insert_with(|| fold_of(key, folds));
+    }
+    texts.iter().map(|t| of_text.get(t.as_str()).copied().unwrap_or(folds)).collect()
+}
+
 /// K-fold cross-validation of `train` (thresholds chosen inside each training part) on the
-/// first `scored` examples; the rest are in every training part and never scored.
+/// first `scored` examples; the rest are in every training part and never scored. A
+/// scored example's fold follows its key in `keys` (its group: the examples of one group
+/// are tested together), or its text where `keys` has none.
 pub fn cross_validate(
     ex: Examples,
     scored: usize,
@@ -489,17 +504,10 @@ pub fn cross_validate(
     taxonomy: &[Option<Vec<f32>>],
     opts: &LearnOptions,
     folds: usize,
+    keys: &[&str],
 ) -> CrossValidation {
     let scored = scored.min(ex.len());
-    // Extra examples get fold `folds`, never a test fold, unless a scored example has the
-    // same text: then they share its fold, so that no test text is trained on.
-    let scored_texts: std::collections::HashSet<&str> = ex.texts[..scored].iter().map(String::as_str).collect();
-    let fold: Vec<usize> = ex
-        .texts
-        .iter()
-        .enumerate()
-        .map(|(i, t)| if i < scored || scored_texts.contains(t.as_str()) { fold_of(t, folds) } else { folds })
-        .collect();
+    let fold = fold_assignment(ex.texts, scored, keys, folds);
     let mut pred = vec![Vec::new(); scored];
     let mut scores = vec![Vec::new(); scored];
     for f in 0..folds {
@@ -517,6 +525,28 @@ pub fn cross_validate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folds_follow_groups_and_never_split_a_text() {
+        let texts: Vec<String> = (0..40).map(|i| format!("text {i}")).collect();
+        // No keys: by text, as before groups existed; extras never tested.
+        let by_text = fold_assignment(&texts, 35, &[], 3);
+        let expected: Vec<usize> = (0..40).map(|i| if i < 35 { fold_of(&texts[i], 3) } else { 3 }).collect();
+        assert_eq!(by_text, expected);
+        // Groups: the members of a group share a fold, and every fold is tested.
+        let groups: Vec<String> = (0..40).map(|i| format!("g{}", i % 7)).collect();
+        let keys: Vec<&str> = groups.iter().map(String::as_str).collect();
+        let f = fold_assignment(&texts, 35, &keys, 3);
+        for i in 0..35 {
+            assert_eq!(f[i], fold_of(keys[i], 3));
+        }
+        assert!((0..3).all(|k| f[..35].contains(&k)) && f[35..].iter().all(|&k| k == 3));
+        // A text is on one side of a fold only: its later copies, scored or extra, take the
+        // fold of its first scored copy, whatever their own group.
+        let texts: Vec<String> = ["a", "b", "a", "c", "b"].map(String::from).to_vec();
+        let f = fold_assignment(&texts, 3, &["g1", "g2", "g3"], 3);
+        assert_eq!(f, [fold_of("g1", 3), fold_of("g2", 3), fold_of("g1", 3), 3, fold_of("g2", 3)]);
+    }
 
     #[test]
     fn learns_separable_themes_deterministically() {
@@ -562,10 +592,10 @@ mod tests {
             assert_eq!(m1.reaches_threshold_without_attention(&s), !m1.decide(&rescaled).is_empty(), "{text}");
         }
         assert!(m1.reaches_threshold_without_attention(&m1.scores_without_attention("t0", &emb[0])));
-        let cv = cross_validate(ex, ex.len(), &themes, &[], &opts, 3).metrics;
+        let cv = cross_validate(ex, ex.len(), &themes, &[], &opts, 3, &[]).metrics;
         assert!(cv.micro_f1 > 0.95, "{cv:?}");
         // Only the first 24 are scored; the other 36 only train.
-        let part = cross_validate(ex, 24, &themes, &[], &opts, 3).metrics;
+        let part = cross_validate(ex, 24, &themes, &[], &opts, 3, &[]).metrics;
         assert_eq!(part.n, 24);
         assert_eq!(part.per_theme.iter().map(|t| t.4).sum::<usize>(), y[..24].iter().map(Vec::len).sum::<usize>());
         assert!(part.micro_f1 > 0.95, "{part:?}");
@@ -590,9 +620,9 @@ mod tests {
         let judged = vec![None; y.len()];
         let ex = Examples { texts: &texts, embeddings: &emb, states: &[], themes: &y, judged: &judged };
         let words = LearnOptions { lexical_weight: 0.5, attention_weight: 0.0, ..Default::default() };
-        let with = cross_validate(ex, ex.len(), &themes, &[], &words, 3).metrics;
+        let with = cross_validate(ex, ex.len(), &themes, &[], &words, 3, &[]).metrics;
         let without =
-            cross_validate(ex, ex.len(), &themes, &[], &LearnOptions { lexical_weight: 0.0, ..words }, 3).metrics;
+            cross_validate(ex, ex.len(), &themes, &[], &LearnOptions { lexical_weight: 0.0, ..words }, 3, &[]).metrics;
         assert!(with.micro_f1 > 0.95, "{with:?}");
         assert!(without.micro_f1 < 0.7, "{without:?}");
         let m = train(ex, &themes, &[], &words);
@@ -634,9 +664,9 @@ mod tests {
             attention: AttentionOptions { learning_rate: 0.05, epochs: 40, ..Default::default() },
             ..Default::default()
         };
-        let with = cross_validate(ex, ex.len(), &themes, &[], &opts, 3).metrics;
+        let with = cross_validate(ex, ex.len(), &themes, &[], &opts, 3, &[]).metrics;
         let without =
-            cross_validate(ex, ex.len(), &themes, &[], &LearnOptions { attention_weight: 0.0, ..opts }, 3).metrics;
+            cross_validate(ex, ex.len(), &themes, &[], &LearnOptions { attention_weight: 0.0, ..opts }, 3, &[]).metrics;
         assert!(with.micro_f1 > 0.95, "{with:?}");
         assert!(without.micro_f1 < 0.7, "{without:?}");
         assert_eq!(train(ex, &themes, &[], &opts), train(ex, &themes, &[], &opts));
