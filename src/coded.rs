@@ -120,26 +120,25 @@ pub fn read_examples(path: &Path) -> Result<Coded> {
     read_grouped_examples(path, None)
 }
 
-/// [`read_examples`], each text's group read from column `group_by` when given (an empty
-/// cell: a group of its own text).
+/// [`read_examples`], each text's group read from the columns `group_by` names (one
+/// column, or several joined by commas: `lang,journey`) when given. A row whose group
+/// columns are all empty is a group of its own text.
 pub fn read_grouped_examples(path: &Path, group_by: Option<&str>) -> Result<Coded> {
     let (table, t, th) = read_coded(path, "themes", "theme ids joined by ';'")?;
-    let group = match group_by {
-        None => None,
-        Some(name) => {
-            let wanted = schema::mapping::fold(name.trim());
-            let found = table.headers.iter().position(|h| schema::mapping::fold(h.trim()) == wanted);
-            Some(found.ok_or_else(|| {
-                Error::input(
-                    path,
-                    format!(
-                        "--group-by names column '{name}', which this file does not have; its columns are {}",
-                        table.headers.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
-                    ),
-                )
-            })?)
-        }
-    };
+    let mut group: Vec<usize> = Vec::new();
+    for name in group_by.into_iter().flat_map(|g| g.split(',')).map(str::trim) {
+        let wanted = schema::mapping::fold(name);
+        let found = table.headers.iter().position(|h| schema::mapping::fold(h.trim()) == wanted);
+        group.push(found.ok_or_else(|| {
+            Error::input(
+                path,
+                format!(
+                    "--group-by names column '{name}', which this file does not have; its columns are {}",
+                    table.headers.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
+                ),
+            )
+        })?);
+    }
     let mut out = Coded::new();
     for r in 0..table.n_rows() {
         let text = text::normalize::normalize(table.columns[t].get(r));
@@ -151,9 +150,10 @@ pub fn read_grouped_examples(path: &Path, group_by: Option<&str>) -> Result<Code
         ids.sort();
         ids.dedup();
         out.push(text, ids);
-        if let Some(g) = group {
-            let value = table.columns[g].get(r).trim();
-            *out.group.last_mut().expect("just pushed") = (!value.is_empty()).then(|| value.to_string());
+        let values: Vec<&str> = group.iter().map(|&g| table.columns[g].get(r).trim()).collect();
+        if values.iter().any(|v| !v.is_empty()) {
+            // A separator no cell holds, so that ("a b", "c") and ("a", "b c") stay apart.
+            *out.group.last_mut().expect("just pushed") = Some(values.join("\u{1f}"));
         }
     }
     if out.texts.is_empty() {

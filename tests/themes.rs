@@ -131,14 +131,18 @@ fn themes_train_evaluate_and_run_with_the_model() {
         "{}",
         stderr(&o)
     );
-    let o = dir.run(
-        &with(&["themes", "evaluate", "--examples", "grouped.csv", "--group-by", "survey", "--folds", "5"])
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("4 groups, fewer than the 5 folds"), "{}", stderr(&o));
+    let fails = |group_by: &str, folds: &str| {
+        let args = with(&["themes", "evaluate", "--examples", "grouped.csv", "--group-by", group_by, "--folds", folds]);
+        let o = dir.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(o.status.code(), Some(2));
+        stderr(&o)
+    };
+    let e = fails("survey", "5");
+    assert!(e.contains("4 groups, fewer than the 5 folds"), "{e}");
+    // Several columns: a group per combination of their values (the six of survey and
+    // themes: three of price, support_wait, app, and the comments with no theme).
+    let e = fails("survey, themes", "7");
+    assert!(e.contains("6 groups, fewer than the 7 folds"), "{e}");
 
     // A run with the model: themes column and mentions with clause and sentiment.
     dir.write(

@@ -458,10 +458,11 @@ pub struct ThemesEvalArgs {
     #[arg(long, default_value_t = 5)]
     pub folds: usize,
     /// Cross-validate by group: the texts sharing a value of this column of --examples
-    /// (a survey, a source, a period, a product) are tested together, on a model that saw
-    /// none of them. Without it, folds are drawn by text, and texts written about the same
-    /// situation can sit on both sides of a fold, which flatters the figure. An empty cell
-    /// is a group of its own text.
+    /// (a survey, a source, a period, a product; several columns joined by commas, e.g.
+    /// `lang,journey`) are tested together, on a model that saw none of them. Without it,
+    /// folds are drawn by text, and texts written about the same situation can sit on both
+    /// sides of a fold, which flatters the figure. A row with empty group cells is a group
+    /// of its own text.
     #[arg(long, value_name = "COLUMN", conflicts_with_all = ["themes_model", "zero_shot"])]
     pub group_by: Option<String>,
     /// More coded verbatims added to every training part and never scored: measures what
