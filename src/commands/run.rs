@@ -84,7 +84,7 @@ fn note_summary(a: &Analysis, console: &Console) {
     ));
     let mut costing: Vec<&DriverRow> =
         a.drivers.iter().filter(|r| r.period == c::ALL && r.segment == c::ALL && r.ranked).collect();
-    costing.sort_by(|x, y| x.impact.unwrap_or(0.0).total_cmp(&y.impact.unwrap_or(0.0)).then(x.theme.cmp(&y.theme)));
+    costing.sort_by(|x, y| crate::drivers::by_impact(x, y));
     let costing = costing.iter().take(3).map(|r| {
         let q = r.q_value.map_or("-".into(), |q| format!("{q:.3}"));
         let moe = r.impact_moe95.map_or(String::new(), |m| format!(" ± {m:.1}"));

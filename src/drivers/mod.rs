@@ -7,7 +7,7 @@
 pub mod analysis;
 pub mod keydriver;
 
-use crate::nps::stats::{two_sided_p, Tally};
+use crate::nps::stats::{points, two_sided_p, Tally};
 use crate::value::weighted::WeightedSums;
 
 /// Themes with fewer mentioning responses are listed but never ranked.
@@ -84,13 +84,10 @@ pub fn two_proportion_p(x1: u64, n1: u64, x2: u64, n2: u64) -> Option<f64> {
     Some(two_sided_p(z))
 }
 
-/// A response's NPS points: +100 a promoter, 0 a passive, -100 a detractor.
-fn points(score: u8) -> f64 {
-    match score {
-        9..=10 => 100.0,
-        7..=8 => 0.0,
-        _ => -100.0,
-    }
+/// The order of a driver ranking: most costly first (lowest impact; none reads as 0),
+/// ties by theme id. The report, summary.json, the console and the tiers all rank with it.
+pub fn by_impact(x: &DriverRow, y: &DriverRow) -> std::cmp::Ordering {
+    x.impact.unwrap_or(0.0).total_cmp(&y.impact.unwrap_or(0.0)).then(x.theme.cmp(&y.theme))
 }
 
 /// Sum over the responses of a tally of (a x points + b)².
@@ -175,10 +172,7 @@ pub fn tiers(scores: &[u8], mentions: &[Vec<bool>]) -> Vec<usize> {
 /// (ties by theme id), fall into tiers (`tiers`).
 pub fn assign_tiers(rows: &mut [DriverRow], responses: &[&ResponseThemes], leaves: usize) {
     let mut ranked: Vec<usize> = (0..leaves.min(rows.len())).filter(|&t| rows[t].ranked).collect();
-    ranked.sort_by(|&x, &y| {
-        let impact = |t: usize| rows[t].impact.unwrap_or(0.0);
-        impact(x).total_cmp(&impact(y)).then(rows[x].theme.cmp(&rows[y].theme))
-    });
+    ranked.sort_by(|&x, &y| by_impact(&rows[x], &rows[y]));
     let scores: Vec<u8> = responses.iter().map(|r| r.score).collect();
     let mentions: Vec<Vec<bool>> =
         ranked.iter().map(|t| responses.iter().map(|r| r.themes.contains(t)).collect()).collect();

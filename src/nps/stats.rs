@@ -10,6 +10,16 @@ pub fn group(score: u8) -> &'static str {
     }
 }
 
+/// A response's NPS points: +100 a promoter, 0 a passive, -100 a detractor (NPS is their
+/// mean).
+pub fn points(score: u8) -> f64 {
+    match group(score) {
+        "promoter" => 100.0,
+        "passive" => 0.0,
+        _ => -100.0,
+    }
+}
+
 /// NPS = 100 x (promoters - detractors) / n, in -100..=100. None when n = 0.
 pub fn nps(promoters: u64, detractors: u64, n: u64) -> Option<f64> {
     (n > 0).then(|| 100.0 * (promoters as f64 - detractors as f64) / n as f64)
@@ -121,6 +131,15 @@ pub fn erfc(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// NPS is the mean of the responses' points, for every score.
+    #[test]
+    fn nps_is_the_mean_of_points() {
+        assert_eq!((0..=10).map(points).collect::<Vec<_>>(), [[-100.0; 7].as_slice(), &[0.0; 2], &[100.0; 2]].concat());
+        let scores = [0u8, 3, 6, 7, 8, 9, 10, 10, 10, 5];
+        let mean = scores.iter().map(|&s| points(s)).sum::<f64>() / scores.len() as f64;
+        assert!(close(mean, Tally::from_scores(scores).nps().unwrap(), 1e-12));
+    }
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol

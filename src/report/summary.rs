@@ -25,7 +25,7 @@ pub fn summary(a: &Analysis, key_drivers: Option<&KeyDriverTable>) -> serde_json
     };
     let mut ranked: Vec<&DriverRow> =
         drivers.iter().filter(|d| d.period == c::ALL && d.segment == c::ALL && d.ranked).collect();
-    ranked.sort_by(|a, b| a.impact.unwrap_or(0.0).total_cmp(&b.impact.unwrap_or(0.0)).then(a.theme.cmp(&b.theme)));
+    ranked.sort_by(|x, y| crate::drivers::by_impact(x, y));
     let driver = |d: &&DriverRow| {
         json!({ "theme": d.theme, "label": d.label, "n_mentions": d.n_mentions, "share": d.share, "impact": d.impact,
                 "impact_moe95": d.impact_moe95, "nps_with": d.nps_with, "lift": d.lift, "q_value": d.q_value, "negative_share": d.negative_share })

@@ -68,7 +68,7 @@ pub fn value_section(a: &Analysis) -> Option<ValueSection> {
         .filter(|d| d.period == c::ALL && d.segment == c::ALL && d.ranked && ids.contains(&d.theme.as_str()))
         .collect();
     let mut by_points = leaves.clone();
-    by_points.sort_by(|x, y| x.impact.unwrap_or(0.0).total_cmp(&y.impact.unwrap_or(0.0)).then(x.theme.cmp(&y.theme)));
+    by_points.sort_by(|x, y| crate::drivers::by_impact(x, y));
     let mut by_revenue = leaves;
     by_revenue.sort_by(|x, y| {
         y.revenue_at_risk.unwrap_or(0.0).total_cmp(&x.revenue_at_risk.unwrap_or(0.0)).then(x.theme.cmp(&y.theme))
@@ -117,7 +117,7 @@ fn inside_top_drivers(a: &Analysis, mask: bool) -> Vec<(String, Vec<Subtopic>)> 
         .filter(|d| d.period == c::ALL && d.segment == c::ALL && d.ranked && d.impact.is_some_and(|i| i < 0.0))
         .filter(|d| ids.contains(&d.theme.as_str()))
         .collect();
-    costing.sort_by(|x, y| x.impact.unwrap_or(0.0).total_cmp(&y.impact.unwrap_or(0.0)).then(x.theme.cmp(&y.theme)));
+    costing.sort_by(|x, y| crate::drivers::by_impact(x, y));
     costing
         .iter()
         .take(3)
@@ -188,9 +188,7 @@ pub fn ranked_leaves(a: &Analysis) -> Vec<(&DriverRow, usize)> {
         .filter(|d| d.period == c::ALL && d.segment == c::ALL)
         .filter_map(|d| d.tier.map(|t| (d, t as usize)))
         .collect();
-    rows.sort_by(|(x, _), (y, _)| {
-        x.impact.unwrap_or(0.0).total_cmp(&y.impact.unwrap_or(0.0)).then(x.theme.cmp(&y.theme))
-    });
+    rows.sort_by(|(x, _), (y, _)| crate::drivers::by_impact(x, y));
     rows
 }
 
@@ -203,7 +201,7 @@ fn driver_lines(a: &Analysis, mask: bool) -> (Vec<DriverLine>, Vec<DriverLine>) 
         .iter()
         .filter(|d| d.period == c::ALL && d.segment == c::ALL && d.ranked && !theme_ids.contains(&d.theme.as_str()))
         .collect();
-    parents.sort_by(|x, y| x.impact.unwrap_or(0.0).total_cmp(&y.impact.unwrap_or(0.0)).then(x.theme.cmp(&y.theme)));
+    parents.sort_by(|x, y| crate::drivers::by_impact(x, y));
     let line = |d: &DriverRow, label: String, tier: Option<usize>, examples: Vec<String>| DriverLine {
         label,
         n_mentions: d.n_mentions,
